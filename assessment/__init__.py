@@ -1,0 +1,1 @@
+"""Pilot metrics, dashboards and the 911 calls-for-service analysis."""

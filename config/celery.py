@@ -1,0 +1,12 @@
+"""The Celery application. Settings come from Django's settings under the CELERY_ prefix."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.include = ["config.tasks"]
+app.autodiscover_tasks()

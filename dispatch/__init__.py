@@ -1,0 +1,1 @@
+"""The dispatcher console, screening protocol, triage, incidents and notifications."""

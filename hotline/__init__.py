@@ -1,0 +1,1 @@
+"""The phone edge: Twilio webhooks, calls, intakes, SMS backends, IVR."""

@@ -1,0 +1,1 @@
+"""Surveys, focus groups, events, the partner directory and leads."""

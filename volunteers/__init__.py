@@ -1,0 +1,1 @@
+"""Volunteers, roles, training, shifts and who is on shift now."""
