@@ -1,1 +1,411 @@
-"""Models of the assessment app."""
+"""Models of the assessment app: historical 911 calls for service and their analysis.
+
+A city's exports are imported as datasets of calls. Each raw call type of a city is one
+`CfsCallType`, classified once per city (category and divertibility) and reused by every dataset
+of that city. The analysis pages read the pre-aggregated `CfsSlotCount` (weekday x hour x area)
+and `CfsPeriodCount` (month x priority) tables, refreshed by each import, never the raw calls.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+
+class Divertibility(models.TextChoices):
+    DIVERTIBLE = "divertible", _("divertible")
+    MAYBE = "maybe", _("maybe")
+    NOT_DIVERTIBLE = "not_divertible", _("not divertible")
+    UNCLASSIFIED = "unclassified", _("not classified")
+
+
+class CfsCity(models.Model):
+    """A city whose calls are studied. Call-type classifications and column mappings belong here."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, help_text=_("The city's local time zone, e.g. America/Chicago.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("911 data city")
+        verbose_name_plural = _("911 data cities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment:cfs_call_types", args=[self.pk])
+
+
+class CfsCategory(models.Model):
+    """A category of the call-type taxonomy (the Vera Institute's consolidated categories)."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    default_divertibility = models.CharField(
+        _("default divertibility"),
+        max_length=20,
+        choices=Divertibility.choices,
+        default=Divertibility.UNCLASSIFIED,
+        help_text=_("Suggested for call types that the Vera mapping puts in this category."),
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("call-type category")
+        verbose_name_plural = _("call-type categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_divertibility__in=Divertibility.values),
+                name="cfs_category_divertibility_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CfsColumnMapping(models.Model):
+    """A city's saved column mapping; corrects auto-detection for that city's files."""
+
+    city = models.OneToOneField(CfsCity, on_delete=models.CASCADE, related_name="column_mapping")
+    columns = models.JSONField(_("columns"), default=dict, help_text=_("Field name -> header in the file."))
+    updated_at = models.DateTimeField(_("updated at"), default=now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("911 data column mapping")
+        verbose_name_plural = _("911 data column mappings")
+
+    def __str__(self) -> str:
+        return str(self.city)
+
+
+class CfsDataset(models.Model):
+    """One imported export of a city's calls for service."""
+
+    city = models.ForeignKey(CfsCity, on_delete=models.PROTECT, related_name="datasets")
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    source_name = models.CharField(_("source file"), max_length=255, blank=True)
+    mapping_source = models.CharField(_("mapping"), max_length=120, blank=True)
+    column_mapping = models.JSONField(_("columns used"), default=dict)
+    timezone = models.CharField(_("time zone"), max_length=64)
+    row_count = models.PositiveIntegerField(_("calls"), default=0)
+    bad_row_count = models.PositiveIntegerField(_("bad rows"), default=0)
+    bad_rows = models.JSONField(_("first bad rows"), default=list, blank=True)
+    blank_line_count = models.PositiveIntegerField(_("blank lines"), default=0)
+    first_received_at = models.DateTimeField(_("first call"), null=True, blank=True)
+    last_received_at = models.DateTimeField(_("last call"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), default=now)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    elapsed_seconds = models.FloatField(_("import time (s)"), default=0)
+
+    class Meta:
+        ordering = ["city__name", "name"]
+        verbose_name = _("911 calls dataset")
+        verbose_name_plural = _("911 calls datasets")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment:cfs_analysis", args=[self.pk])
+
+
+class CfsCallType(models.Model):
+    """A raw call type of a city, with the coordinator's (or the suggested) classification.
+
+    `category` and `divertibility` are what the analysis uses: the suggestion until a
+    coordinator reviews the type, then the coordinator's decision, which suggestions never
+    overwrite.
+    """
+
+    city = models.ForeignKey(CfsCity, on_delete=models.CASCADE, related_name="call_types")
+    key = models.CharField(
+        _("key"), max_length=200, help_text=_("The code, or else the description, normalised.")
+    )
+    code = models.CharField(_("code"), max_length=60, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        CfsCategory, on_delete=models.SET_NULL, null=True, blank=True, related_name="call_types"
+    )
+    divertibility = models.CharField(
+        _("divertibility"), max_length=20, choices=Divertibility.choices, default=Divertibility.UNCLASSIFIED
+    )
+    reviewed = models.BooleanField(_("reviewed"), default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    suggested_category = models.ForeignKey(
+        CfsCategory, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    suggested_divertibility = models.CharField(
+        _("suggested divertibility"),
+        max_length=20,
+        choices=Divertibility.choices,
+        default=Divertibility.UNCLASSIFIED,
+    )
+    suggestion_source = models.CharField(_("suggestion source"), max_length=20, blank=True)
+    suggestion_note = models.CharField(_("suggestion"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["city", "key"]
+        verbose_name = _("raw call type")
+        verbose_name_plural = _("raw call types")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "key"], name="cfs_call_type_unique_per_city"),
+            models.CheckConstraint(
+                condition=Q(divertibility__in=Divertibility.values), name="cfs_call_type_divertibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(suggested_divertibility__in=Divertibility.values),
+                name="cfs_call_type_suggested_divertibility_valid",
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="cfs_call_type_key_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.code and self.description and self.description.upper() != self.code.upper():
+            return f"{self.code} – {self.description}"
+        return self.description or self.code or self.key
+
+
+class CfsCall(models.Model):
+    """One historical call for service. Identified by its dataset and its line in the file."""
+
+    pk = models.CompositePrimaryKey("dataset", "line")
+    # The bulk tables carry no database foreign keys: PostgreSQL checks one per inserted row at
+    # commit, which would cost more than the whole import. Rows are only written by the import,
+    # from a join on existing call types, and deleted with their dataset (Django cascades).
+    dataset = models.ForeignKey(
+        CfsDataset, on_delete=models.CASCADE, related_name="calls", db_index=False, db_constraint=False
+    )
+    line = models.PositiveIntegerField(_("line in file"))
+    call_type = models.ForeignKey(
+        CfsCallType, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    received_at = models.DateTimeField(_("received at"))
+    area = models.CharField(_("area"), max_length=60, blank=True)
+    priority = models.CharField(_("priority"), max_length=20, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=60, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("911 call")
+        verbose_name_plural = _("911 calls")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}:{self.line}"
+
+
+class CfsSlotCount(models.Model):
+    """Calls of a dataset per call type, weekday (0 = Monday), hour (local) and area."""
+
+    dataset = models.ForeignKey(
+        CfsDataset, on_delete=models.CASCADE, related_name="slot_counts", db_constraint=False
+    )
+    call_type = models.ForeignKey(
+        CfsCallType, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    area = models.CharField(_("area"), max_length=60, blank=True)
+    calls = models.PositiveIntegerField(_("calls"))
+
+    class Meta:
+        verbose_name = _("calls per slot")
+        verbose_name_plural = _("calls per slot")
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="cfs_slot_weekday_valid"),
+            models.CheckConstraint(condition=Q(hour__lte=23), name="cfs_slot_hour_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}: weekday {self.weekday} hour {self.hour} area {self.area!r}: {self.calls}"
+
+
+class CfsPeriodCount(models.Model):
+    """Calls of a dataset per call type, month (its first day, local) and priority."""
+
+    dataset = models.ForeignKey(
+        CfsDataset, on_delete=models.CASCADE, related_name="period_counts", db_constraint=False
+    )
+    call_type = models.ForeignKey(
+        CfsCallType, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    month = models.DateField(_("month"))
+    priority = models.CharField(_("priority"), max_length=20, blank=True)
+    calls = models.PositiveIntegerField(_("calls"))
+
+    class Meta:
+        verbose_name = _("calls per month and priority")
+        verbose_name_plural = _("calls per month and priority")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}: {self.month:%Y-%m} priority {self.priority!r}: {self.calls}"
+
+
+class CfsReferenceCallType(models.Model):
+    """A call type of another city classified by a published study (the Vera Institute mapping)."""
+
+    source = models.CharField(_("source"), max_length=20, default="vera")
+    city = models.CharField(_("city"), max_length=60)
+    column_name = models.CharField(_("column"), max_length=60, blank=True)
+    name = models.CharField(_("call type"), max_length=200)
+    normalized = models.CharField(_("normalised"), max_length=200, db_index=True)
+    count = models.PositiveIntegerField(_("calls in the study"), default=0)
+    category = models.ForeignKey(CfsCategory, on_delete=models.CASCADE, related_name="+")
+    raw_category = models.CharField(_("category as published"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["source", "city", "-count"]
+        verbose_name = _("reference call type")
+        verbose_name_plural = _("reference call types")
+
+    def __str__(self) -> str:
+        return f"{self.city}: {self.name} → {self.category}"
+
+
+class CfsImportJob(models.Model):
+    """An upload from the web page: mapping confirmation, then a Celery task with progress."""
+
+    class Status(models.TextChoices):
+        AWAITING_MAPPING = "awaiting_mapping", _("waiting for the column mapping")
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("importing")
+        SUCCEEDED = "succeeded", _("imported")
+        FAILED = "failed", _("failed")
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_MAPPING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    upload_path = models.CharField(_("stored file"), max_length=500)
+    original_name = models.CharField(_("file name"), max_length=255)
+    lookup_path = models.CharField(_("stored lookup file"), max_length=500, blank=True)
+    lookup_name = models.CharField(_("lookup file name"), max_length=255, blank=True)
+    dataset_name = models.CharField(_("dataset name"), max_length=120)
+    city_name = models.CharField(_("city"), max_length=100)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    replace = models.BooleanField(_("replace an existing dataset"), default=False)
+    headers = models.JSONField(_("headers"), default=list)
+    sample_rows = models.JSONField(_("first rows"), default=list)
+    column_mapping = models.JSONField(_("column mapping"), default=dict)
+    mapping_source = models.CharField(_("mapping"), max_length=120, blank=True)
+    mapping_notes = models.JSONField(_("mapping notes"), default=list)
+    save_mapping = models.BooleanField(_("save the mapping for the city"), default=False)
+    phase = models.CharField(_("phase"), max_length=40, blank=True)
+    bytes_total = models.BigIntegerField(_("file size"), default=0)
+    bytes_done = models.BigIntegerField(_("bytes read"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_imported = models.PositiveIntegerField(_("calls imported"), default=0)
+    bad_row_count = models.PositiveIntegerField(_("bad rows"), default=0)
+    bad_rows = models.JSONField(_("first bad rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    dataset = models.ForeignKey(
+        CfsDataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("911 data import")
+        verbose_name_plural = _("911 data imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["awaiting_mapping", "queued", "running", "succeeded", "failed"]),
+                name="cfs_import_job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(bytes_done__gte=0) & Q(bytes_total__gte=0), name="cfs_import_job_bytes_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.dataset_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment:cfs_job", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.bytes_total:
+            return 0
+        # Reading the file is most of the work; the last tenth is loading and aggregating.
+        return min(99, int(90 * self.bytes_done / self.bytes_total) + (9 if self.phase == "loading" else 0))
+
+
+# --------------------------------------------------------------------------------------------
+# The pilot (dashboards): assessment.pilot
+
+
+class PilotSettings(models.Model):
+    """The pilot the dashboards report on: one row (see `assessment.pilot.selectors`).
+
+    Hours of operation are not stored here: they are the hotline's (hotline.OperatingHours),
+    so the dashboards measure the same hours the phones ring in.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    service_areas = models.ManyToManyField(
+        "volunteers.Area", verbose_name=_("service areas"), blank=True, related_name="+"
+    )
+    min_dispatchers = models.PositiveSmallIntegerField(
+        _("minimum dispatchers on shift"),
+        default=1,
+        help_text=_("Target staffing during the hours of operation; 0 when the role is not staffed."),
+    )
+    min_responders = models.PositiveSmallIntegerField(
+        _("minimum responders on shift"),
+        default=2,
+        help_text=_("Target staffing during the hours of operation; 0 when the role is not staffed."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    SINGLETON_PK = 1
+
+    class Meta:
+        verbose_name = _("pilot settings")
+        verbose_name_plural = _("pilot settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="assessment_pilot_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="assessment_pilot_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

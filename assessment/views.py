@@ -1,8 +1,269 @@
-from django.shortcuts import render
+"""Views of the assessment app. Thin: parse the input, call a service or selector, render."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessment import selectors, services
+from assessment.cfs import presets
+from assessment.charts import analysis_chart_data, heatmap_rows, pilot_rows
+from assessment.forms import (
+    CfsCallTypeForm,
+    CfsColumnMappingForm,
+    CfsCoverageForm,
+    CfsMappingForm,
+    CfsUploadForm,
+)
+from assessment.models import CfsCallType, CfsCity, CfsDataset, CfsImportJob
 from volunteers.roles import Role, role_required
 
 
 @role_required(Role.COORDINATOR)
-def dashboard(request):
-    return render(request, "assessment/dashboard.html")
+@require_GET
+def cfs_index(request):
+    return render(
+        request,
+        "assessment/cfs/index.html",
+        {
+            "datasets": selectors.cfs_datasets(),
+            "cities": selectors.cfs_cities(),
+            "jobs": selectors.cfs_recent_jobs(),
+        },
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def cfs_upload(request):
+    form = CfsUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.cfs_import_job_create(
+                upload=form.cleaned_data["file"],
+                lookup=form.cleaned_data["lookup"],
+                dataset_name=form.cleaned_data["dataset_name"],
+                city_name=form.cleaned_data["city"],
+                preset=form.cleaned_data["preset"],
+                replace=form.cleaned_data["replace"],
+                timezone_name=form.cleaned_data["timezone"],
+                user=request.user,
+            )
+        except services.CfsImportError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect(job)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "assessment/cfs/upload.html",
+        {"form": form, "cities": selectors.cfs_cities(), "presets": presets.PRESETS.values()},
+        status=status,
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def cfs_job(request, pk: int):
+    job = get_object_or_404(CfsImportJob, pk=pk)
+    can_start = job.status in (CfsImportJob.Status.AWAITING_MAPPING, CfsImportJob.Status.FAILED)
+    form = None
+    if can_start:
+        form = CfsMappingForm(
+            request.POST or None, headers=job.headers, initial=CfsMappingForm.initial_for(job.column_mapping)
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.cfs_import_job_start(
+                    job=job,
+                    columns=form.columns(),
+                    save_mapping=form.cleaned_data["save_mapping"],
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect(job)
+    elif request.method == "POST":
+        messages.info(request, _("This import has already started."))
+        return redirect(job)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "assessment/cfs/job.html",
+        {"job": job, "form": form, "field_labels": presets.FIELD_LABELS},
+        status=status,
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def cfs_job_progress(request, pk: int):
+    job = get_object_or_404(CfsImportJob, pk=pk)
+    return render(request, "assessment/cfs/_job_progress.html", {"job": job})
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def cfs_analysis(request, pk: int):
+    dataset = get_object_or_404(CfsDataset.objects.select_related("city"), pk=pk)
+    areas = selectors.cfs_areas(dataset=dataset)
+    coverage_form = CfsCoverageForm(
+        request.GET if "planner" in request.GET else None,
+        areas=areas,
+        initial={
+            "days": CfsCoverageForm.DEFAULT_DAYS,
+            "hours": CfsCoverageForm.DEFAULT_HOURS,
+            "minutes_per_call": 45,
+        },
+    )
+    if coverage_form.is_bound and coverage_form.is_valid():
+        coverage = selectors.cfs_coverage(
+            dataset=dataset,
+            days=coverage_form.cleaned_data["days"],
+            hours=coverage_form.cleaned_data["hours"],
+            areas=coverage_form.selected_areas(),
+            minutes_per_call=coverage_form.cleaned_data["minutes_per_call"],
+        )
+    elif coverage_form.is_bound:
+        coverage = None
+    else:
+        coverage = selectors.cfs_coverage(
+            dataset=dataset, days=CfsCoverageForm.DEFAULT_DAYS, hours=CfsCoverageForm.DEFAULT_HOURS
+        )
+    context = {"dataset": dataset, "coverage_form": coverage_form, "coverage": coverage}
+    if request.htmx and request.htmx.target == "coverage-result":
+        status = 400 if coverage is None else 200
+        return render(request, "assessment/cfs/_coverage.html", context, status=status)
+    analysis = selectors.cfs_analysis(dataset=dataset)
+    pilot = selectors.pilot_contacts()
+    context.update(
+        {
+            "analysis": analysis,
+            "pilot": pilot,
+            "heatmap_rows": heatmap_rows(analysis["heatmap"]),
+            "chart_data": analysis_chart_data(analysis, pilot),
+            "pilot_rows": pilot_rows(analysis, pilot) if pilot.available else [],
+            "top_call_types": analysis["call_types"][:40],
+        }
+    )
+    status = 400 if coverage_form.is_bound and coverage is None else 200
+    return render(request, "assessment/cfs/analysis.html", context, status=status)
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def cfs_call_types(request, pk: int):
+    city = get_object_or_404(CfsCity, pk=pk)
+    dataset = None
+    if request.GET.get("dataset"):
+        dataset = get_object_or_404(CfsDataset, pk=request.GET["dataset"], city=city)
+    unreviewed_only = request.GET.get("show") == "unreviewed"
+    call_types = selectors.cfs_call_types_for_city(
+        city=city, dataset=dataset, unreviewed_only=unreviewed_only
+    )
+    rows = [(call_type, _call_type_form(call_type)) for call_type in call_types]
+    return render(
+        request,
+        "assessment/cfs/call_types.html",
+        {
+            "city": city,
+            "rows": rows,
+            "dataset": dataset,
+            "datasets": city.datasets.order_by("name"),
+            "unreviewed_only": unreviewed_only,
+            "total_calls": sum(call_type.calls for call_type in call_types),
+        },
+    )
+
+
+def _call_type_form(call_type: CfsCallType, data=None) -> CfsCallTypeForm:
+    initial = {"category": call_type.category_id, "divertibility": call_type.divertibility}
+    return CfsCallTypeForm(data, initial=initial, prefix=f"t{call_type.pk}")
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def cfs_call_type_update(request, pk: int):
+    call_type = get_object_or_404(CfsCallType.objects.select_related("city", "category"), pk=pk)
+    form = _call_type_form(call_type, request.POST)
+    status = 200
+    if form.is_valid():
+        call_type = services.cfs_call_type_classify(
+            call_type=call_type,
+            category=form.cleaned_data["category"],
+            divertibility=form.cleaned_data["divertibility"],
+            user=request.user,
+        )
+        form = _call_type_form(call_type)
+        saved = True
+    else:
+        status, saved = 400, False
+    if request.htmx:
+        call_type.calls = int(request.POST.get("calls", 0) or 0)
+        return render(
+            request,
+            "assessment/cfs/_call_type_row.html",
+            {"call_type": call_type, "form": form, "saved": saved},
+            status=status,
+        )
+    if saved:
+        messages.success(request, _("Saved: %(type)s") % {"type": call_type.label})
+    else:
+        messages.error(
+            request, _("Not saved: choose a divertibility for %(type)s.") % {"type": call_type.label}
+        )
+    return redirect(
+        request.POST.get("next") or reverse("assessment:cfs_call_types", args=[call_type.city_id])
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def cfs_call_types_accept(request, pk: int):
+    city = get_object_or_404(CfsCity, pk=pk)
+    accepted = services.cfs_call_types_accept_suggestions(city=city, user=request.user)
+    messages.success(request, _("%(count)d suggestions accepted.") % {"count": accepted})
+    return redirect("assessment:cfs_call_types", pk=city.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def cfs_column_mapping(request, pk: int):
+    city = get_object_or_404(CfsCity, pk=pk)
+    saved = getattr(city, "column_mapping", None)
+    initial = {"timezone": city.timezone}
+    if saved is not None:
+        initial.update({f"column_{name}": header for name, header in saved.columns.items()})
+    form = CfsColumnMappingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cfs_column_mapping_save(
+                city=city,
+                columns=form.columns(),
+                timezone_name=form.cleaned_data["timezone"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Column mapping saved for %(city)s.") % {"city": city.name})
+            return redirect("assessment:cfs_index")
+    return render(
+        request,
+        "assessment/cfs/column_mapping.html",
+        {"city": city, "form": form, "saved": saved},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def cfs_dataset_delete(request, pk: int):
+    dataset = get_object_or_404(CfsDataset, pk=pk)
+    name = dataset.name
+    services.cfs_dataset_delete(dataset=dataset)
+    messages.success(request, _("Dataset %(name)s deleted.") % {"name": name})
+    return redirect("assessment:cfs_index")

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -217,3 +218,76 @@ LOGGING = {
 }
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")
+
+# --- outreach ---
+# Partner directory entries not verified for this many days are flagged as stale.
+OUTREACH_PARTNER_STALE_DAYS = env_int("OUTREACH_PARTNER_STALE_DAYS", 180)
+# Public surveys: at most this many submissions per client address and survey per window
+# (a tablet at a tabling event shares one address, so keep it generous).
+OUTREACH_SURVEY_RATE_LIMIT = env_int("OUTREACH_SURVEY_RATE_LIMIT", 30)
+OUTREACH_SURVEY_RATE_WINDOW_SECONDS = 600
+# A form submitted faster than this after it was served is a bot; a token older than the
+# maximum age must be reloaded.
+OUTREACH_SURVEY_MIN_SECONDS = 3
+OUTREACH_SURVEY_TOKEN_MAX_AGE_SECONDS = 24 * 3600
+
+# --- hotline ---
+# Twilio webhook signatures are checked unless this is explicitly turned off (local tunnels
+# only; never in production). Nothing else turns the check off.
+HOTLINE_VERIFY_SIGNATURES = env_bool("HOTLINE_VERIFY_SIGNATURES", True)
+# Seconds the on-shift dispatchers' phones ring (per round) before the call moves on.
+HOTLINE_DIAL_TIMEOUT = env_int("HOTLINE_DIAL_TIMEOUT", 20)
+# Longest voicemail a caller may leave, in seconds.
+HOTLINE_VOICEMAIL_MAX_SECONDS = 180
+# Missed calls whose dispatcher text could not be queued are re-sent by a sweep.
+CELERY_BEAT_SCHEDULE["hotline-missed-call-sweep"] = {
+    "task": "hotline.tasks.missed_call_sweep",
+    "schedule": 120.0,
+}
+
+# --- volunteers ---
+# The SMS sender (dotted path, resolved at call time so volunteers never imports hotline).
+VOLUNTEERS_SMS_SENDER = env_str("VOLUNTEERS_SMS_SENDER", "hotline.messaging.send_sms")
+# Volunteers may cancel a shift up to this many hours before it starts.
+VOLUNTEERS_CANCEL_CUTOFF_HOURS = env_int("VOLUNTEERS_CANCEL_CUTOFF_HOURS", 12)
+# Public sign-up: at most this many posts (valid or not) per client address per hour.
+VOLUNTEERS_SIGNUP_RATE_PER_HOUR = env_int("VOLUNTEERS_SIGNUP_RATE_PER_HOUR", 10)
+CELERY_BEAT_SCHEDULE["volunteers-shift-reminders"] = {
+    "task": "volunteers.tasks.send_shift_reminders",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["volunteers-training-expiry-reminders"] = {
+    "task": "volunteers.tasks.send_training_expiry_reminders",
+    "schedule": 6 * 3600.0,
+}
+
+# --- dispatch ---
+# Earlier contacts from the same number shown on an intake (repeat callers).
+DISPATCH_CALLER_HISTORY_DAYS = env_int("DISPATCH_CALLER_HISTORY_DAYS", 90)
+# Responders per incident unless the dispatcher says otherwise.
+DISPATCH_TEAM_SIZE = env_int("DISPATCH_TEAM_SIZE", 2)
+# Without a full team this long after the call-out, widen it (all on shift, then on-call).
+DISPATCH_ESCALATION_SECONDS = env_int("DISPATCH_ESCALATION_SECONDS", 180)
+# How long a responder's signed link works.
+DISPATCH_RESPONDER_LINK_MAX_AGE = env_int("DISPATCH_RESPONDER_LINK_MAX_AGE", 24 * 3600)
+# Outbox: attempts per text, retry backoff (base * 2**n, capped), and when the sweep takes
+# over a row nobody sent (the broker was down at commit) or one stuck mid-send.
+DISPATCH_NOTIFY_MAX_ATTEMPTS = env_int("DISPATCH_NOTIFY_MAX_ATTEMPTS", 5)
+# Rows per task: a call-out to many responders is spread over the worker's threads.
+DISPATCH_NOTIFY_BATCH_SIZE = 5
+DISPATCH_NOTIFY_RETRY_BASE_SECONDS = 5
+DISPATCH_NOTIFY_RETRY_CAP_SECONDS = 120
+DISPATCH_OUTBOX_SWEEP_AFTER_SECONDS = 30
+DISPATCH_OUTBOX_STUCK_AFTER_SECONDS = 300
+CELERY_BEAT_SCHEDULE["dispatch-outbox-sweep"] = {"task": "dispatch.outbox_sweep", "schedule": 15.0}
+CELERY_BEAT_SCHEDULE["dispatch-escalations"] = {"task": "dispatch.escalation_sweep", "schedule": 15.0}
+
+# --- assessment (911 calls-for-service import) ---
+# Uploaded exports wait here for their import task; the worker must see the same folder.
+CFS_UPLOAD_DIR = Path(env_str("CFS_UPLOAD_DIR", str(MEDIA_ROOT / "cfs_uploads")))
+# An import fails when more than this share of its rows cannot be read (wrong column or format).
+CFS_MAX_BAD_ROW_SHARE = 0.5
+CELERY_BEAT_SCHEDULE["assessment-cfs-uploads-clean"] = {
+    "task": "assessment.tasks.cfs_import_uploads_clean",
+    "schedule": 24 * 3600.0,
+}

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DispatchConfig(AppConfig):
     name = "dispatch"
     verbose_name = _("Dispatch")
+
+    def ready(self) -> None:
+        from dispatch import signals
+        from hotline.signals import sms_received
+
+        sms_received.connect(signals.acknowledgement_received, dispatch_uid="dispatch.acknowledgements")

@@ -1,1 +1,661 @@
-"""Models of the dispatch app."""
+"""Models of the dispatch app: call types, the versioned screening protocol, triage of intakes,
+incidents with their timeline and outcome, responders on incidents, and the notification outbox.
+
+Intakes belong to the hotline app; everything dispatch knows about one lives in `Triage`,
+one row per intake, whose conditional update is the claim two dispatchers race for.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+PROTOCOL_LANGUAGES = ("en", "ko", "es")
+
+
+def pick_language(code: str | None) -> str:
+    """The protocol language closest to a Django language code ('es-mx' -> 'es'), else English."""
+    base = (code or "").split("-")[0].lower()
+    return base if base in PROTOCOL_LANGUAGES else "en"
+
+
+class Translated:
+    """Mixin for models with `<field>_en`, `<field>_ko`, `<field>_es` columns."""
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        language = pick_language(language or get_language())
+        return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_en")
+
+
+class Decision(models.TextChoices):
+    """What a dispatcher decides for an intake (and what the protocol recommends)."""
+
+    PHONE_SUPPORT = "phone_support", _("Phone support only")
+    SEND_RESPONDERS = "send_responders", _("Send responders")
+    REFER = "refer", _("Refer to a partner service")
+    ESCALATE = "escalate_911", _("Escalate to 911/EMS")
+    NO_ACTION = "no_action", _("No action (wrong number, hang-up)")
+
+
+class CallType(Translated, models.Model):
+    """The call-type taxonomy (seeded by a migration, editable by coordinators in the admin).
+
+    Training modules name the call types they qualify for by `slug`.
+    """
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_ko = models.CharField(_("name (Korean)"), max_length=120, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name_en"]
+        verbose_name = _("call type")
+        verbose_name_plural = _("call types")
+
+    def __str__(self) -> str:
+        return self.localized("name")
+
+
+class ProtocolVersion(models.Model):
+    """One immutable version of the screening protocol. Editing makes the next version."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    default_recommendation = models.CharField(
+        _("recommendation when no rule matches"),
+        max_length=20,
+        choices=Decision.choices,
+        default=Decision.PHONE_SUPPORT,
+    )
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("protocol version")
+        verbose_name_plural = _("protocol versions")
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="dispatch_protocol_number_positive")
+        ]
+
+    def __str__(self) -> str:
+        return _("Protocol v%(number)s") % {"number": self.number}
+
+    def get_absolute_url(self) -> str:
+        return reverse("dispatch:protocol_version", args=[self.number])
+
+
+class ProtocolQuestion(Translated, models.Model):
+    class Kind(models.TextChoices):
+        YES_NO = "yes_no", _("Yes or no")
+        CHOICE = "choice", _("One of a list")
+        TEXT = "text", _("Free text")
+        LOCATION = "location", _("Location (address or landmark)")
+        CALL_TYPE = "call_type", _("Call type (from the taxonomy)")
+        AREA = "area", _("Area")
+        LANGUAGE = "language", _("Language")
+
+    protocol = models.ForeignKey(
+        ProtocolVersion, verbose_name=_("protocol"), on_delete=models.CASCADE, related_name="questions"
+    )
+    key = models.SlugField(_("key"), max_length=40, help_text=_("Short name rules refer to, e.g. weapon."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=True)
+    danger_screen = models.BooleanField(
+        _("danger screen"),
+        default=False,
+        help_text=_("A yes always recommends escalating to 911/EMS."),
+    )
+    text_en = models.CharField(_("question (English)"), max_length=300)
+    text_ko = models.CharField(_("question (Korean)"), max_length=300)
+    text_es = models.CharField(_("question (Spanish)"), max_length=300)
+    # For kind "choice": [{"value": "slug", "en": "...", "ko": "...", "es": "..."}, ...]
+    options = models.JSONField(_("options"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("protocol question")
+        verbose_name_plural = _("protocol questions")
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "key"], name="dispatch_question_key_once"),
+            models.CheckConstraint(
+                condition=Q(danger_screen=False) | Q(kind="yes_no"), name="dispatch_danger_screen_is_yes_no"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.localized("text")
+
+
+class ProtocolRule(Translated, models.Model):
+    """If the answer to `question_key` matches, recommend `recommendation`. First match wins."""
+
+    class Operator(models.TextChoices):
+        EQUALS = "equals", _("is")
+        NOT_EQUALS = "not_equals", _("is not")
+        IN = "in", _("is one of (comma-separated)")
+
+    protocol = models.ForeignKey(
+        ProtocolVersion, verbose_name=_("protocol"), on_delete=models.CASCADE, related_name="rules"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    question_key = models.SlugField(_("question key"), max_length=40)
+    operator = models.CharField(
+        _("operator"), max_length=12, choices=Operator.choices, default=Operator.EQUALS
+    )
+    value = models.CharField(_("value"), max_length=300)
+    recommendation = models.CharField(_("recommendation"), max_length=20, choices=Decision.choices)
+    explanation_en = models.CharField(_("explanation (English)"), max_length=300, blank=True)
+    explanation_ko = models.CharField(_("explanation (Korean)"), max_length=300, blank=True)
+    explanation_es = models.CharField(_("explanation (Spanish)"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("protocol rule")
+        verbose_name_plural = _("protocol rules")
+
+    def __str__(self) -> str:
+        return f"{self.question_key} {self.operator} {self.value} → {self.recommendation}"
+
+
+class HandoffService(models.TextChoices):
+    DISPATCH_911 = "911", _("911 dispatch")
+    EMS = "ems", _("EMS / ambulance")
+
+
+class Triage(models.Model):
+    """Dispatch's record of one intake: who has it, the screening answers and the decision.
+
+    `claimed_by` changes only by conditional updates (services.triage_claim and friends), so two
+    dispatchers never hold one intake.
+    """
+
+    intake = models.OneToOneField(
+        "hotline.Intake", verbose_name=_("intake"), on_delete=models.CASCADE, related_name="triage"
+    )
+    protocol = models.ForeignKey(
+        ProtocolVersion, verbose_name=_("protocol"), on_delete=models.PROTECT, related_name="triages"
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispatch_claims",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The intake's status before the claim, restored when the claim is released.
+    status_before_claim = models.CharField(max_length=16, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    call_type = models.ForeignKey(
+        CallType,
+        verbose_name=_("call type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    area = models.ForeignKey(
+        "volunteers.Area",
+        verbose_name=_("area"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=12, blank=True)
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    notes = models.TextField(_("dispatcher notes"), blank=True)
+    recommendation = models.CharField(
+        _("recommendation"), max_length=20, choices=Decision.choices, blank=True
+    )
+    danger_flagged = models.BooleanField(_("a danger screen was answered yes"), default=False)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+    override_reason = models.TextField(_("reason for not following the recommendation"), blank=True)
+    handoff_to = models.CharField(
+        _("handed off to"), max_length=8, choices=HandoffService.choices, blank=True
+    )
+    handoff_at = models.DateTimeField(_("handed off at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("triage")
+        verbose_name_plural = _("triages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="")
+                | Q(recommendation="")
+                | Q(decision=F("recommendation"))
+                | ~Q(override_reason=""),
+                name="dispatch_override_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(danger_flagged=True, decision="send_responders", override_reason=""),
+                name="dispatch_danger_never_sends_without_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="escalate_911")
+                | Q(handoff_at__isnull=False, handoff_to__in=["911", "ems"]),
+                name="dispatch_escalation_records_handoff",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="", decided_at__isnull=True)
+                | (~Q(decision="") & Q(decided_at__isnull=False)),
+                name="dispatch_decision_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["call_type", "decided_at"], name="dispatch_triage_type_idx")]
+
+    def __str__(self) -> str:
+        return _("Triage of intake #%(intake)s") % {"intake": self.intake_id}
+
+    def get_absolute_url(self) -> str:
+        return reverse("dispatch:intake", args=[self.intake_id])
+
+    @property
+    def is_decided(self) -> bool:
+        return bool(self.decision)
+
+    @property
+    def is_override(self) -> bool:
+        return bool(self.decision) and self.decision != self.recommendation
+
+
+class IntakeView(models.Model):
+    """Who looked at an intake and when (the access log of caller data)."""
+
+    intake = models.ForeignKey(
+        "hotline.Intake", verbose_name=_("intake"), on_delete=models.CASCADE, related_name="dispatch_views"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
+    path = models.CharField(_("page"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-viewed_at", "-pk"]
+        verbose_name = _("intake view")
+        verbose_name_plural = _("intake views")
+        indexes = [models.Index(fields=["intake", "viewed_at"], name="dispatch_intakeview_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} viewed intake {self.intake_id} at {self.viewed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Incident(models.Model):
+    """Responders sent to a person: opened by a "send responders" decision."""
+
+    class Status(models.TextChoices):
+        DISPATCHED = "dispatched", _("Dispatched")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        EN_ROUTE = "en_route", _("En route")
+        ON_SCENE = "on_scene", _("On scene")
+        CLEARED = "cleared", _("Cleared")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATUSES = (Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE, Status.CLEARED)
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved_on_scene", _("Resolved on scene")
+        REFERRED = "referred", _("Referred to a partner")
+        TRANSPORTED = "transported", _("Transported")
+        POLICE_REQUESTED = "police_requested", _("Police requested")
+        EMS_REQUESTED = "ems_requested", _("EMS requested")
+        NO_CONTACT = "no_contact", _("No contact")
+        DECLINED = "services_declined", _("Services declined")
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    triage = models.OneToOneField(
+        Triage, verbose_name=_("triage"), on_delete=models.PROTECT, related_name="incident"
+    )
+    status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.DISPATCHED)
+    call_type = models.ForeignKey(
+        CallType,
+        verbose_name=_("call type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    area = models.ForeignKey(
+        "volunteers.Area",
+        verbose_name=_("area"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=12, blank=True)
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    details = models.TextField(_("what responders need to know"), blank=True)
+    team_size = models.PositiveSmallIntegerField(_("team size"), default=2)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # Escalation: 0 = first responders texted, 1 = every on-shift responder, 2 = on-call coordinator.
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalate_at = models.DateTimeField(_("escalate at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    transported_by = models.CharField(_("transported by"), max_length=200, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), blank=True)
+    follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
+    follow_up_notes = models.TextField(_("follow-up notes"), blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome_recorded_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(team_size__gte=1), name="dispatch_incident_team_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(outcome=""), name="dispatch_closed_incident_has_outcome"
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="transported") | ~Q(transported_by=""),
+                name="dispatch_transport_names_who",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="dispatch_cancel_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "opened_at"], name="dispatch_incident_status_idx"),
+            models.Index(fields=["escalate_at"], name="dispatch_incident_escalate_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Incident %(code)s") % {"code": self.code}
+
+    def get_absolute_url(self) -> str:
+        return reverse("dispatch:incident", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class IncidentResponder(models.Model):
+    """A responder texted about an incident, and their answer. ACCEPTED ones are the team."""
+
+    class Status(models.TextChoices):
+        NOTIFIED = "notified", _("Texted, no answer yet")
+        ACCEPTED = "accepted", _("On the team")
+        DECLINED = "declined", _("Declined")
+        TEAM_FULL = "team_full", _("Answered after the team was full")
+        STOOD_DOWN = "stood_down", _("Stood down")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="responders"
+    )
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name=_("responder"),
+        on_delete=models.PROTECT,
+        related_name="incident_assignments",
+    )
+    tier = models.PositiveSmallIntegerField(_("escalation tier"), default=0)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NOTIFIED)
+    notified_at = models.DateTimeField(_("texted at"), default=timezone.now)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["notified_at", "pk"]
+        verbose_name = _("incident responder")
+        verbose_name_plural = _("incident responders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "volunteer"], name="dispatch_responder_once_per_incident"
+            )
+        ]
+        indexes = [models.Index(fields=["volunteer", "status"], name="dispatch_responder_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.incident}"
+
+
+class IncidentEvent(models.Model):
+    """One line of an incident's timeline: who did what, when."""
+
+    class Kind(models.TextChoices):
+        DISPATCHED = "dispatched", _("Dispatched")
+        ACCEPTED = "accepted", _("Acknowledged")
+        DECLINED = "declined", _("Declined")
+        TEAM_FULL = "team_full", _("Answered after the team was full")
+        EN_ROUTE = "en_route", _("En route")
+        ON_SCENE = "on_scene", _("On scene")
+        CLEARED = "cleared", _("Cleared")
+        NOTE = "note", _("Note")
+        ESCALATED = "escalated", _("Escalated")
+        NOTIFICATION_FAILED = "notification_failed", _("Text failed")
+        OUTCOME = "outcome", _("Outcome recorded")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name=_("responder"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("incident event")
+        verbose_name_plural = _("incident events")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind} {self.created_at:%H:%M:%S}"
+
+    @property
+    def who(self) -> str:
+        if self.volunteer_id:
+            return str(self.volunteer)
+        if self.actor_id:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return ""
+
+
+class Referral(models.Model):
+    """A person referred to a partner service, from a triage decision or an incident outcome."""
+
+    triage = models.ForeignKey(
+        Triage,
+        verbose_name=_("triage"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    partner = models.ForeignKey(
+        "outreach.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    service_type = models.ForeignKey(
+        "outreach.ServiceType",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(triage__isnull=False) | Q(incident__isnull=False),
+                name="dispatch_referral_has_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"→ {self.partner}"
+
+
+class OnCallPeriod(models.Model):
+    """Who is the on-call coordinator when: the last tier of escalation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("coordinator"), on_delete=models.CASCADE, related_name="+"
+    )
+    phone = models.CharField(_("phone to text"), max_length=32)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("on-call period")
+        verbose_name_plural = _("on-call periods")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="dispatch_oncall_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        start = timezone.localtime(self.starts_at)
+        end = timezone.localtime(self.ends_at)
+        return f"{self.user} {start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """The transactional outbox: one text to send, written in the same transaction as its cause.
+
+    A task claims a row PENDING -> SENDING with a conditional update before it calls the
+    provider, so a duplicated or redelivered task never texts anybody twice.
+    """
+
+    class Kind(models.TextChoices):
+        DISPATCH = "dispatch", _("Call-out")
+        ESCALATION = "escalation", _("Call-out (widened)")
+        ON_CALL = "on_call", _("Alert to the on-call coordinator")
+        ACCEPTED = "accepted", _("You are on the team")
+        TEAM_FULL = "team_full", _("Team already full")
+        DECLINED = "declined", _("Thanks for answering")
+        CLARIFY = "clarify", _("Which incident?")
+        CANCELLED = "cancelled", _("Incident cancelled")
+        CLOSED = "closed", _("Incident closed")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name=_("responder"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    to = models.CharField(_("to"), max_length=32)
+    body = models.TextField(_("text"))
+    # Keeps a cause from writing the same text twice (e.g. "42:dispatch:7").
+    dedupe_key = models.CharField(max_length=120, unique=True, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_sid = models.CharField(_("provider id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="dispatch_outbox_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="dispatch_sent_has_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to} ({self.status})"

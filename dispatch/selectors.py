@@ -1,1 +1,314 @@
-"""Selectors of the dispatch app."""
+"""Queries of the dispatch app that views, services and tasks share.
+
+The console polls `queue_intakes` and `open_incidents` every two seconds: each is one query
+whatever the number of rows, with everything the rows show annotated or joined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from dispatch.models import (
+    CallType,
+    Incident,
+    IncidentResponder,
+    Notification,
+    OnCallPeriod,
+    ProtocolVersion,
+    Triage,
+)
+from dispatch.protocol import Option, ProtocolSpec, QuestionSpec, RuleSpec
+from hotline.models import Intake
+from volunteers.models import Area, Language, Volunteer
+from volunteers.roles import Role, has_role
+from volunteers.selectors import on_shift_now
+
+RESPONDER_LINK_SALT = "dispatch.responder-link"
+
+# --- Protocol ----------------------------------------------------------------------------------
+
+
+def current_protocol() -> ProtocolVersion:
+    """The newest protocol version (a migration seeds version 1)."""
+    version = ProtocolVersion.objects.order_by("-number").first()
+    if version is None:
+        raise ProtocolVersion.DoesNotExist("no screening protocol: run the migrations")
+    return version
+
+
+def protocol_spec(version: ProtocolVersion) -> ProtocolSpec:
+    """The version as plain data for the engine, with the current lists for taxonomy questions."""
+    listed: dict[str, tuple[Option, ...]] = {}
+    questions = []
+    for question in version.questions.all():
+        if question.kind == "choice":
+            options = tuple(
+                Option(value=str(o.get("value", "")), labels={k: o.get(k, "") for k in ("en", "ko", "es")})
+                for o in question.options
+            )
+        elif question.kind in ("call_type", "area", "language"):
+            if question.kind not in listed:
+                listed[question.kind] = _taxonomy_options(question.kind)
+            options = listed[question.kind]
+        else:
+            options = ()
+        questions.append(
+            QuestionSpec(
+                key=question.key,
+                kind=question.kind,
+                text={"en": question.text_en, "ko": question.text_ko, "es": question.text_es},
+                required=question.required,
+                danger_screen=question.danger_screen,
+                options=options,
+            )
+        )
+    rules = tuple(
+        RuleSpec(
+            question_key=rule.question_key,
+            operator=rule.operator,
+            value=rule.value,
+            recommendation=rule.recommendation,
+            explanation={"en": rule.explanation_en, "ko": rule.explanation_ko, "es": rule.explanation_es},
+        )
+        for rule in version.rules.all()
+    )
+    return ProtocolSpec(
+        version=version.number,
+        questions=tuple(questions),
+        rules=rules,
+        default_recommendation=version.default_recommendation,
+    )
+
+
+def _taxonomy_options(kind: str) -> tuple[Option, ...]:
+    if kind == "call_type":
+        return tuple(
+            Option(
+                value=c.slug,
+                labels={"en": c.name_en, "ko": c.name_ko or c.name_en, "es": c.name_es or c.name_en},
+            )
+            for c in CallType.objects.filter(is_active=True)
+        )
+    if kind == "area":
+        return tuple(
+            Option(value=str(a.pk), labels={"en": a.name}) for a in Area.objects.filter(is_active=True)
+        )
+    return tuple(Option(value=lang.code, labels={"en": lang.name}) for lang in Language.objects.all())
+
+
+# --- Intakes -----------------------------------------------------------------------------------
+
+
+def caller_history_since(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=settings.DISPATCH_CALLER_HISTORY_DAYS)
+
+
+def queue_intakes(*, now: datetime | None = None) -> QuerySet[Intake]:
+    """Open intakes, longest waiting first, with who holds each and how often the number called."""
+    since = caller_history_since(now)
+    earlier = (
+        Intake.objects.filter(
+            caller=OuterRef("caller"), created_at__gte=since, created_at__lt=OuterRef("created_at")
+        )
+        .exclude(caller="")
+        .order_by()
+        .values("caller")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Intake.objects.filter(status__in=Intake.OPEN_STATUSES)
+        .select_related("area", "triage__claimed_by", "triage__call_type")
+        .annotate(earlier_contacts=Coalesce(Subquery(earlier, output_field=IntegerField()), 0))
+        .order_by("created_at", "pk")
+    )
+
+
+def intake_get_for_dispatcher(*, user, pk: int) -> Intake:
+    """The intake, for a dispatcher or coordinator; 403 for anyone else, 404 when missing."""
+    if not has_role(user, Role.DISPATCHER):
+        raise PermissionDenied
+    return get_object_or_404(Intake.objects.select_related("area", "call"), pk=pk)
+
+
+def triage_for(intake: Intake) -> Triage | None:
+    try:
+        return Triage.objects.select_related(
+            "claimed_by", "protocol", "call_type", "area", "decided_by", "incident"
+        ).get(intake=intake)
+    except Triage.DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    count: int
+    contacts: list[Intake]
+    days: int
+
+
+def caller_history(intake: Intake, *, now: datetime | None = None, limit: int = 20) -> CallerHistory:
+    """Earlier contacts from the intake's number in the last DISPATCH_CALLER_HISTORY_DAYS days."""
+    days = settings.DISPATCH_CALLER_HISTORY_DAYS
+    if not intake.caller:
+        return CallerHistory(count=0, contacts=[], days=days)
+    earlier = (
+        Intake.objects.filter(caller=intake.caller, created_at__gte=caller_history_since(now))
+        .exclude(pk=intake.pk)
+        .select_related("triage__call_type", "triage__incident")
+        .order_by("-created_at", "-pk")
+    )
+    contacts = list(earlier[:limit])
+    count = len(contacts) if len(contacts) < limit else earlier.count()
+    return CallerHistory(count=count, contacts=contacts, days=days)
+
+
+# --- Incidents ---------------------------------------------------------------------------------
+
+
+def with_team_counts(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate `accepted_count`, `pending_count` and `failed_count` (failed texts)."""
+
+    def count(model, **filters):
+        rows = model.objects.filter(incident=OuterRef("pk"), **filters).order_by().values("incident")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
+
+    return queryset.annotate(
+        accepted_count=count(IncidentResponder, status=IncidentResponder.Status.ACCEPTED),
+        pending_count=count(IncidentResponder, status=IncidentResponder.Status.NOTIFIED),
+        failed_count=count(Notification, status=Notification.Status.FAILED),
+    )
+
+
+def open_incidents() -> QuerySet[Incident]:
+    return (
+        with_team_counts(Incident.objects.filter(status__in=Incident.OPEN_STATUSES))
+        .select_related("call_type", "area", "triage__intake")
+        .order_by("opened_at", "pk")
+    )
+
+
+def incident_get_for_dispatcher(*, user, pk: int) -> Incident:
+    if not has_role(user, Role.DISPATCHER):
+        raise PermissionDenied
+    return get_object_or_404(
+        with_team_counts(Incident.objects.all()).select_related(
+            "call_type", "area", "triage__intake", "triage__decided_by", "opened_by"
+        ),
+        pk=pk,
+    )
+
+
+def incident_timeline(incident: Incident) -> QuerySet:
+    return incident.events.select_related("actor", "volunteer")
+
+
+def busy_volunteer_ids() -> QuerySet:
+    """Volunteers on the team of an open incident."""
+    return IncidentResponder.objects.filter(
+        status=IncidentResponder.Status.ACCEPTED, incident__status__in=Incident.OPEN_STATUSES
+    ).values("volunteer_id")
+
+
+def responder_candidates(
+    *,
+    call_type: CallType | None,
+    language: str = "",
+    area: Area | int | None = None,
+    at: datetime | None = None,
+    exclude_incident: Incident | None = None,
+) -> list[Volunteer]:
+    """On-shift responders trained for the call type and not on an open incident's team,
+    speakers of the caller's language first, then those covering the area."""
+    candidates = on_shift_now(
+        "responder",
+        at=at,
+        language=language or None,
+        area=area,
+        call_type=call_type.slug if call_type else None,
+    )
+    busy = set(busy_volunteer_ids().values_list("volunteer_id", flat=True))
+    already: set[int] = set()
+    if exclude_incident is not None:
+        already = set(exclude_incident.responders.values_list("volunteer_id", flat=True))
+    return [v for v in candidates if v.pk not in busy and v.pk not in already]
+
+
+def on_call_coordinator(*, at: datetime | None = None) -> OnCallPeriod | None:
+    at = at or timezone.now()
+    return (
+        OnCallPeriod.objects.filter(starts_at__lte=at, ends_at__gt=at, user__is_active=True)
+        .select_related("user")
+        .order_by("starts_at")
+        .first()
+    )
+
+
+# --- Responders --------------------------------------------------------------------------------
+
+
+def responder_token(*, incident: Incident, volunteer: Volunteer) -> str:
+    return signing.TimestampSigner(salt=RESPONDER_LINK_SALT).sign(f"{incident.pk}.{volunteer.pk}")
+
+
+def responder_path(*, incident: Incident, volunteer: Volunteer) -> str:
+    return reverse("dispatch:responder", args=[responder_token(incident=incident, volunteer=volunteer)])
+
+
+def responder_url(*, incident: Incident, volunteer: Volunteer) -> str:
+    """The absolute signed link texted to a responder (no password typing in a crisis)."""
+    return settings.PUBLIC_BASE_URL + responder_path(incident=incident, volunteer=volunteer)
+
+
+def responder_assignment_from_token(token: str) -> IncidentResponder:
+    """The assignment a responder link names; 404 when forged, expired or unknown."""
+    try:
+        value = signing.TimestampSigner(salt=RESPONDER_LINK_SALT).unsign(
+            token, max_age=settings.DISPATCH_RESPONDER_LINK_MAX_AGE
+        )
+        incident_id, volunteer_id = (int(part) for part in value.split("."))
+    except (signing.BadSignature, ValueError):
+        raise Http404 from None
+    try:
+        return IncidentResponder.objects.select_related(
+            "incident__call_type", "incident__area", "volunteer"
+        ).get(incident_id=incident_id, volunteer_id=volunteer_id)
+    except IncidentResponder.DoesNotExist:
+        raise Http404 from None
+
+
+def incidents_for_volunteer(volunteer: Volunteer) -> QuerySet[IncidentResponder]:
+    """The responder's call-outs still open: pending answers and teams they are on."""
+    return (
+        IncidentResponder.objects.filter(
+            volunteer=volunteer,
+            status__in=(IncidentResponder.Status.NOTIFIED, IncidentResponder.Status.ACCEPTED),
+            incident__status__in=Incident.OPEN_STATUSES,
+        )
+        .select_related("incident__call_type", "incident__area")
+        .order_by("-incident__opened_at")
+    )
+
+
+def pending_answers_for(volunteer: Volunteer) -> QuerySet[IncidentResponder]:
+    """Call-outs waiting for this responder's YES or NO, newest first."""
+    return (
+        IncidentResponder.objects.filter(
+            volunteer=volunteer,
+            status=IncidentResponder.Status.NOTIFIED,
+            incident__status__in=Incident.OPEN_STATUSES,
+        )
+        .select_related("incident")
+        .order_by("-notified_at", "-pk")
+    )

@@ -1,1 +1,290 @@
-"""Models of the hotline app."""
+"""Models of the hotline app: calls, intakes, text messages, opt-outs and hours of operation.
+
+Twilio retries webhooks and repeats callbacks, so every record Twilio names (CallSid,
+MessageSid, RecordingSid) is unique in the database and the services get-or-create it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+def language_label(code: str) -> str:
+    """The display name of a language code ("ko" -> "Korean"), or the code itself."""
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+class Call(models.Model):
+    """One phone call through the hotline number: a caller calling in, or a callback."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Callback")
+
+    class Status(models.TextChoices):
+        """Twilio's CallStatus values."""
+
+        QUEUED = "queued", _("Queued")
+        RINGING = "ringing", _("Ringing")
+        IN_PROGRESS = "in-progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+        BUSY = "busy", _("Busy")
+        FAILED = "failed", _("Failed")
+        NO_ANSWER = "no-answer", _("No answer")
+        CANCELED = "canceled", _("Canceled")
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("Pending")
+        ANSWERED = "answered", _("Answered by a volunteer")
+        FALLBACK = "fallback", _("Answered at the fallback number")
+        VOICEMAIL = "voicemail", _("Voicemail left")
+        MISSED = "missed", _("Missed (voicemail offered, none left)")
+        ABANDONED = "abandoned", _("Abandoned (hung up before anyone could answer)")
+
+    ENDED_STATUSES = (Status.COMPLETED, Status.BUSY, Status.FAILED, Status.NO_ANSWER, Status.CANCELED)
+
+    call_sid = models.CharField(_("call SID"), max_length=64, unique=True)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND
+    )
+    from_number = models.CharField(_("from"), max_length=32, blank=True)
+    to_number = models.CharField(_("to"), max_length=32, blank=True)
+    language = models.CharField(_("language"), max_length=12, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RINGING)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING, blank=True
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hotline_calls_answered",
+    )
+    answered_number = models.CharField(_("answered at number"), max_length=32, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    duration = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
+    # Volunteers whose phone answered the screening prompt without accepting (their own
+    # voicemail, or a decline): the next ringing round skips them.
+    screened_volunteer_ids = models.JSONField(_("screened volunteers"), default=list, blank=True)
+    voicemail_offered_at = models.DateTimeField(_("voicemail offered at"), null=True, blank=True)
+    recording_sid = models.CharField(_("recording SID"), max_length=64, null=True, blank=True, unique=True)
+    recording_url = models.URLField(_("recording URL"), max_length=500, blank=True)
+    recording_duration = models.PositiveIntegerField(_("recording duration (seconds)"), null=True, blank=True)
+    missed_notified_at = models.DateTimeField(_("dispatchers texted at"), null=True, blank=True)
+    callback_intake = models.ForeignKey(
+        "hotline.Intake",
+        verbose_name=_("callback for intake"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="callbacks",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        indexes = [models.Index(fields=["started_at"], name="hotline_call_started_idx")]
+
+    def __str__(self) -> str:
+        return self.call_sid
+
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
+
+    @property
+    def has_recording(self) -> bool:
+        return bool(self.recording_url)
+
+
+class Intake(models.Model):
+    """A contact a dispatcher must look at: a call or a text conversation.
+
+    The dispatch app triages intakes in its own models; this one knows only its status.
+    """
+
+    class Channel(models.TextChoices):
+        VOICE = "voice", _("Phone call")
+        SMS = "sms", _("Text message")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        NEEDS_CALLBACK = "needs_callback", _("Needs callback")
+        IN_TRIAGE = "in_triage", _("In triage")
+        CLOSED = "closed", _("Closed")
+
+    OPEN_STATUSES = (Status.NEW, Status.NEEDS_CALLBACK, Status.IN_TRIAGE)
+
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    caller = PhoneNumberField(_("caller number"), blank=True)
+    language = models.CharField(_("language"), max_length=12, blank=True)
+    area = models.ForeignKey(
+        "volunteers.Area",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="intakes",
+    )
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    call = models.OneToOneField(
+        Call,
+        verbose_name=_("call"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="intake",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("intake")
+        verbose_name_plural = _("intakes")
+        constraints = [
+            # Texts from one number continue one open conversation, also under concurrency.
+            models.UniqueConstraint(
+                fields=["caller"],
+                condition=Q(channel="sms") & ~Q(status="closed"),
+                name="hotline_one_open_sms_intake_per_caller",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["caller", "created_at"], name="hotline_intake_caller_idx"),
+            models.Index(fields=["status", "created_at"], name="hotline_intake_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_channel_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("hotline:intake_detail", args=[self.pk])
+
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
+
+
+class Message(models.Model):
+    """One text message in or out of the hotline number, in the order it happened."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("Received")
+        OUTBOUND = "out", _("Sent")
+
+    class Status(models.TextChoices):
+        """Twilio's MessageStatus values, plus "skipped" for texts we refused to send."""
+
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted")
+        SCHEDULED = "scheduled", _("Scheduled")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        UNDELIVERED = "undelivered", _("Undelivered")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    # Null until the provider has accepted an outbound text and named it.
+    message_sid = models.CharField(_("message SID"), max_length=64, null=True, blank=True, unique=True)
+    from_number = models.CharField(_("from"), max_length=32)
+    to_number = models.CharField(_("to"), max_length=32)
+    body = models.TextField(_("text"), blank=True)
+    media_urls = models.JSONField(_("media URLs"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    error_code = models.CharField(_("error code"), max_length=16, blank=True)
+    error_message = models.CharField(_("error"), max_length=500, blank=True)
+    intake = models.ForeignKey(
+        Intake,
+        verbose_name=_("intake"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        indexes = [models.Index(fields=["from_number", "created_at"], name="hotline_message_from_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SmsOptOut(models.Model):
+    """A number that texted STOP: nothing is texted to it until it texts START."""
+
+    phone = models.CharField(_("phone"), max_length=32, unique=True)
+    keyword = models.CharField(_("keyword"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("opted out at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("text opt-out")
+        verbose_name_plural = _("text opt-outs")
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class OperatingHours(models.Model):
+    """When the hotline's volunteers answer, in the pilot's local time.
+
+    A row may cross midnight (opens 18:00, closes 02:00 runs into the next day); opens equal to
+    closes means the whole day from that time. No rows at all means always open.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("hours of operation")
+        verbose_name_plural = _("hours of operation")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="hotline_hours_weekday_range"
+            ),
+            models.UniqueConstraint(fields=["weekday", "opens"], name="hotline_hours_unique_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.closes <= self.opens

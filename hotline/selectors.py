@@ -1,1 +1,107 @@
-"""Selectors of the hotline app."""
+"""Queries of the hotline app that other code shares (views, dispatch, assessment)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from hotline.models import Call, Intake, Message, OperatingHours
+from volunteers.roles import Role, has_role
+
+
+def _hours() -> list[tuple[int, time, time]]:
+    return list(OperatingHours.objects.values_list("weekday", "opens", "closes"))
+
+
+def is_open(at: datetime | None = None) -> bool:
+    """Whether `at` (default now) falls in the hours of operation; no hours means always open.
+
+    Hours are wall-clock times in the pilot's time zone; a row whose closing time is not after
+    its opening time runs into the next day.
+    """
+    rows = _hours()
+    if not rows:
+        return True
+    local = timezone.localtime(at or timezone.now())
+    now, today = local.time(), local.weekday()
+    yesterday = (today - 1) % 7
+    for weekday, opens, closes in rows:
+        crosses = closes <= opens
+        if weekday == today and (opens <= now < closes if not crosses else now >= opens):
+            return True
+        if weekday == yesterday and crosses and now < closes:
+            return True
+    return False
+
+
+def open_intervals(*, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The hours of operation between start and end as merged intervals (aware, in UTC)."""
+    if end <= start:
+        return []
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    rows = _hours()
+    if not rows:
+        return [(start, end)]
+    tz = timezone.get_current_timezone()
+    first: date = timezone.localtime(start).date() - timedelta(days=1)
+    last: date = timezone.localtime(end).date()
+    intervals: list[tuple[datetime, datetime]] = []
+    day = first
+    while day <= last:
+        for weekday, opens, closes in rows:
+            if weekday != day.weekday():
+                continue
+            closing_day = day + timedelta(days=1) if closes <= opens else day
+            # In UTC, so that subtracting two of them gives real elapsed time across DST.
+            begin = timezone.make_aware(datetime.combine(day, opens), tz).astimezone(UTC)
+            finish = timezone.make_aware(datetime.combine(closing_day, closes), tz).astimezone(UTC)
+            begin, finish = max(begin, start), min(finish, end)
+            if begin < finish:
+                intervals.append((begin, finish))
+        day += timedelta(days=1)
+    intervals.sort()
+    merged: list[tuple[datetime, datetime]] = []
+    for begin, finish in intervals:
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], finish))
+        else:
+            merged.append((begin, finish))
+    return merged
+
+
+def dispatchers_on_shift(*, language: str | None = None) -> list:
+    """On-shift dispatchers with a phone, speakers of `language` first."""
+    from volunteers.selectors import on_shift_now
+
+    return [v for v in on_shift_now("dispatcher", language=language or None) if v.phone]
+
+
+def intake_get_for_dispatcher(*, user, pk: int) -> Intake:
+    """The one checked way to load an intake for a person: 403 without the role, else 404."""
+    if not has_role(user, Role.DISPATCHER):
+        raise PermissionDenied
+    return get_object_or_404(Intake.objects.select_related("call", "call__answered_by", "area"), pk=pk)
+
+
+def call_get_for_dispatcher(*, user, pk: int) -> Call:
+    if not has_role(user, Role.DISPATCHER):
+        raise PermissionDenied
+    return get_object_or_404(Call.objects.select_related("intake"), pk=pk)
+
+
+def recent_calls(*, limit: int = 100) -> QuerySet[Call]:
+    return Call.objects.select_related("intake", "answered_by", "callback_intake").order_by("-started_at")[
+        :limit
+    ]
+
+
+def intake_messages(*, intake: Intake) -> QuerySet[Message]:
+    return intake.messages.order_by("created_at", "id")
+
+
+def open_intakes_for_caller(*, caller: str) -> QuerySet[Intake]:
+    return Intake.objects.filter(caller=caller, status__in=Intake.OPEN_STATUSES)

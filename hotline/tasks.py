@@ -1,1 +1,19 @@
-"""Celery tasks of the hotline app."""
+"""Celery tasks of the hotline app: thin wrappers that pass ids to services."""
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def notify_missed_call(call_id: int) -> int:
+    """Text the on-shift dispatchers about a missed call (at most once per call)."""
+    from hotline.services import missed_call_notify
+
+    return missed_call_notify(call_id=call_id)
+
+
+@shared_task(ignore_result=True)
+def missed_call_sweep() -> int:
+    """Send the missed-call texts a broker outage kept from being queued."""
+    from hotline.services import missed_call_notify, missed_calls_unnotified
+
+    return sum(missed_call_notify(call_id=call_id) for call_id in missed_calls_unnotified())

@@ -1,1 +1,137 @@
-"""Views of the hotline app."""
+"""Pages for dispatchers and coordinators: the call log, an intake's conversation, callbacks.
+
+Caller numbers, texts and voicemails are shown only to dispatchers and coordinators, and every
+view of them is logged (logger "hotline.access"). Twilio's webhooks live in webhooks.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline import selectors, services
+from hotline.forms import ReplyForm
+from hotline.messaging import SmsError
+from volunteers.roles import Role, role_required
+from volunteers.selectors import volunteer_for_user
+
+access_log = logging.getLogger("hotline.access")
+logger = logging.getLogger(__name__)
+
+RECORDING_TIMEOUT_SECONDS = 10
+
+
+@require_GET
+@never_cache
+@role_required(Role.DISPATCHER)
+def call_list(request):
+    access_log.info("user=%s viewed the call log", request.user.pk)
+    return render(request, "hotline/call_list.html", {"calls": selectors.recent_calls(limit=200)})
+
+
+def _own_phone(user) -> str:
+    volunteer = volunteer_for_user(user)
+    return str(volunteer.phone) if volunteer and volunteer.phone else ""
+
+
+@require_GET
+@never_cache
+@role_required(Role.DISPATCHER)
+def intake_detail(request, pk: int):
+    intake = selectors.intake_get_for_dispatcher(user=request.user, pk=pk)
+    access_log.info("user=%s viewed intake %s", request.user.pk, intake.pk)
+    context = {
+        "intake": intake,
+        "call": intake.call,
+        "conversation": selectors.intake_messages(intake=intake),
+        "callbacks": intake.callbacks.select_related("answered_by").order_by("-started_at"),
+        "form": ReplyForm(),
+        "own_phone": _own_phone(request.user),
+    }
+    return render(request, "hotline/intake_detail.html", context)
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def intake_reply(request, pk: int):
+    intake = selectors.intake_get_for_dispatcher(user=request.user, pk=pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        access_log.info("user=%s viewed intake %s", request.user.pk, intake.pk)
+        context = {
+            "intake": intake,
+            "call": intake.call,
+            "conversation": selectors.intake_messages(intake=intake),
+            "callbacks": intake.callbacks.select_related("answered_by").order_by("-started_at"),
+            "form": form,
+            "own_phone": _own_phone(request.user),
+        }
+        return render(request, "hotline/intake_detail.html", context, status=400)
+    try:
+        services.intake_reply(intake=intake, body=form.cleaned_data["body"])
+    except SmsError as exc:
+        logger.warning("Reply to intake %s failed: %s", intake.pk, exc)
+        messages.error(request, _("The text could not be sent: %(reason)s") % {"reason": exc})
+    else:
+        access_log.info("user=%s texted intake %s", request.user.pk, intake.pk)
+        messages.success(request, _("Text sent."))
+    return redirect(intake)
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def intake_callback(request, pk: int):
+    intake = selectors.intake_get_for_dispatcher(user=request.user, pk=pk)
+    phone = _own_phone(request.user)
+    if not phone:
+        messages.error(request, _("Your volunteer profile has no phone number to ring."))
+        return redirect(intake)
+    try:
+        services.callback_start(intake=intake, dispatcher_phone=phone, by=request.user)
+    except SmsError as exc:
+        logger.warning("Callback for intake %s failed: %s", intake.pk, exc)
+        messages.error(request, _("The call could not be started: %(reason)s") % {"reason": exc})
+    else:
+        access_log.info("user=%s called back intake %s", request.user.pk, intake.pk)
+        messages.success(
+            request,
+            _("Your phone will ring from the hotline number. Answer it to be connected to the caller."),
+        )
+    return redirect(intake)
+
+
+@require_GET
+@never_cache
+@role_required(Role.DISPATCHER)
+def call_recording(request, pk: int):
+    """Stream a voicemail from Twilio with the account's credentials (no public media links)."""
+    call = selectors.call_get_for_dispatcher(user=request.user, pk=pk)
+    url = services.twilio_recording_url(call.recording_url)
+    if not url:
+        raise Http404
+    access_log.info("user=%s listened to the voicemail of call %s", request.user.pk, call.pk)
+    try:
+        upstream = requests.get(
+            url + ".mp3",
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            stream=True,
+            timeout=RECORDING_TIMEOUT_SECONDS,
+        )
+        upstream.raise_for_status()
+    except requests.RequestException as exc:
+        logger.warning("Could not fetch the recording of call %s: %s", call.pk, exc)
+        return HttpResponse(
+            _("The recording could not be fetched from Twilio."), status=502, content_type="text/plain"
+        )
+    response = StreamingHttpResponse(upstream.iter_content(chunk_size=65536), content_type="audio/mpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = f'inline; filename="voicemail-{call.pk}.mp3"'
+    return response

@@ -1,1 +1,304 @@
-"""Services of the outreach app."""
+"""State changes of the outreach app. Each service validates and owns its transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outreach.models import (
+    SURVEY_LANGUAGES,
+    Answer,
+    Event,
+    FocusGroup,
+    Lead,
+    OpeningHours,
+    Option,
+    Partner,
+    PartnerService,
+    Question,
+    ServiceType,
+    Survey,
+    SurveyResponse,
+    Theme,
+)
+
+
+def _assign(instance, data: Mapping[str, object]) -> None:
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+# --- Partner directory -------------------------------------------------------------------------
+
+
+def partner_save(
+    *,
+    partner: Partner | None = None,
+    fields: Mapping[str, object],
+    services: Iterable[ServiceType],
+    languages: Iterable,
+    areas: Iterable,
+    hours: Sequence[Mapping[str, object]],
+) -> Partner:
+    """Create or update a partner with its services, languages, areas and weekly hours.
+
+    `hours` replaces the partner's opening hours: dicts of weekday, opens_at, closes_at.
+    """
+    services = list(services)
+    if not services:
+        raise ValidationError(_("A partner offers at least one service."))
+    for period in hours:
+        if period["opens_at"] == period["closes_at"]:
+            raise ValidationError(_("Opening and closing times are the same; tick “open 24/7” instead."))
+    with transaction.atomic():
+        partner = partner or Partner()
+        _assign(partner, fields)
+        partner.full_clean(exclude=["services", "languages", "areas"])
+        partner.save()
+        partner.languages.set(languages)
+        partner.areas.set(areas)
+        wanted = {service.pk for service in services}
+        partner.partner_services.exclude(service_type__in=wanted).delete()
+        existing = set(partner.partner_services.values_list("service_type_id", flat=True))
+        PartnerService.objects.bulk_create(
+            PartnerService(partner=partner, service_type_id=pk) for pk in sorted(wanted - existing)
+        )
+        partner.opening_hours.all().delete()
+        OpeningHours.objects.bulk_create(
+            OpeningHours(
+                partner=partner, weekday=p["weekday"], opens_at=p["opens_at"], closes_at=p["closes_at"]
+            )
+            for p in hours
+        )
+    return partner
+
+
+def partner_mark_verified(*, partner: Partner, on: datetime.date | None = None) -> Partner:
+    partner.last_verified_on = on or timezone.localdate()
+    partner.save(update_fields=["last_verified_on"])
+    return partner
+
+
+# --- Survey builder ----------------------------------------------------------------------------
+
+
+def survey_structure_locked(survey: Survey) -> bool:
+    """Once anyone answered, questions and options may be reworded but not added, removed or retyped."""
+    return survey.responses.exists()
+
+
+def survey_save(
+    *, survey: Survey | None = None, fields: Mapping[str, object], by: AbstractBaseUser | None = None
+) -> Survey:
+    with transaction.atomic():
+        creating = survey is None
+        survey = survey or Survey(created_by=by)
+        _assign(survey, fields)
+        if survey.status == Survey.Status.OPEN and (creating or not survey.questions.exists()):
+            raise ValidationError(_("Add at least one question before opening the survey."))
+        survey.full_clean()
+        survey.save()
+    return survey
+
+
+def question_save(
+    *,
+    survey: Survey,
+    question: Question | None = None,
+    fields: Mapping[str, object],
+    options: Sequence[Mapping[str, object]] = (),
+) -> Question:
+    """Create or update a question with its options, in the order given.
+
+    `options` are dicts with `option` (an existing Option of this question, or None for a new
+    one) and `text_en`, `text_ko`, `text_es`. Existing options not listed are deleted. Choice
+    questions need at least two options; other kinds have none.
+    """
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        locked = survey_structure_locked(survey)
+        if question is not None and question.survey_id != survey.pk:
+            raise ValidationError(_("This question belongs to another survey."))
+        if question is None and locked:
+            raise ValidationError(_("People have answered this survey: questions can no longer be added."))
+        kind = fields.get("kind", question.kind if question else None)
+        if locked and question is not None and kind != question.kind:
+            raise ValidationError(_("People have answered this question: its kind can no longer change."))
+        if kind in Question.CHOICE_KINDS and len(options) < 2:
+            raise ValidationError(_("A choice question needs at least two options."))
+        if kind not in Question.CHOICE_KINDS and options:
+            raise ValidationError(_("Only choice questions have options."))
+        existing = {option.pk: option for option in question.options.all()} if question else {}
+        kept = {row["option"].pk for row in options if row.get("option") is not None}
+        if not kept <= existing.keys():
+            raise ValidationError(_("An option belongs to another question."))
+        removed = existing.keys() - kept
+        new_rows = [row for row in options if row.get("option") is None]
+        if locked and (removed or new_rows):
+            raise ValidationError(
+                _("People have answered this question: options can no longer be added or removed.")
+            )
+
+        if question is None:
+            last = survey.questions.aggregate(last=Max("position"))["last"]
+            question = Question(survey=survey, position=0 if last is None else last + 1)
+        _assign(question, fields)
+        question.full_clean(exclude=["survey"])
+        question.save()
+        Option.objects.filter(pk__in=removed).delete()
+        for position, row in enumerate(options):
+            option = row.get("option") or Option(question=question)
+            option.position = position
+            for code in SURVEY_LANGUAGES:
+                setattr(option, f"text_{code}", row[f"text_{code}"])
+            option.full_clean(exclude=["question"])
+            option.save()
+    return question
+
+
+def question_delete(*, question: Question) -> None:
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=question.survey_id)
+        if survey_structure_locked(survey):
+            raise ValidationError(_("People have answered this survey: questions can no longer be removed."))
+        question.delete()
+
+
+def question_move(*, question: Question, up: bool) -> None:
+    """Swap a question with its neighbour above or below."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=question.survey_id)
+        ordered = list(survey.questions.order_by("position", "pk"))
+        index = next(i for i, q in enumerate(ordered) if q.pk == question.pk)
+        other = index - 1 if up else index + 1
+        if not 0 <= other < len(ordered):
+            return
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        # Renumber all, which also repairs equal positions.
+        for position, item in enumerate(ordered):
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
+
+
+# --- Survey responses --------------------------------------------------------------------------
+
+
+class DuplicateSubmission(Exception):
+    """The same signed form was posted twice; the first post's response stands."""
+
+
+def survey_response_submit(
+    *,
+    survey: Survey,
+    submission: str,
+    language: str,
+    answers: Mapping[int, object],
+    respondent_name: str = "",
+    respondent_contact: str = "",
+) -> SurveyResponse:
+    """Record one response with all its answers, or nothing at all.
+
+    `answers` maps question pk to an option pk (single), a list of option pks (multiple), an
+    int 1-5 (scale) or a text. Everything is checked again here against the survey's own
+    questions, so no caller can store an answer to another survey's question.
+    """
+    questions = {question.pk: question for question in survey.questions.prefetch_related("options")}
+    rows = []
+    for question_pk, value in answers.items():
+        question = questions.get(question_pk)
+        if question is None:
+            raise ValidationError(_("An answer is for a question of another survey."))
+        option_ids = {option.pk for option in question.options.all()}
+        if question.kind == Question.Kind.SINGLE:
+            if value not in option_ids:
+                raise ValidationError(_("An option is not one of the question's options."))
+            rows.append(Answer(question=question, option_id=value))
+        elif question.kind == Question.Kind.MULTIPLE:
+            if not value or not set(value) <= option_ids:
+                raise ValidationError(_("An option is not one of the question's options."))
+            rows.extend(Answer(question=question, option_id=pk) for pk in sorted(set(value)))
+        elif question.kind == Question.Kind.SCALE:
+            if value not in Question.SCALE_VALUES:
+                raise ValidationError(_("A scale answer must be a whole number from 1 to 5."))
+            rows.append(Answer(question=question, scale_value=value))
+        else:
+            text = str(value).strip()
+            if text:
+                rows.append(Answer(question=question, text=text))
+    answered = {row.question.pk for row in rows}
+    missing = [q for q in questions.values() if q.required and q.pk not in answered]
+    if missing:
+        raise ValidationError(_("Some required questions have no answer."))
+    if survey.anonymous:
+        respondent_name = respondent_contact = ""
+    try:
+        with transaction.atomic():
+            if not Survey.objects.filter(pk=survey.pk, status=Survey.Status.OPEN).exists():
+                raise ValidationError(_("This survey is not open."))
+            response = SurveyResponse.objects.create(
+                survey=survey,
+                submission=submission,
+                language=language,
+                respondent_name=respondent_name.strip(),
+                respondent_contact=respondent_contact.strip(),
+            )
+            for row in rows:
+                row.response = response
+            Answer.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        if SurveyResponse.objects.filter(submission=submission).exists():
+            raise DuplicateSubmission from exc
+        raise
+    return response
+
+
+# --- Focus groups, events, leads ---------------------------------------------------------------
+
+
+def focus_group_save(
+    *, focus_group: FocusGroup | None = None, fields: Mapping[str, object], themes: Iterable[str]
+) -> FocusGroup:
+    """Create or update a session; themes are matched by name regardless of case, new ones created."""
+    with transaction.atomic():
+        focus_group = focus_group or FocusGroup()
+        _assign(focus_group, fields)
+        focus_group.full_clean(exclude=["themes"])
+        focus_group.save()
+        tags = []
+        for name in themes:
+            theme = Theme.objects.filter(name__iexact=name).first()
+            if theme is None:
+                theme, _created = Theme.objects.get_or_create(name=name)
+            tags.append(theme)
+        focus_group.themes.set(tags)
+    return focus_group
+
+
+def event_save(
+    *, event: Event | None = None, fields: Mapping[str, object], by: AbstractBaseUser | None = None
+) -> Event:
+    with transaction.atomic():
+        event = event or Event(created_by=by)
+        _assign(event, fields)
+        event.full_clean()
+        event.save()
+    return event
+
+
+def lead_save(*, lead: Lead | None = None, fields: Mapping[str, object]) -> Lead:
+    lead = lead or Lead()
+    _assign(lead, fields)
+    if not lead.email and not lead.phone:
+        raise ValidationError(_("Give an email or a phone number so that we can reach them."))
+    with transaction.atomic():
+        lead.full_clean()
+        lead.save()
+    return lead

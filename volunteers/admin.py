@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from volunteers.models import Area, Language
+from volunteers.models import (
+    Area,
+    Language,
+    Shift,
+    ShiftAssignment,
+    TrainingAttendance,
+    TrainingCompletion,
+    TrainingModule,
+    TrainingSession,
+    Volunteer,
+    VolunteerNote,
+)
 
 
 @admin.register(Area)
@@ -14,3 +25,106 @@ class AreaAdmin(admin.ModelAdmin):
 class LanguageAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+
+class VolunteerNoteInline(admin.TabularInline):
+    model = VolunteerNote
+    extra = 0
+    fields = ["body", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+
+class TrainingCompletionInline(admin.TabularInline):
+    model = TrainingCompletion
+    extra = 0
+    fields = ["module", "completed_on", "expires_on", "session"]
+    autocomplete_fields = ["module"]
+    raw_id_fields = ["session"]
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "phone", "email", "applied_at", "source_code"]
+    list_filter = ["status", "languages", "areas", "heard_about", "sms_consent"]
+    search_fields = ["first_name", "last_name", "email", "phone", "source_code", "lead_reference"]
+    filter_horizontal = ["languages", "areas"]
+    raw_id_fields = ["user", "approved_by"]
+    readonly_fields = [
+        "applied_at",
+        "status_changed_at",
+        "approved_at",
+        "invitation_sent_at",
+        "calendar_token",
+    ]
+    date_hierarchy = "applied_at"
+    inlines = [TrainingCompletionInline, VolunteerNoteInline]
+
+
+@admin.register(VolunteerNote)
+class VolunteerNoteAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "author", "created_at"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name", "body"]
+    raw_id_fields = ["volunteer", "author"]
+
+
+@admin.register(TrainingModule)
+class TrainingModuleAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "roles", "qualifies_for_call_types", "validity_days", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+class TrainingAttendanceInline(admin.TabularInline):
+    model = TrainingAttendance
+    extra = 0
+    raw_id_fields = ["volunteer"]
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(admin.ModelAdmin):
+    list_display = ["module", "starts_at", "location", "trainer", "capacity"]
+    list_filter = ["module"]
+    date_hierarchy = "starts_at"
+    inlines = [TrainingAttendanceInline]
+
+
+@admin.register(TrainingAttendance)
+class TrainingAttendanceAdmin(admin.ModelAdmin):
+    list_display = ["session", "volunteer", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["session", "volunteer"]
+
+
+@admin.register(TrainingCompletion)
+class TrainingCompletionAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "module", "completed_on", "expires_on"]
+    list_filter = ["module"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name"]
+    raw_id_fields = ["volunteer", "session", "recorded_by"]
+    date_hierarchy = "completed_on"
+
+
+class ShiftAssignmentInline(admin.TabularInline):
+    model = ShiftAssignment
+    extra = 0
+    fields = ["volunteer", "status", "assigned_by", "created_at"]
+    raw_id_fields = ["volunteer", "assigned_by"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "role", "starts_at", "ends_at", "area", "capacity", "minimum_staffing"]
+    list_filter = ["role", "area"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["created_by"]
+    inlines = [ShiftAssignmentInline]
+
+
+@admin.register(ShiftAssignment)
+class ShiftAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "shift", "status", "reminder_24h_sent_at", "reminder_1h_sent_at"]
+    list_filter = ["status", "shift__role"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name"]
+    raw_id_fields = ["shift", "volunteer", "assigned_by"]

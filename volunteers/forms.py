@@ -1,1 +1,330 @@
 """Forms of the volunteers app."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from volunteers.models import (
+    DAY_PARTS,
+    WEEKDAYS,
+    Area,
+    HeardAbout,
+    Language,
+    ShiftRole,
+    TrainingModule,
+    TrainingSession,
+    Volunteer,
+)
+from volunteers.services import AlreadyRegistered
+
+AVAILABILITY_CHOICES = [
+    (f"{day}_{part}", f"{day_label} · {part_label}")
+    for day, day_label in WEEKDAYS
+    for part, part_label in DAY_PARTS
+]
+
+
+def availability_grid(field: forms.BoundField) -> list[dict]:
+    """Rows of (day, [(slot value, part label, checked)]) for the availability table."""
+    selected = set(field.value() or [])
+    return [
+        {
+            "label": day_label,
+            "slots": [
+                {"value": f"{day}_{part}", "label": part_label, "checked": f"{day}_{part}" in selected}
+                for part, part_label in DAY_PARTS
+            ],
+        }
+        for day, day_label in WEEKDAYS
+    ]
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    phone = PhoneNumberField(
+        label=_("Mobile phone"),
+        region="US",
+        help_text=_("For shift reminders and urgent messages, e.g. (202) 555-0143."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    languages = forms.ModelMultipleChoiceField(
+        label=_("Languages you speak"),
+        queryset=Language.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    roles_of_interest = forms.MultipleChoiceField(
+        label=_("What would you like to do?"),
+        choices=ShiftRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Dispatchers answer the hotline; responders go out in pairs to meet people."),
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Areas you can cover"),
+        queryset=Area.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    availability = forms.MultipleChoiceField(
+        label=_("When are you usually available?"),
+        choices=AVAILABILITY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    availability_notes = forms.CharField(
+        label=_("Anything else about your availability?"), max_length=300, required=False
+    )
+    heard_about = forms.ChoiceField(
+        label=_("How did you hear about us?"),
+        choices=[("", "---------"), *HeardAbout.choices],
+        required=False,
+    )
+    heard_about_detail = forms.CharField(
+        label=_("Which event, organisation or other?"), max_length=200, required=False
+    )
+    sms_consent = forms.BooleanField(
+        label=_("I agree to receive text messages about my application, trainings and shifts."),
+        required=False,
+    )
+    agreements = forms.BooleanField(
+        label=_("I have read and agree to the program's community agreements."),
+        error_messages={"required": _("Please agree to the community agreements to sign up.")},
+    )
+    source_code = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    lead_reference = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # A honeypot: hidden from people, filled in by bots.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        if Volunteer.objects.filter(phone=phone).exists():
+            raise ValidationError(AlreadyRegistered("phone").message, code="duplicate")
+        return phone
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if Volunteer.objects.filter(email__iexact=email).exists():
+            raise ValidationError(AlreadyRegistered("email").message, code="duplicate")
+        return email
+
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class ProfileForm(forms.Form):
+    phone = PhoneNumberField(
+        label=_("Mobile phone"), region="US", widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    email = forms.EmailField(label=_("Email"))
+    preferred_language = forms.ChoiceField(label=_("Language for messages"), choices=settings.LANGUAGES)
+    languages = forms.ModelMultipleChoiceField(
+        label=_("Languages you speak"), queryset=Language.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Areas you can cover"),
+        queryset=Area.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    availability = forms.MultipleChoiceField(
+        label=_("When are you usually available?"),
+        choices=AVAILABILITY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    availability_notes = forms.CharField(label=_("Availability notes"), max_length=300, required=False)
+    sms_consent = forms.BooleanField(label=_("Text me reminders and messages"), required=False)
+
+    def __init__(self, *args, volunteer: Volunteer, **kwargs):
+        self.volunteer = volunteer
+        super().__init__(*args, **kwargs)
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        if Volunteer.objects.filter(phone=phone).exclude(pk=self.volunteer.pk).exists():
+            raise ValidationError(_("Another volunteer already uses this phone number."))
+        return phone
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if Volunteer.objects.filter(email__iexact=email).exclude(pk=self.volunteer.pk).exists():
+            raise ValidationError(_("Another volunteer already uses this email address."))
+        return email
+
+
+class VolunteerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Volunteer.Status.choices], required=False
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("Any role")), *ShiftRole.choices], required=False
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.all(), required=False, empty_label=_("Any area")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Any language"))] + [
+            (language.code, language.name) for language in Language.objects.all()
+        ]
+
+
+class ApproveForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Approve for"), choices=ShiftRole.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept on file, not sent)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompletionForm(forms.Form):
+    module = forms.ModelChoiceField(label=_("Module"), queryset=TrainingModule.objects.filter(is_active=True))
+    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TrainingModuleForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        label=_("Required for roles"),
+        choices=ShiftRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    qualifies_for_call_types = forms.CharField(
+        label=_("Qualifies for call types"),
+        required=False,
+        help_text=_("Call-type codes separated by commas, e.g. mental-health, welfare-check."),
+    )
+
+    class Meta:
+        model = TrainingModule
+        fields = [
+            "title",
+            "slug",
+            "description",
+            "roles",
+            "qualifies_for_call_types",
+            "validity_days",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["qualifies_for_call_types"] = ", ".join(self.instance.qualifies_for_call_types)
+
+    def clean_qualifies_for_call_types(self) -> list[str]:
+        raw = self.cleaned_data["qualifies_for_call_types"]
+        return sorted({slugify(part) for part in raw.split(",") if slugify(part)})
+
+    def clean_roles(self) -> list[str]:
+        return sorted(set(self.cleaned_data["roles"]))
+
+
+class TrainingSessionForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    class Meta:
+        model = TrainingSession
+        fields = ["module", "starts_at", "location", "trainer", "capacity"]
+
+
+class AttendanceForm(forms.Form):
+    attended = forms.ModelMultipleChoiceField(
+        label=_("Attended"),
+        queryset=Volunteer.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    walk_ins = forms.ModelMultipleChoiceField(
+        label=_("Also attended (not registered)"), queryset=Volunteer.objects.none(), required=False
+    )
+
+    def __init__(self, *args, session: TrainingSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        registered = Volunteer.objects.filter(training_attendance__session=session)
+        self.fields["attended"].queryset = registered
+        self.fields["walk_ins"].queryset = Volunteer.objects.filter(
+            status__in=[Volunteer.Status.ACTIVE, Volunteer.Status.APPLICANT]
+        ).exclude(pk__in=registered.values("pk"))
+        self.fields["attended"].initial = registered.filter(training_attendance__status="attended")
+
+    def attendees(self) -> list[Volunteer]:
+        return [*self.cleaned_data["attended"], *self.cleaned_data["walk_ins"]]
+
+
+WEEKDAY_CHOICES = [(str(number), label) for number, (_code, label) in enumerate(WEEKDAYS)]
+
+
+class ShiftSeriesForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=ShiftRole.choices)
+    date_from = forms.DateField(
+        label=_("Date (or first day)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_until = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for a single shift."),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("On these weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None checked: every day in the range."),
+    )
+    start_time = forms.TimeField(label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(
+        label=_("Ends"),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("An end at or before the start means the next day (e.g. 18:00 to 02:00)."),
+    )
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=50, initial=2)
+    minimum_staffing = forms.IntegerField(label=_("Minimum staffing"), min_value=0, max_value=50, initial=1)
+    area = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Area.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Any area"),
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and not data.get("date_until"):
+            data["date_until"] = data["date_from"]
+        if data.get("date_from") and data.get("date_until") and data["date_until"] < data["date_from"]:
+            self.add_error("date_until", _("The last day is before the first day."))
+        if data.get("start_time") and data.get("start_time") == data.get("end_time"):
+            self.add_error("end_time", _("The start and end times are the same."))
+        capacity, minimum = data.get("capacity"), data.get("minimum_staffing")
+        if capacity is not None and minimum is not None and minimum > capacity:
+            self.add_error("minimum_staffing", _("The minimum staffing cannot be more than the places."))
+        return data
+
+
+class AssignForm(forms.Form):
+    volunteer = forms.ModelChoiceField(
+        label=_("Volunteer"), queryset=Volunteer.objects.filter(status=Volunteer.Status.ACTIVE)
+    )

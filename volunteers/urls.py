@@ -5,5 +5,43 @@ from volunteers import views
 app_name = "volunteers"
 
 urlpatterns = [
+    # Public
+    path("join/", views.signup, name="signup"),
+    path("join/thanks/", views.signup_done, name="signup_done"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    # A volunteer's own pages
     path("me/shifts/", views.my_shifts, name="my_shifts"),
+    path("me/shifts/open/", views.open_shifts, name="open_shifts"),
+    path("me/shifts/<int:pk>/sign-up/", views.shift_sign_up, name="shift_sign_up"),
+    path("me/assignments/<int:pk>/cancel/", views.assignment_cancel, name="assignment_cancel"),
+    path("me/calendar/reset/", views.calendar_reset, name="calendar_reset"),
+    path("me/training/", views.my_training, name="my_training"),
+    path(
+        "me/training/sessions/<int:pk>/register/",
+        views.training_session_register,
+        name="training_session_register",
+    ),
+    path("me/profile/", views.my_profile, name="my_profile"),
+    # Coordinators
+    path("", views.volunteer_list, name="volunteer_list"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
+    path("<int:pk>/approve/", views.volunteer_approve, name="volunteer_approve"),
+    path("<int:pk>/reject/", views.volunteer_reject, name="volunteer_reject"),
+    path("<int:pk>/deactivate/", views.volunteer_deactivate, name="volunteer_deactivate"),
+    path("<int:pk>/reactivate/", views.volunteer_reactivate, name="volunteer_reactivate"),
+    path("<int:pk>/invite/", views.volunteer_invite_again, name="volunteer_invite_again"),
+    path("<int:pk>/notes/", views.volunteer_note_add, name="volunteer_note_add"),
+    path("<int:pk>/training/", views.volunteer_completion_add, name="volunteer_completion_add"),
+    path("training/", views.training_overview, name="training_overview"),
+    path("training/modules/new/", views.module_create, name="module_create"),
+    path("training/modules/<int:pk>/", views.module_edit, name="module_edit"),
+    path("training/sessions/new/", views.session_create, name="session_create"),
+    path("training/sessions/<int:pk>/", views.training_session_detail, name="training_session_detail"),
+    path("shifts/", views.shift_list, name="shift_list"),
+    path("shifts/new/", views.shift_create, name="shift_create"),
+    path("shifts/<int:pk>/", views.shift_detail, name="shift_detail"),
+    path("shifts/<int:pk>/assign/", views.shift_assign, name="shift_assign"),
+    path("assignments/<int:pk>/", views.assignment_update, name="assignment_update"),
+    path("coverage/", views.coverage, name="coverage"),
 ]

@@ -1,0 +1,114 @@
+"""Forms of the pilot dashboard: the period filter and the pilot settings (with the hotline's
+hours of operation, which the settings page edits in place rather than copies)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assessment.models import PilotSettings
+from assessment.pilot.selectors import Period
+from hotline.models import OperatingHours
+from volunteers.models import Area
+
+MAX_PERIOD_DAYS = 3 * 366
+EARLIEST = date(2000, 1, 1)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PeriodForm(forms.Form):
+    """The dashboard's date range (local dates, both included)."""
+
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To (included)"), widget=DateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The last day must not be before the first."))
+            if start < EARLIEST:
+                raise forms.ValidationError(_("Choose a first day after 2000."))
+            if (end - start).days + 1 > MAX_PERIOD_DAYS:
+                raise forms.ValidationError(_("Choose a period of at most three years."))
+        return cleaned
+
+    def period(self) -> Period:
+        return Period(self.cleaned_data["start"], self.cleaned_data["end"])
+
+    @classmethod
+    def for_request(cls, data, *, default: Period) -> PeriodForm:
+        """Bound to the query string when it names a period, else to the default period."""
+        if "start" in data or "end" in data:
+            return cls(data)
+        return cls({"start": default.first_day.isoformat(), "end": default.last_day.isoformat()})
+
+
+class PilotSettingsForm(forms.ModelForm):
+    service_areas = forms.ModelMultipleChoiceField(
+        label=_("Service areas"),
+        queryset=Area.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PilotSettings
+        fields = ["name", "starts_on", "ends_on", "service_areas", "min_dispatchers", "min_responders"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on:
+            if ends_on < starts_on:
+                self.add_error("ends_on", _("The last day must not be before the first."))
+            elif (ends_on - starts_on) > timedelta(days=MAX_PERIOD_DAYS):
+                self.add_error("ends_on", _("A pilot lasts at most three years."))
+        return cleaned
+
+
+class OperatingHoursForm(forms.ModelForm):
+    class Meta:
+        model = OperatingHours
+        fields = ["weekday", "opens", "closes"]
+        widgets = {
+            "opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+class BaseOperatingHoursFormSet(forms.BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if (
+                not form.cleaned_data
+                or form.cleaned_data.get("DELETE")
+                or not form.has_changed()
+                and not form.instance.pk
+            ):
+                continue
+            key = (form.cleaned_data.get("weekday"), form.cleaned_data.get("opens"))
+            if key in seen:
+                raise forms.ValidationError(_("Two rows open on the same day at the same time."))
+            seen.add(key)
+
+
+OperatingHoursFormSet = forms.modelformset_factory(
+    OperatingHours,
+    form=OperatingHoursForm,
+    formset=BaseOperatingHoursFormSet,
+    extra=2,
+    can_delete=True,
+)

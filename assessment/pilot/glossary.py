@@ -1,0 +1,151 @@
+"""What each figure of the pilot dashboard means, as shown on hover and in the page's glossary.
+
+Keep these in step with `assessment.pilot.selectors`, which computes them.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+GLOSSARY: dict[str, tuple[str, str]] = {
+    "period": (
+        _("Period"),
+        _(
+            "Local dates in the pilot's time zone, both days included: from midnight at the start "
+            "of the first day to midnight at the end of the last. Hours and weekdays are local "
+            "time too, so a day when the clocks change has 23 or 25 hours."
+        ),
+    ),
+    "contact": (
+        _("Contact"),
+        _(
+            "One intake at the hotline: a phone call that got past the language menu, or a text "
+            "conversation. It belongs to the day and hour it was opened, even if the call "
+            "continues past midnight."
+        ),
+    ),
+    "channels": (
+        _("Contacts by channel"),
+        _("Contacts of the period by how the person reached the hotline: a phone call or a text."),
+    ),
+    "answering": (
+        _("Call answering"),
+        _(
+            "Inbound calls to the hotline number that started in the period, and how each ended. "
+            "Answered within 15 s / 20 s: calls a volunteer accepted at most 15 / 20 seconds after "
+            "the call reached the hotline (the safety message and the language menu included), "
+            "over all inbound calls. The NENA call-answering standard for 911 centres is 90 % "
+            "within 15 seconds and 95 % within 20 seconds. Missed: the caller was offered "
+            "voicemail and left none. Abandoned: the caller hung up before anyone could answer."
+        ),
+    ),
+    "answer_time": (
+        _("Time to answer and to call back"),
+        _(
+            "Median (half the calls were faster) and 90th percentile (nine calls in ten were "
+            "faster) of the time from a call reaching the hotline to a volunteer accepting it, "
+            "over calls a volunteer answered; and of the time from the end of a call that left a "
+            "voicemail to the first callback to that person, over voicemails called back."
+        ),
+    ),
+    "voicemails": (
+        _("Voicemails and callbacks"),
+        _(
+            "Calls of the period that ended in a voicemail; called back: a volunteer called the "
+            "person back through the hotline afterwards; within one hour of the end of the call."
+        ),
+    ),
+    "decisions": (
+        _("Triage decisions"),
+        _(
+            "Contacts of the period by the dispatcher's decision. Not decided yet: a dispatcher "
+            "has the contact but decided nothing. Not triaged: no dispatcher has opened it."
+        ),
+    ),
+    "call_types": (
+        _("Call types"),
+        _("Triaged contacts (a decision taken) by the call type the dispatcher recorded."),
+    ),
+    "response_times": (
+        _("Response times"),
+        _(
+            "For incidents (responders sent) opened from contacts of the period, median and 90th "
+            "percentile of: the call's start (or the text's arrival) to the dispatch decision; and "
+            "the dispatch to the first responder acknowledging, to the first responder en route, "
+            "on scene, and to the team clearing. Each step counts the incidents that reached it."
+        ),
+    ),
+    "outcomes": (
+        _("Outcomes"),
+        _(
+            "Incidents opened from contacts of the period, by the outcome responders recorded. "
+            "Cancelled: the incident was called off without an outcome. No outcome yet: still "
+            "open or never recorded."
+        ),
+    ),
+    "referrals": (
+        _("Referrals by partner"),
+        _(
+            "Referrals to partner services for contacts of the period, made at triage (the "
+            "decision was a referral) or as the outcome of an incident."
+        ),
+    ),
+    "without_police": (
+        _("Share handled without police"),
+        _(
+            "Triaged contacts (a decision taken) whose triage was not an escalation to 911/EMS "
+            "and whose incident, if any, did not end with police requested, over all triaged "
+            "contacts of the period."
+        ),
+    ),
+    "repeat_callers": (
+        _("Repeat callers"),
+        _(
+            "Phone numbers with 3 or more contacts within 30 days, all inside the period "
+            "(withheld numbers are not counted), and the contacts of the period from them."
+        ),
+    ),
+    "heatmap": (
+        _("Contacts by weekday and hour"),
+        _("Contacts of the period by the local weekday and hour they were opened."),
+    ),
+    "areas": (
+        _("Contacts by area"),
+        _(
+            "Contacts by the area the dispatcher recorded, or else the one the hotline recorded. "
+            "Every service area of the pilot is listed, with or without contacts."
+        ),
+    ),
+    "volunteers": (
+        _("Volunteers"),
+        _(
+            "On the roster: active volunteers approved for the role today. Served: volunteers "
+            "marked attended on at least one shift of the role that started in the period. Hours "
+            "served: the length of those shifts."
+        ),
+    ),
+    "coverage": (
+        _("Shift coverage"),
+        _(
+            "Share of the hotline's hours of operation in the period (up to now) during which at "
+            "least the target number of people of the role were on shift (booked or attended; "
+            "cancelled and no-show places do not count). All roles: every role met its target "
+            "at once. Without hours of operation, the hotline is open around the clock."
+        ),
+    ),
+    "training": (
+        _("Training"),
+        _(
+            "Per active training module: completions recorded in the period; active volunteers "
+            "holding a valid completion on the period's last day (today if earlier), also as a "
+            "share of all active volunteers; completions that expired in the period, and that "
+            "expire within 30 days after that day, with no later completion of the module."
+        ),
+    ),
+}
+
+
+def term(slug: str) -> str:
+    return str(GLOSSARY[slug][0])
+
+
+def definition(slug: str) -> str:
+    return str(GLOSSARY[slug][1])

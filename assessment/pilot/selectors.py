@@ -1,0 +1,857 @@
+"""The pilot's metrics: what funders and city partners ask every community-responder program.
+
+Every function takes a `Period` (local dates in settings.TIME_ZONE, both included) and answers
+with a small dataclass, computed by a fixed number of aggregate queries whatever the number of
+contacts. Definitions shown on the dashboard are in `assessment.pilot.glossary`; keep the two
+in step.
+
+Vocabulary:
+- a *contact* is a hotline intake (a call that reached the language menu's end, or a text
+  conversation), placed in time by when it was opened;
+- a *call* is an inbound call to the hotline number, placed by when it reached the hotline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, Lag
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from assessment.models import PilotSettings
+from assessment.pilot.db import (
+    PercentileCont,
+    database_percentiles,
+    elapsed,
+    percentiles_of,
+    seconds_between,
+)
+from dispatch.models import CallType, Decision, Incident, IncidentEvent, Referral, pick_language
+from hotline.models import Call, Intake
+from hotline.selectors import open_intervals
+from volunteers.models import (
+    Area,
+    Shift,
+    ShiftAssignment,
+    ShiftRole,
+    TrainingCompletion,
+    TrainingModule,
+    Volunteer,
+)
+from volunteers.roles import Role
+
+ANSWER_TARGETS = ((15, 0.90), (20, 0.95))  # NENA call-answering standard: seconds, share
+REPEAT_CONTACTS = 3
+REPEAT_WINDOW = timedelta(days=30)
+FRACTIONS = (0.5, 0.9)
+WEEKDAYS = range(7)  # 0 = Monday
+HOURS = range(24)
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def share(part: int | float, whole: int | float) -> float | None:
+    """part / whole, or None when there is nothing to divide (shown as "–", never as 0 %)."""
+    return part / whole if whole else None
+
+
+# --------------------------------------------------------------------------------------------
+# The pilot and the period
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates, both included. Instants run from local midnight of the first day to local
+    midnight after the last (a day of a DST change has 23 or 25 hours)."""
+
+    first_day: date
+    last_day: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time.min, tzinfo=local_zone()).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=local_zone()).astimezone(
+            UTC
+        )
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def q(self, field_name: str) -> Q:
+        """Q for "`field_name` (a datetime) falls in the period"."""
+        return Q(**{f"{field_name}__gte": self.start, f"{field_name}__lt": self.end})
+
+    def day_q(self, field_name: str) -> Q:
+        """Q for "`field_name` (a date) falls in the period"."""
+        return Q(**{f"{field_name}__gte": self.first_day, f"{field_name}__lte": self.last_day})
+
+
+def pilot_settings() -> PilotSettings | None:
+    return (
+        PilotSettings.objects.prefetch_related("service_areas").filter(pk=PilotSettings.SINGLETON_PK).first()
+    )
+
+
+def default_period(pilot: PilotSettings | None, *, today: date | None = None) -> Period:
+    """The pilot period, or the last 30 days when no pilot is set up."""
+    if pilot is not None:
+        return Period(pilot.starts_on, pilot.ends_on)
+    today = today or timezone.localdate(timezone=local_zone())
+    return Period(today - timedelta(days=29), today)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Count, median and 90th percentile of a duration in seconds (None when count is 0)."""
+
+    count: int = 0
+    median: float | None = None
+    p90: float | None = None
+
+
+def aggregate(
+    queryset: QuerySet,
+    *,
+    counts: dict[str, Count] | None = None,
+    durations: dict[str, tuple[object, Q | None]] | None = None,
+) -> tuple[dict, dict[str, Stats]]:
+    """Counts, and the median and 90th percentile of durations (seconds), over one queryset.
+
+    `durations` maps a name to (seconds expression, filter or None); NULL durations are left
+    out. On PostgreSQL everything is one query (percentile_cont). Elsewhere the counts are one
+    query and each duration's column of values is fetched and interpolated the same way.
+    """
+    counts, durations = counts or {}, durations or {}
+    annotated = queryset.annotate(**{f"_{name}": expr for name, (expr, _q) in durations.items()})
+    if database_percentiles():
+        aggregates = dict(counts)
+        for name, (_expr, condition) in durations.items():
+            aggregates[f"{name}__count"] = Count(f"_{name}", filter=condition)
+            for fraction in FRACTIONS:
+                aggregates[f"{name}__{fraction}"] = PercentileCont(f"_{name}", fraction, filter=condition)
+        row = annotated.aggregate(**aggregates)
+        stats = {
+            name: Stats(row[f"{name}__count"], *(row[f"{name}__{fraction}"] for fraction in FRACTIONS))
+            for name in durations
+        }
+        return {name: row[name] for name in counts}, stats
+    row = queryset.aggregate(**counts) if counts else {}
+    stats = {}
+    for name, (_expr, condition) in durations.items():
+        rows = annotated.filter(condition) if condition is not None else annotated
+        values = [value for value in rows.values_list(f"_{name}", flat=True) if value is not None]
+        stats[name] = Stats(len(values), *percentiles_of(values, FRACTIONS))
+    return row, stats
+
+
+# --------------------------------------------------------------------------------------------
+# Contacts: one grouped pass gives channels, decisions, call types, areas, outcomes, police
+
+
+def contacts(period: Period) -> QuerySet[Intake]:
+    return Intake.objects.filter(period.q("created_at"))
+
+
+NOT_TRIAGED = "not_triaged"
+UNDECIDED = "undecided"
+CANCELLED = "cancelled"
+NO_OUTCOME = "pending"
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Contacts sharing a channel, triage decision (None: never triaged), call type, area
+    and, when responders were sent, the incident's status and outcome."""
+
+    channel: str
+    decision: str | None
+    call_type_id: int | None
+    area_id: int | None
+    incident_status: str | None
+    incident_outcome: str | None
+    contacts: int
+
+    @property
+    def triaged(self) -> bool:
+        """A decision was taken (the denominator of the share handled without police)."""
+        return self.decision in Decision.values
+
+
+def contact_slices(period: Period) -> list[Slice]:
+    """The period's contacts counted by every dimension the dashboard splits them by, in one
+    grouped query (a few thousand groups at most, whatever the number of contacts)."""
+    rows = (
+        contacts(period)
+        .annotate(_area=Coalesce("triage__area_id", "area_id"))
+        .values_list(
+            "channel",
+            "triage__decision",
+            "triage__call_type_id",
+            "_area",
+            "triage__incident__status",
+            "triage__incident__outcome",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [Slice(*row) for row in rows]
+
+
+@dataclass
+class WithoutPolice:
+    """Share handled without police: triaged contacts with no 911 escalation and no police
+    request, over all triaged contacts."""
+
+    triaged: int = 0
+    escalated_911: int = 0
+    police_requested: int = 0  # incidents whose outcome was a police request (not escalated)
+
+    @property
+    def without_police(self) -> int:
+        return self.triaged - self.escalated_911 - self.police_requested
+
+    @property
+    def rate(self) -> float | None:
+        return share(self.without_police, self.triaged)
+
+
+def channels_of(slices: list[Slice]) -> dict[str, int]:
+    counts = dict.fromkeys(Intake.Channel.values, 0)
+    for piece in slices:
+        counts[piece.channel] = counts.get(piece.channel, 0) + piece.contacts
+    return counts
+
+
+def decisions_of(slices: list[Slice]) -> dict[str, int]:
+    """Contacts by decision; UNDECIDED: claimed, nothing decided; NOT_TRIAGED: never claimed."""
+    counts = dict.fromkeys([*Decision.values, UNDECIDED, NOT_TRIAGED], 0)
+    for piece in slices:
+        key = NOT_TRIAGED if piece.decision is None else (piece.decision or UNDECIDED)
+        counts[key] += piece.contacts
+    return counts
+
+
+def without_police_of(slices: list[Slice]) -> WithoutPolice:
+    result = WithoutPolice()
+    for piece in slices:
+        if not piece.triaged:
+            continue
+        result.triaged += piece.contacts
+        if piece.decision == Decision.ESCALATE:
+            result.escalated_911 += piece.contacts
+        elif piece.incident_outcome == Incident.Outcome.POLICE_REQUESTED:
+            result.police_requested += piece.contacts
+    return result
+
+
+@dataclass(frozen=True)
+class Row:
+    key: object
+    label: str
+    count: int
+
+
+def call_types_of(slices: list[Slice]) -> list[Row]:
+    """Triaged contacts by call type, most frequent first; "none recorded" last."""
+    counts: dict[int | None, int] = {}
+    for piece in slices:
+        if piece.triaged:
+            counts[piece.call_type_id] = counts.get(piece.call_type_id, 0) + piece.contacts
+    language = pick_language(get_language())
+    names = {
+        pk: local or english
+        for pk, english, local in CallType.objects.filter(pk__in=[pk for pk in counts if pk]).values_list(
+            "pk", "name_en", f"name_{language}"
+        )
+    }
+    rows = [Row(pk, names.get(pk, "") if pk else "", n) for pk, n in counts.items()]
+    return sorted(rows, key=lambda row: (row.key is None, -row.count, row.label))
+
+
+def outcomes_of(slices: list[Slice]) -> dict[str, int]:
+    """Incidents by recorded outcome; cancelled ones and those still without an outcome apart."""
+    counts = dict.fromkeys([*Incident.Outcome.values, CANCELLED, NO_OUTCOME], 0)
+    for piece in slices:
+        if piece.incident_status is None:
+            continue
+        if piece.incident_outcome:
+            counts[piece.incident_outcome] += piece.contacts
+        elif piece.incident_status == Incident.Status.CANCELLED:
+            counts[CANCELLED] += piece.contacts
+        else:
+            counts[NO_OUTCOME] += piece.contacts
+    return counts
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    area_id: int | None
+    label: str
+    contacts: int
+    in_service_area: bool
+
+
+def areas_of(slices: list[Slice], *, service_area_ids: set[int]) -> list[AreaRow]:
+    """Contacts by area (the dispatcher's, else the hotline's); every service area listed,
+    service areas first, then the others, then contacts with no area."""
+    counts: dict[int | None, int] = {}
+    for piece in slices:
+        counts[piece.area_id] = counts.get(piece.area_id, 0) + piece.contacts
+    wanted = {pk for pk in counts if pk is not None} | service_area_ids
+    names = dict(Area.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    rows = [AreaRow(pk, names.get(pk, ""), counts.get(pk, 0), pk in service_area_ids) for pk in wanted]
+    rows.sort(key=lambda row: (not row.in_service_area, -row.contacts, row.label))
+    if counts.get(None):
+        rows.append(AreaRow(None, "", counts[None], False))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Calls: answering and callbacks, in one pass over the period's inbound calls
+
+
+@dataclass
+class Answering:
+    """Inbound calls and how fast a volunteer answered them."""
+
+    calls: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Call.Outcome.values, 0))
+    within: dict[int, int] = field(default_factory=dict)  # seconds -> calls answered by then
+    time_to_answer: Stats = field(default_factory=Stats)
+
+    @property
+    def answered(self) -> int:
+        return self.outcomes[Call.Outcome.ANSWERED]
+
+    def within_share(self, seconds: int) -> float | None:
+        return share(self.within.get(seconds, 0), self.calls)
+
+    def outcome_share(self, outcome: str) -> float | None:
+        return share(self.outcomes[outcome], self.calls)
+
+
+@dataclass
+class Callbacks:
+    """Voicemails left and how fast someone called the person back."""
+
+    voicemails: int = 0
+    called_back: int = 0
+    within_hour: int = 0
+    time_to_callback: Stats = field(default_factory=Stats)
+
+    @property
+    def called_back_share(self) -> float | None:
+        return share(self.called_back, self.voicemails)
+
+    @property
+    def within_hour_share(self) -> float | None:
+        return share(self.within_hour, self.voicemails)
+
+
+def calls(period: Period) -> tuple[Answering, Callbacks]:
+    """Inbound calls that started in the period.
+
+    Answering: calls by outcome; answered by a volunteer within 15 and 20 seconds (of all
+    inbound calls); time to answer, from the call reaching the hotline (the safety message and
+    the language menu included) to a volunteer accepting it.
+
+    Callbacks: calls that left a voicemail; the call back is the first callback call to the
+    voicemail's intake, measured from the end of the caller's call (its start when no end was
+    recorded).
+    """
+    inbound = Call.objects.filter(period.q("started_at"), direction=Call.Direction.INBOUND)
+    answered = Q(outcome=Call.Outcome.ANSWERED, answered_at__isnull=False)
+    counts = {
+        "calls": Count("pk"),
+        **{
+            f"outcome_{value or 'pending'}": Count("pk", filter=Q(outcome=value))
+            for value in Call.Outcome.values
+        },
+        **{
+            f"within_{seconds}": Count("pk", filter=answered & Q(_to_answer__lte=timedelta(seconds=seconds)))
+            for seconds, _target in ANSWER_TARGETS
+        },
+    }
+    row, stats = aggregate(
+        inbound.annotate(_to_answer=elapsed("answered_at", "started_at")),
+        counts=counts,
+        durations={"answer": (seconds_between("answered_at", "started_at"), answered)},
+    )
+    answering = Answering(calls=row["calls"], time_to_answer=stats["answer"])
+    for value in Call.Outcome.values:
+        answering.outcomes[value] = row[f"outcome_{value or 'pending'}"]
+    for seconds, _target in ANSWER_TARGETS:
+        answering.within[seconds] = row[f"within_{seconds}"]
+
+    # A second, small pass over the voicemails: each looks its first callback up once.
+    first_callback = (
+        Call.objects.filter(
+            direction=Call.Direction.OUTBOUND,
+            callback_intake__call=OuterRef("pk"),
+            started_at__gte=OuterRef("started_at"),
+        )
+        .order_by("started_at")
+        .values("started_at")[:1]
+    )
+    voicemails = inbound.filter(outcome=Call.Outcome.VOICEMAIL).annotate(
+        _left_at=Coalesce("ended_at", "started_at"), _called_back_at=Subquery(first_callback)
+    )
+    row, stats = aggregate(
+        voicemails,
+        counts={
+            "voicemails": Count("pk"),
+            "called_back": Count("pk", filter=Q(_called_back_at__isnull=False)),
+            "within_hour": Count("pk", filter=Q(_called_back_at__lte=F("_left_at") + timedelta(hours=1))),
+        },
+        durations={"callback": (seconds_between("_called_back_at", "_left_at"), None)},
+    )
+    callbacks = Callbacks(
+        voicemails=row["voicemails"],
+        called_back=row["called_back"],
+        within_hour=row["within_hour"],
+        time_to_callback=stats["callback"],
+    )
+    return answering, callbacks
+
+
+# --------------------------------------------------------------------------------------------
+# Incidents
+
+
+@dataclass
+class ResponseChain:
+    """Incidents of the period and the time each step of the response took."""
+
+    incidents: int = 0
+    steps: dict[str, Stats] = field(default_factory=dict)
+
+
+RESPONSE_STEPS = ("decision", "acknowledged", "en_route", "on_scene", "cleared")
+
+
+def incidents(period: Period) -> QuerySet[Incident]:
+    return Incident.objects.filter(period.q("triage__intake__created_at"))
+
+
+def response_chain(period: Period) -> ResponseChain:
+    """For incidents opened from contacts of the period: call start to the dispatch decision,
+    then dispatch to the first acknowledgement, to the first en route, on scene and cleared."""
+    firsts = {
+        step: Min("events__created_at", filter=Q(events__kind=kind))
+        for step, kind in (
+            ("acknowledged", IncidentEvent.Kind.ACCEPTED),
+            ("en_route", IncidentEvent.Kind.EN_ROUTE),
+            ("on_scene", IncidentEvent.Kind.ON_SCENE),
+            ("cleared", IncidentEvent.Kind.CLEARED),
+        )
+    }
+    per_incident = incidents(period).annotate(
+        _call_start=Coalesce("triage__intake__call__started_at", "triage__intake__created_at"),
+        _decided=F("triage__decided_at"),
+        **{f"_first_{step}": expr for step, expr in firsts.items()},
+    )
+    durations = {"decision": (seconds_between("_decided", "_call_start"), None)}
+    for step in firsts:
+        durations[step] = (seconds_between(f"_first_{step}", "opened_at"), None)
+    row, steps = aggregate(per_incident, counts={"incidents": Count("pk")}, durations=durations)
+    return ResponseChain(incidents=row["incidents"], steps=steps)
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    partner_id: int
+    partner: str
+    from_triage: int
+    from_incident: int
+
+    @property
+    def total(self) -> int:
+        return self.from_triage + self.from_incident
+
+
+def referrals_by_partner(period: Period) -> list[ReferralRow]:
+    """Referrals made for contacts of the period, by partner, at triage or as an incident outcome."""
+    rows = (
+        Referral.objects.filter(
+            period.q("triage__intake__created_at") | period.q("incident__triage__intake__created_at")
+        )
+        .values_list("partner_id", "partner__name")
+        .annotate(
+            from_triage=Count("pk", filter=Q(incident__isnull=True)),
+            from_incident=Count("pk", filter=Q(incident__isnull=False)),
+        )
+        .order_by()
+    )
+    result = [ReferralRow(*row) for row in rows]
+    return sorted(result, key=lambda row: (-row.total, row.partner))
+
+
+@dataclass
+class RepeatCallers:
+    numbers: int = 0  # caller numbers with 3 or more contacts in some 30 days of the period
+    contacts: int = 0  # all contacts of the period from those numbers
+    total_contacts: int = 0
+
+    @property
+    def contacts_share(self) -> float | None:
+        return share(self.contacts, self.total_contacts)
+
+
+def repeat_callers(period: Period, *, total_contacts: int) -> RepeatCallers:
+    """Numbers with 3 or more contacts within 30 days (all inside the period).
+
+    A contact whose number had two more contacts in the 30 days before it marks the number:
+    the contact two before it (LAG 2 by number) is at most 30 days older.
+    """
+    marked = (
+        contacts(period)
+        .exclude(caller="")
+        .annotate(
+            _two_before=Window(
+                Lag("created_at", REPEAT_CONTACTS - 1),
+                partition_by=F("caller"),
+                order_by=F("created_at").asc(),
+            )
+        )
+        .filter(_two_before__gte=F("created_at") - REPEAT_WINDOW)
+    )
+    row = (
+        contacts(period)
+        .filter(caller__in=marked.values("caller"))
+        .aggregate(numbers=Count("caller", distinct=True), contacts=Count("pk"))
+    )
+    return RepeatCallers(numbers=row["numbers"], contacts=row["contacts"], total_contacts=total_contacts)
+
+
+# --------------------------------------------------------------------------------------------
+# When and where
+
+
+def heatmap(period: Period) -> list[list[int]]:
+    """Contacts per local weekday (rows, Monday first) and local hour (columns) of opening."""
+    zone = local_zone()
+    grid = [[0] * 24 for _ in WEEKDAYS]
+    rows = (
+        contacts(period)
+        .annotate(
+            _weekday=ExtractIsoWeekDay("created_at", tzinfo=zone),
+            _hour=ExtractHour("created_at", tzinfo=zone),
+        )
+        .values_list("_weekday", "_hour")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for weekday, hour, n in rows:
+        grid[weekday - 1][hour] += n
+    return grid
+
+
+# --------------------------------------------------------------------------------------------
+# Volunteers
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    role: str
+    on_roster: int  # active volunteers holding the role
+    served: int  # of them (or anyone) attended at least one shift of the role in the period
+    shifts_attended: int
+    no_shows: int
+    hours: float
+
+
+@dataclass
+class VolunteerActivity:
+    active: int = 0
+    served: int = 0  # distinct volunteers who attended any shift in the period
+    hours: float = 0.0
+    roles: list[RoleRow] = field(default_factory=list)
+
+
+ROLE_GROUPS = {ShiftRole.DISPATCHER: Role.DISPATCHER, ShiftRole.RESPONDER: Role.RESPONDER}
+
+
+def volunteer_activity(period: Period) -> VolunteerActivity:
+    """Volunteers by role: on the roster (active, approved for it) and serving in the period
+    (attended shifts that started in it), with the hours of those shifts."""
+    active = Volunteer.objects.filter(status=Volunteer.Status.ACTIVE)
+    roster = active.aggregate(
+        active=Count("pk", distinct=True),
+        **{
+            role: Count("pk", distinct=True, filter=Q(user__groups__name=group))
+            for role, group in ROLE_GROUPS.items()
+        },
+    )
+    assignments = ShiftAssignment.objects.filter(period.q("shift__starts_at"))
+    attended = Q(status=ShiftAssignment.Status.ATTENDED)
+    length = elapsed("shift__ends_at", "shift__starts_at")
+    per_role = {
+        role: (volunteers, shifts, no_shows, hours)
+        for role, volunteers, shifts, no_shows, hours in assignments.values_list("shift__role")
+        .annotate(
+            volunteers=Count("volunteer", distinct=True, filter=attended),
+            shifts=Count("pk", filter=attended),
+            no_shows=Count("pk", filter=Q(status=ShiftAssignment.Status.NO_SHOW)),
+            hours=Sum(length, filter=attended),
+        )
+        .order_by()
+    }
+    total = assignments.filter(attended).aggregate(
+        volunteers=Count("volunteer", distinct=True), hours=Sum(length)
+    )
+    result = VolunteerActivity(
+        active=roster["active"], served=total["volunteers"], hours=_hours(total["hours"])
+    )
+    for role in ShiftRole.values:
+        volunteers, shifts, no_shows, hours = per_role.get(role, (0, 0, 0, None))
+        result.roles.append(
+            RoleRow(
+                role=role,
+                on_roster=roster[role],
+                served=volunteers,
+                shifts_attended=shifts,
+                no_shows=no_shows,
+                hours=_hours(hours),
+            )
+        )
+    return result
+
+
+def _hours(duration: timedelta | None) -> float:
+    return duration.total_seconds() / 3600 if duration else 0.0
+
+
+@dataclass
+class Coverage:
+    """Operating hours (until now) of the period, and those that met the minimum staffing."""
+
+    open_hours: float = 0.0
+    met_hours: dict[str, float] = field(default_factory=dict)  # per role with a target, and "all"
+    targets: dict[str, int] = field(default_factory=dict)
+
+    def rate(self, key: str) -> float | None:
+        return share(self.met_hours.get(key, 0.0), self.open_hours)
+
+
+ALL_ROLES = "all"
+
+
+def shift_coverage(period: Period, *, targets: dict[str, int], now: datetime | None = None) -> Coverage:
+    """Share of the hotline's hours of operation, from the period's start until now, during
+    which every role with a target had at least that many people booked on shift (booked or
+    attended; cancelled and no-show places do not count)."""
+    now = now or timezone.now()
+    start, end = period.start, min(period.end, now)
+    targets = {role: n for role, n in targets.items() if n > 0}
+    coverage = Coverage(targets=targets)
+    if end <= start:
+        return coverage
+    intervals = open_intervals(start=start, end=end)
+    shifts = (
+        Shift.objects.filter(starts_at__lt=end, ends_at__gt=start, role__in=list(targets))
+        .annotate(staffed=Count("assignments", filter=Q(assignments__status__in=ShiftAssignment.HOLDING)))
+        .values_list("role", "starts_at", "ends_at", "staffed")
+    )
+    events: list[tuple[datetime, str, int]] = []
+    for role, starts_at, ends_at, staffed in shifts:
+        if staffed:
+            events += [(starts_at.astimezone(UTC), role, staffed), (ends_at.astimezone(UTC), role, -staffed)]
+    events.sort(key=lambda event: event[0])
+    points = sorted(
+        {t for interval in intervals for t in interval} | {t for t, _r, _d in events if start < t < end}
+    )
+    levels = dict.fromkeys(targets, 0)
+    met = dict.fromkeys([*targets, ALL_ROLES], 0.0)
+    open_seconds = 0.0
+    next_event = 0
+    interval_index = 0
+    for begin, finish in pairwise(points):
+        while next_event < len(events) and events[next_event][0] <= begin:
+            _t, role, delta = events[next_event]
+            levels[role] += delta
+            next_event += 1
+        while interval_index < len(intervals) and intervals[interval_index][1] <= begin:
+            interval_index += 1
+        if interval_index == len(intervals) or intervals[interval_index][0] > begin:
+            continue  # closed
+        seconds = (finish - begin).total_seconds()
+        open_seconds += seconds
+        for role, target in targets.items():
+            if levels[role] >= target:
+                met[role] += seconds
+        if targets and all(levels[role] >= target for role, target in targets.items()):
+            met[ALL_ROLES] += seconds
+    coverage.open_hours = open_seconds / 3600
+    coverage.met_hours = {key: seconds / 3600 for key, seconds in met.items()}
+    return coverage
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    module_id: int
+    title: str
+    completed: int  # completions recorded in the period
+    current: int  # active volunteers holding a valid completion on the reference day
+    expired: int  # completions expiring in the period (up to the reference day), not renewed
+    expiring_soon: int  # valid on the reference day, expiring within 30 days after, not renewed
+
+
+@dataclass
+class Training:
+    reference_day: date
+    active_volunteers: int
+    modules: list[TrainingRow]
+
+    def current_share(self, row: TrainingRow) -> float | None:
+        return share(row.current, self.active_volunteers)
+
+
+def training(period: Period, *, today: date | None = None) -> Training:
+    """Per active module: completions in the period, volunteers current on the period's last
+    day (today if earlier), expiries in the period and in the 30 days after, without renewal."""
+    today = today or timezone.localdate(timezone=local_zone())
+    day = min(period.last_day, today)
+    renewed = TrainingCompletion.objects.filter(
+        volunteer=OuterRef("volunteer"), module=OuterRef("module"), completed_on__gt=OuterRef("completed_on")
+    )
+    active = Q(volunteer__status=Volunteer.Status.ACTIVE)
+    valid = Q(completed_on__lte=day) & (Q(expires_on__isnull=True) | Q(expires_on__gt=day))
+    rows = {
+        module_id: (completed, current, expired, soon)
+        for module_id, completed, current, expired, soon in TrainingCompletion.objects.filter(
+            module__is_active=True
+        )
+        .annotate(_renewed=Exists(renewed))
+        .values_list("module_id")
+        .annotate(
+            completed=Count("pk", filter=period.day_q("completed_on")),
+            current=Count("volunteer", distinct=True, filter=valid & active),
+            expired=Count(
+                "pk",
+                filter=Q(expires_on__gte=period.first_day, expires_on__lte=day, _renewed=False),
+            ),
+            soon=Count(
+                "pk",
+                filter=valid & active & Q(expires_on__lte=day + timedelta(days=30), _renewed=False),
+            ),
+        )
+        .order_by()
+    }
+    modules = [
+        TrainingRow(pk, title, *rows.get(pk, (0, 0, 0, 0)))
+        for pk, title in TrainingModule.objects.filter(is_active=True)
+        .order_by("title")
+        .values_list("pk", "title")
+    ]
+    active_count = Volunteer.objects.filter(status=Volunteer.Status.ACTIVE).count()
+    return Training(reference_day=day, active_volunteers=active_count, modules=modules)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole dashboard
+
+
+def staffing_targets(pilot: PilotSettings | None) -> dict[str, int]:
+    """Target people on shift per role; without a pilot, one dispatcher."""
+    if pilot is None:
+        return {ShiftRole.DISPATCHER: 1, ShiftRole.RESPONDER: 0}
+    return {ShiftRole.DISPATCHER: pilot.min_dispatchers, ShiftRole.RESPONDER: pilot.min_responders}
+
+
+def service_area_ids(pilot: PilotSettings | None) -> set[int]:
+    return {area.pk for area in pilot.service_areas.all()} if pilot is not None else set()
+
+
+class Metrics:
+    """Every metric of one period, each computed on first use (a CSV export of one table runs
+    only the queries that table needs)."""
+
+    def __init__(self, *, period: Period, pilot: PilotSettings | None, now: datetime | None = None):
+        self.period = period
+        self.pilot = pilot
+        self.now = now or timezone.now()
+
+    @cached_property
+    def slices(self) -> list[Slice]:
+        return contact_slices(self.period)
+
+    @cached_property
+    def channels(self) -> dict[str, int]:
+        return channels_of(self.slices)
+
+    @property
+    def contacts(self) -> int:
+        return sum(self.channels.values())
+
+    @cached_property
+    def _calls(self) -> tuple[Answering, Callbacks]:
+        return calls(self.period)
+
+    @property
+    def answering(self) -> Answering:
+        return self._calls[0]
+
+    @property
+    def callbacks(self) -> Callbacks:
+        return self._calls[1]
+
+    @cached_property
+    def decisions(self) -> dict[str, int]:
+        return decisions_of(self.slices)
+
+    @cached_property
+    def call_types(self) -> list[Row]:
+        return call_types_of(self.slices)
+
+    @cached_property
+    def without_police(self) -> WithoutPolice:
+        return without_police_of(self.slices)
+
+    @cached_property
+    def outcomes(self) -> dict[str, int]:
+        return outcomes_of(self.slices)
+
+    @cached_property
+    def areas(self) -> list[AreaRow]:
+        return areas_of(self.slices, service_area_ids=service_area_ids(self.pilot))
+
+    @cached_property
+    def chain(self) -> ResponseChain:
+        return response_chain(self.period)
+
+    @cached_property
+    def referrals(self) -> list[ReferralRow]:
+        return referrals_by_partner(self.period)
+
+    @cached_property
+    def repeat_callers(self) -> RepeatCallers:
+        return repeat_callers(self.period, total_contacts=self.contacts)
+
+    @cached_property
+    def heatmap(self) -> list[list[int]]:
+        return heatmap(self.period)
+
+    @cached_property
+    def volunteers(self) -> VolunteerActivity:
+        return volunteer_activity(self.period)
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        return shift_coverage(self.period, targets=staffing_targets(self.pilot), now=self.now)
+
+    @cached_property
+    def training(self) -> Training:
+        return training(self.period, today=timezone.localdate(self.now, timezone=local_zone()))

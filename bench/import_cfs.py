@@ -1,0 +1,280 @@
+"""Benchmark: importing 1,000,000 calls for service against a bare PostgreSQL COPY.
+
+Generates a Milwaukee-shaped export (same header, CRLF, quoted addresses, unsorted times, the
+real call-type mix, a few blank coordinates and unreadable times) in a temporary folder, creates
+its own database, then in the same run:
+
+1. loads the file with a bare `COPY ... FROM STDIN (FORMAT csv, HEADER)` into a bare table of
+   text columns (the baseline);
+2. imports it with the importer (`assessment.services.cfs_dataset_import`) in a subprocess, so
+   that its peak memory (ru_maxrss) is measured alone;
+3. times each analysis query of the analysis page over the million rows.
+
+Targets: import <= 2x the bare COPY, peak memory < 300 MB, each analysis query < 1 s.
+The last line printed is one JSON object.
+
+    .venv/bin/python bench/import_cfs.py [--rows N] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = "hotline_bench_cfs"
+MILWAUKEE = ROOT / "assessment" / "tests" / "data" / "milwaukee_mpd_cfs_2018-05.csv.gz"
+HEADER = "id,time,location,latitude,longitude,district,nature,status"
+BAD_EVERY = 20_000  # one unreadable time per this many rows
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def real_mix() -> tuple[list[str], list[int], list[str], list[int], list[str], list[int]]:
+    """Call types, districts and statuses with their frequencies in the real Milwaukee file."""
+    import csv
+
+    natures: Counter[str] = Counter()
+    districts: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    with gzip.open(MILWAUKEE, "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            natures[row["nature"]] += 1
+            districts[row["district"]] += 1
+            statuses[row["status"]] += 1
+    return (
+        list(natures),
+        list(natures.values()),
+        list(districts),
+        list(districts.values()),
+        list(statuses),
+        list(statuses.values()),
+    )
+
+
+def generate(path: Path, rows: int) -> None:
+    """A year of calls shaped like the Milwaukee export, written in chunks."""
+    rng = random.Random(2018)  # noqa: S311 - benchmark data, not security
+    natures, nature_weights, districts, district_weights, statuses, status_weights = real_mix()
+    # Calls follow the day: few at 5 am, most in the afternoon and evening.
+    hour_weights = [3, 2, 2, 1.5, 1, 1, 1.5, 2.5, 3.5, 4, 4.5, 5, 5, 5, 5.5, 6, 6, 6, 6, 5.5, 5, 4.5, 4, 3.5]
+    start = datetime(2018, 1, 1)  # noqa: DTZ001 - local wall-clock times, as in the export
+    days = [(start + timedelta(days=day)).strftime("%Y-%m-%d") for day in range(365)]
+    clock = [f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}" for second in range(86400)]
+    streets = [
+        f"{rng.randrange(100, 9999)} {d} {rng.randrange(1, 120)}TH ST" for d in "NSWE" for _ in range(2000)
+    ]
+    places = [f"{43 + rng.random() / 5:.7f},{-87.85 - rng.random() / 5:.13f}" for _ in range(20_000)]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(HEADER + "\r\n")
+        done = 0
+        while done < rows:
+            n = min(50_000, rows - done)
+            day_picks = rng.choices(days, k=n)
+            hours = rng.choices(range(24), weights=hour_weights, k=n)
+            seconds = [rng.randrange(3600) for _ in range(n)]
+            kinds = rng.choices(natures, weights=nature_weights, k=n)
+            areas = rng.choices(districts, weights=district_weights, k=n)
+            states = rng.choices(statuses, weights=status_weights, k=n)
+            lines = []
+            for i in range(n):
+                number = done + i
+                if number % BAD_EVERY == BAD_EVERY - 1:
+                    stamp = "N/A"
+                else:
+                    stamp = f"{day_picks[i]} {clock[hours[i] * 3600 + seconds[i]]}"
+                coordinates = "," if number % 3000 == 0 else places[number % len(places)]
+                lines.append(
+                    f'{1200000 + number},{stamp},"{streets[number % len(streets)]},MKE",{coordinates},'
+                    f"{areas[i]},{kinds[i]},{states[i]}"
+                )
+            lines.append("")
+            handle.write("\r\n".join(lines))
+            done += n
+
+
+def psql_connect(database: str):
+    import psycopg2
+
+    return psycopg2.connect(f"{SERVER}/{database}")
+
+
+def create_database() -> None:
+    connection = psql_connect("postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        cursor.execute(f"CREATE DATABASE {DB_NAME}")
+    connection.close()
+
+
+def drop_database() -> None:
+    connection = psql_connect("postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    connection.close()
+
+
+def bare_copy(path: Path) -> float:
+    connection = psql_connect(DB_NAME)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bare_cfs (id text, time text, location text, latitude text, longitude text, "
+            "district text, nature text, status text)"
+        )
+        connection.commit()
+        started = time.perf_counter()
+        with open(path, encoding="utf-8", newline="") as handle:
+            cursor.copy_expert("COPY bare_cfs FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
+        connection.commit()
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bare_cfs")
+        (count,) = cursor.fetchone()
+        cursor.execute("DROP TABLE bare_cfs")
+        connection.commit()
+    connection.close()
+    log(f"bare COPY: {count:,} rows in {elapsed:.2f} s")
+    return elapsed
+
+
+CHILD_IMPORT = """
+import json, os, resource, sys, time
+import django
+sys.path.insert(0, {root!r})
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+django.setup()
+from assessment.services import cfs_dataset_import
+started = time.perf_counter()
+result = cfs_dataset_import(path={path!r}, dataset_name="bench", preset="auto")
+elapsed = time.perf_counter() - started
+print(json.dumps({{
+    "seconds": elapsed,
+    "rows": result.rows_imported,
+    "bad_rows": result.bad_row_count,
+    "mapping": result.mapping.source,
+    "timings": result.timings,
+    "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+}}))
+"""
+
+CHILD_ANALYSIS = """
+import json, os, sys, time
+import django
+sys.path.insert(0, {root!r})
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+django.setup()
+from assessment import selectors
+from assessment.models import CfsDataset
+dataset = CfsDataset.objects.get(name="bench")
+timings = {{}}
+def timed(name, function, **kwargs):
+    started = time.perf_counter()
+    function(dataset=dataset, **kwargs)
+    timings[name] = round(time.perf_counter() - started, 4)
+timed("summary_by_call_type", selectors.cfs_call_type_totals)
+timed("by_category", selectors.cfs_category_totals)
+timed("heatmap_weekday_hour", selectors.cfs_heatmap)
+timed("by_area", selectors.cfs_area_totals)
+timed("by_priority", selectors.cfs_priority_totals)
+timed("trend_by_month", selectors.cfs_month_totals)
+timed("coverage_planner", selectors.cfs_coverage, days=[0, 1, 2, 3, 4], hours=list(range(10, 22)), areas=["1", "2", "3"])
+started = time.perf_counter()
+selectors.cfs_analysis(dataset=dataset)
+timings["whole_analysis_page"] = round(time.perf_counter() - started, 4)
+print(json.dumps(timings))
+"""
+
+
+def run_child(code: str, env: dict[str, str]) -> tuple[dict, int]:
+    """Run Python code in a child process; return its last JSON line and its peak RSS (KiB)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    output = process.stdout.read() if process.stdout else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"child failed with exit code {process.returncode}:\n{output[-3000:]}")
+    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args()
+
+    env = dict(os.environ, DATABASE_URL=f"{SERVER}/{DB_NAME}", DEBUG="1")
+    env.pop("REDIS_URL", None)
+    with tempfile.TemporaryDirectory(prefix="bench_cfs_") as folder:
+        path = Path(folder) / "calls_for_service.csv"
+        started = time.perf_counter()
+        generate(path, args.rows)
+        log(
+            f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+        )
+
+        create_database()
+        try:
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+            log(f"migrated {DB_NAME} in {time.perf_counter() - started:.1f} s")
+
+            copy_seconds = bare_copy(path)
+            result, maxrss_kb = run_child(CHILD_IMPORT.format(root=str(ROOT), path=str(path)), env)
+            log(
+                f"importer: {result['rows']:,} rows, {result['bad_rows']:,} bad, mapping {result['mapping']}, "
+                f"in {result['seconds']:.2f} s {result['timings']}; peak memory {maxrss_kb / 1024:.0f} MB"
+            )
+            analysis, _rss = run_child(CHILD_ANALYSIS.format(root=str(ROOT)), env)
+            for name, seconds in analysis.items():
+                log(f"analysis {name}: {seconds * 1000:.0f} ms")
+        finally:
+            if not args.keep:
+                drop_database()
+
+    ratio = result["seconds"] / copy_seconds
+    slowest = max(value for key, value in analysis.items() if key != "whole_analysis_page")
+    log(f"ratio importer / bare COPY: {ratio:.2f} (target <= 2)")
+    print(
+        json.dumps(
+            {
+                "bench": "import_cfs",
+                "rows": result["rows"],
+                "bad_rows": result["bad_rows"],
+                "copy_s": round(copy_seconds, 2),
+                "import_s": round(result["seconds"], 2),
+                "ratio": round(ratio, 2),
+                "import_phases_s": result["timings"],
+                "peak_rss_mb": round(maxrss_kb / 1024, 1),
+                "analysis_max_ms": round(slowest * 1000, 1),
+                "analysis_page_ms": round(analysis["whole_analysis_page"] * 1000, 1),
+                "analysis_ms": {key: round(value * 1000, 1) for key, value in analysis.items()},
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

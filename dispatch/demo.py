@@ -1,0 +1,136 @@
+"""Demo data for `manage.py seed_demo`: a triaged intake (phone support, with its caller's earlier
+contact) and an open incident with responders texted, the demo responder on its team.
+
+Idempotent: keyed by fixed demo CallSids; an intake already triaged is left as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.models import Decision, IncidentResponder, Triage
+from hotline.models import Call, Intake
+from volunteers.models import Area
+
+# sid, caller, language, minutes ago, summary
+TRIAGED = (
+    "CAdemodispatch00000000000000000001",
+    "+12025550172",
+    "en",
+    95,
+    "Caller's father is confused and alone since the morning.",
+)
+INCIDENT = (
+    "CAdemodispatch00000000000000000002",
+    "+12025550183",
+    "ko",
+    35,
+    "이웃 아주머니가 복도에 앉아 울고 계세요.",
+)
+
+SUPPORT_ANSWERS = {
+    "weapon": "no",
+    "violence": "no",
+    "medical_emergency": "no",
+    "suicide_imminent": "no",
+    "consent": "no",
+    "location": "Westlake, near MacArthur Park",
+    "call_type": "mental-health",
+    "language": "en",
+}
+INCIDENT_ANSWERS = {
+    "weapon": "no",
+    "violence": "no",
+    "medical_emergency": "no",
+    "suicide_imminent": "no",
+    "consent": "yes",
+    "location": "3rd St apartments, 2nd floor hallway",
+    "call_type": "welfare-check",
+    "language": "ko",
+}
+
+
+def _intake(sid: str, caller: str, language: str, minutes: int, summary: str) -> Intake:
+    started = timezone.now() - timedelta(minutes=minutes)
+    call, _created = Call.objects.get_or_create(
+        call_sid=sid,
+        defaults={
+            "from_number": caller,
+            "to_number": "+12025550100",
+            "language": language,
+            "status": Call.Status.COMPLETED,
+            "outcome": Call.Outcome.ANSWERED,
+            "started_at": started,
+            "answered_at": started + timedelta(seconds=20),
+            "ended_at": started + timedelta(minutes=9),
+            "duration": 540,
+        },
+    )
+    intake, _created = Intake.objects.get_or_create(
+        call=call,
+        defaults={
+            "channel": Intake.Channel.VOICE,
+            "caller": caller,
+            "language": language,
+            "area": Area.objects.filter(slug="koreatown" if language == "ko" else "westlake").first(),
+            "summary": summary,
+            "created_at": started,
+        },
+    )
+    return intake
+
+
+def _with_area(answers: dict, slug: str) -> dict:
+    area = Area.objects.filter(slug=slug).first()
+    return {**answers, "area": str(area.pk)} if area else answers
+
+
+def seed(*, stdout) -> None:
+    dispatcher = get_user_model().objects.get(username="dispatcher")
+    with transaction.atomic():
+        triaged = _intake(*TRIAGED)
+        if not Triage.objects.filter(intake=triaged, decision__gt="").exists():
+            # The same number called a month ago: the console shows a repeat caller.
+            Intake.objects.get_or_create(
+                caller=TRIAGED[1],
+                channel=Intake.Channel.SMS,
+                status=Intake.Status.CLOSED,
+                defaults={
+                    "language": "en",
+                    "summary": "Asked for a food bank.",
+                    "created_at": timezone.now() - timedelta(days=31),
+                },
+            )
+            triage = services.triage_claim(intake=triaged, user=dispatcher)
+            services.triage_decide(
+                triage=triage,
+                user=dispatcher,
+                raw_answers=_with_area(SUPPORT_ANSWERS, "westlake"),
+                decision=Decision.PHONE_SUPPORT,
+                notes="Talked for nine minutes; her brother is on his way. Call back tomorrow morning.",
+            )
+        sent = _intake(*INCIDENT)
+        if not Triage.objects.filter(intake=sent, decision__gt="").exists():
+            triage = services.triage_claim(intake=sent, user=dispatcher)
+            triage = services.triage_decide(
+                triage=triage,
+                user=dispatcher,
+                raw_answers=_with_area(INCIDENT_ANSWERS, "koreatown"),
+                decision=Decision.SEND_RESPONDERS,
+                call_out=services.CallOut(details="Ask for Mrs. Lee at unit 204; she speaks Korean."),
+            )
+            incident = triage.incident
+            mine = IncidentResponder.objects.filter(
+                incident=incident, volunteer__user__username="responder"
+            ).first()
+            if mine is not None:
+                services.responder_answer(assignment=mine, accept=True, via_sms=False)
+                services.incident_record_status(
+                    incident=incident, status="en_route", volunteer=mine.volunteer
+                )
+    stdout.write("dispatch: a triaged intake and an open incident (the demo responder is on its team).")

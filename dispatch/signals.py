@@ -1,0 +1,22 @@
+"""Receivers of other apps' signals. They only hand over to a service.
+
+A responder's text to the hotline number arrives through hotline's `sms_received`: a YES or
+NO (with the incident code when several call-outs wait) answers their call-out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def acknowledgement_received(sender, *, message, volunteer, **kwargs) -> None:
+    from dispatch.services import sms_acknowledgement
+
+    if volunteer is None:
+        return
+    handled = sms_acknowledgement(volunteer=volunteer, body=message.body or "")
+    logger.info(
+        "text from volunteer %s %s", volunteer.pk, "answered a call-out" if handled else "was not an answer"
+    )

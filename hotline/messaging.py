@@ -1,0 +1,342 @@
+"""Outbound texts and calls, in one place, over the backend named by settings.SMS_BACKEND.
+
+    from hotline.messaging import send_sms, SmsError
+
+    try:
+        sent = send_sms(to="+12025550143", body="...")   # sent.sid is the provider's id
+    except SmsError as exc:
+        if not exc.permanent:
+            raise  # retry later (network, rate limit, provider outage)
+        ...        # record the failure: an invalid or opted-out number will never work
+
+- `send_sms` never texts an opted-out number: it raises `OptedOut` (a permanent `SmsError`)
+  before anything reaches the provider. Every text is stored as an outbound `Message`
+  (with its intake when it belongs to a conversation) and Twilio's status callbacks update it.
+- Backends: "twilio" (the real SDK client; its `http_client` is the seam tests fill with a fake
+  `twilio.http.HttpClient`, so the SDK builds real requests and nothing leaves the machine),
+  "console" (prints; the default for `make run`) and "memory" (tests: everything sent is
+  appended to the module-level lists `hotline.messaging.outbox` and `hotline.messaging.calls`,
+  also reachable as `get_backend().sent` and `get_backend().calls`; clear them between tests).
+- `override_backend(backend)` swaps the backend in a `with` block (tests only).
+- Never call these inside an open database transaction: a provider round trip holds locks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Protocol
+
+import phonenumbers
+import requests
+from django.conf import settings
+from django.urls import reverse
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from hotline.models import Call, Intake, Message, SmsOptOut
+from hotline.signatures import public_url
+
+logger = logging.getLogger(__name__)
+
+TWILIO_TIMEOUT_SECONDS = 10
+# Twilio's own ways of saying "no caller ID": never texted or called back.
+WITHHELD_NUMBERS = frozenset(
+    {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253", "anonymous", "restricted"}
+)
+
+
+class SmsError(Exception):
+    """A text or call could not be handed to the provider.
+
+    `permanent` is true when retrying cannot help (invalid or opted-out number, a refused
+    request); false for network errors, rate limits and provider outages.
+    """
+
+    def __init__(self, message: str, *, code: str = "", permanent: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.permanent = permanent
+
+
+class OptedOut(SmsError):
+    """The number texted STOP; nothing is sent until it texts START."""
+
+    def __init__(self, phone: str) -> None:
+        super().__init__(f"{phone} has opted out of texts", code="opted-out", permanent=True)
+        self.phone = phone
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    sid: str
+    to: str
+    body: str
+    status: str
+    message_id: int
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """What the memory backend recorded for one text."""
+
+    to: str
+    from_: str
+    body: str
+    sid: str
+    status_callback: str | None
+
+
+@dataclass(frozen=True)
+class OutboundCall:
+    """What the memory backend recorded for one call."""
+
+    to: str
+    from_: str
+    url: str
+    sid: str
+    status_callback: str | None
+
+
+outbox: list[OutboxEntry] = []
+calls: list[OutboundCall] = []
+
+
+class Backend(Protocol):
+    def send_sms(self, *, to: str, from_: str, body: str, status_callback: str | None) -> tuple[str, str]:
+        """Hand a text to the provider; return (sid, status). Raise SmsError on failure."""
+
+    def start_call(self, *, to: str, from_: str, url: str, status_callback: str | None) -> str:
+        """Place a call that runs the TwiML at url; return its sid. Raise SmsError on failure."""
+
+
+def _rest_error(exc: TwilioRestException) -> SmsError:
+    status = exc.status or 0
+    return SmsError(
+        f"Twilio refused the request ({status}, code {exc.code}): {exc.msg}",
+        code=str(exc.code or status),
+        permanent=400 <= status < 500 and status != 429,
+    )
+
+
+class TwilioBackend:
+    """The real Twilio REST client. `http_client` is the SDK's transport seam."""
+
+    def __init__(
+        self,
+        *,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        http_client: HttpClient | None = None,
+    ) -> None:
+        self.account_sid = account_sid if account_sid is not None else settings.TWILIO_ACCOUNT_SID
+        self.auth_token = auth_token if auth_token is not None else settings.TWILIO_AUTH_TOKEN
+        self.http_client = http_client or TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS)
+        self._client: Client | None = None
+
+    @property
+    def client(self) -> Client:
+        if not (self.account_sid and self.auth_token):
+            raise SmsError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set", permanent=True)
+        if self._client is None:
+            self._client = Client(self.account_sid, self.auth_token, http_client=self.http_client)
+        return self._client
+
+    def send_sms(self, *, to: str, from_: str, body: str, status_callback: str | None) -> tuple[str, str]:
+        try:
+            message = self.client.messages.create(
+                to=to, from_=from_, body=body, status_callback=status_callback
+            )
+        except TwilioRestException as exc:
+            raise _rest_error(exc) from exc
+        except (TwilioException, requests.RequestException) as exc:
+            raise SmsError(f"Twilio could not be reached: {exc}") from exc
+        return message.sid, str(message.status or Message.Status.QUEUED)
+
+    def start_call(self, *, to: str, from_: str, url: str, status_callback: str | None) -> str:
+        try:
+            call = self.client.calls.create(
+                to=to, from_=from_, url=url, status_callback=status_callback, status_callback_method="POST"
+            )
+        except TwilioRestException as exc:
+            raise _rest_error(exc) from exc
+        except (TwilioException, requests.RequestException) as exc:
+            raise SmsError(f"Twilio could not be reached: {exc}") from exc
+        return call.sid
+
+
+class ConsoleBackend:
+    """Prints what would be sent (development with `make run`)."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+
+    def _write(self, text: str) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(text + "\n")
+        stream.flush()
+
+    def send_sms(self, *, to: str, from_: str, body: str, status_callback: str | None) -> tuple[str, str]:
+        sid = "SM" + uuid.uuid4().hex
+        self._write(f"[sms] {from_ or '(hotline)'} -> {to}: {body}")
+        return sid, Message.Status.SENT
+
+    def start_call(self, *, to: str, from_: str, url: str, status_callback: str | None) -> str:
+        sid = "CA" + uuid.uuid4().hex
+        self._write(f"[call] {from_ or '(hotline)'} -> {to}, then TwiML from {url}")
+        return sid
+
+
+class MemoryBackend:
+    """Keeps everything in the module-level `outbox` and `calls` lists (tests)."""
+
+    sent = outbox
+    calls = calls
+
+    def send_sms(self, *, to: str, from_: str, body: str, status_callback: str | None) -> tuple[str, str]:
+        sid = "SM" + uuid.uuid4().hex
+        outbox.append(OutboxEntry(to=to, from_=from_, body=body, sid=sid, status_callback=status_callback))
+        return sid, Message.Status.QUEUED
+
+    def start_call(self, *, to: str, from_: str, url: str, status_callback: str | None) -> str:
+        sid = "CA" + uuid.uuid4().hex
+        calls.append(OutboundCall(to=to, from_=from_, url=url, sid=sid, status_callback=status_callback))
+        return sid
+
+
+BACKENDS = {"twilio": TwilioBackend, "console": ConsoleBackend, "memory": MemoryBackend}
+_backends: dict[str, Backend] = {}
+_override: list[Backend] = []
+
+
+def get_backend() -> Backend:
+    """The backend named by settings.SMS_BACKEND (one instance per name, reused)."""
+    if _override:
+        return _override[-1]
+    name = settings.SMS_BACKEND
+    if name not in _backends:
+        try:
+            _backends[name] = BACKENDS[name]()
+        except KeyError:
+            raise SmsError(f"SMS_BACKEND must be one of {', '.join(BACKENDS)}; got {name!r}") from None
+    return _backends[name]
+
+
+@contextlib.contextmanager
+def override_backend(backend: Backend) -> Iterator[Backend]:
+    """Use `backend` for every send inside the block (tests)."""
+    _override.append(backend)
+    try:
+        yield backend
+    finally:
+        _override.remove(backend)
+
+
+def normalise_phone(phone: object) -> str:
+    """E.164 for a number we may text or call; SmsError (permanent) when it is not one."""
+    raw = str(phone or "").strip()
+    if raw in WITHHELD_NUMBERS:
+        raise SmsError("the number is withheld", code="invalid-number", permanent=True)
+    try:
+        parsed = phonenumbers.parse(raw, settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise SmsError(f"{raw!r} is not a phone number", code="invalid-number", permanent=True) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise SmsError(f"{raw!r} is not a valid phone number", code="invalid-number", permanent=True)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_opted_out(phone: str) -> bool:
+    return SmsOptOut.objects.filter(phone=phone).exists()
+
+
+def sms_status_callback_url(message: Message) -> str:
+    return public_url(reverse("hotline:sms_status") + f"?message={message.pk}")
+
+
+REDACTED_BODY = "[not stored: the text held a private sign-in link]"
+
+
+def send_sms(
+    *,
+    to: str,
+    body: str,
+    status_callback: bool = True,
+    intake: Intake | None = None,
+    redact_body: bool = False,
+) -> SentMessage:
+    """Text `body` to `to` from the hotline number; raise SmsError (or OptedOut) on failure.
+
+    The text is stored as an outbound Message before it is handed to the provider, and the
+    row is updated with the provider's sid, or with the error. `redact_body` keeps a secret
+    (a set-password link) out of the stored copy, which dispatchers can read.
+    """
+    number = normalise_phone(to)
+    if is_opted_out(number):
+        raise OptedOut(number)
+    message = Message.objects.create(
+        direction=Message.Direction.OUTBOUND,
+        from_number=settings.HOTLINE_NUMBER,
+        to_number=number,
+        body=REDACTED_BODY if redact_body else body,
+        status=Message.Status.SENDING,
+        intake=intake,
+    )
+    callback = sms_status_callback_url(message) if status_callback else None
+    try:
+        sid, status = get_backend().send_sms(
+            to=number, from_=settings.HOTLINE_NUMBER, body=body, status_callback=callback
+        )
+    except SmsError as exc:
+        Message.objects.filter(pk=message.pk).update(
+            status=Message.Status.FAILED, error_code=exc.code[:16], error_message=str(exc)[:500]
+        )
+        raise
+    Message.objects.filter(pk=message.pk).update(message_sid=sid)
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=status)
+    return SentMessage(sid=sid, to=number, body=body, status=status, message_id=message.pk)
+
+
+@dataclass(frozen=True)
+class CallbackStarted:
+    sid: str
+    call_id: int
+
+
+def start_callback(*, dispatcher_phone: str, caller_phone: str, intake: Intake, by=None) -> CallbackStarted:
+    """Call the dispatcher from the hotline number, then bridge to the caller.
+
+    Twilio rings `dispatcher_phone` first; when they answer, the hotline's callback TwiML dials
+    `caller_phone` with the hotline number as caller ID, so neither side sees the other's
+    personal number. `by` is the dispatcher's user, stored as who answered the callback.
+    """
+    dispatcher = normalise_phone(dispatcher_phone)
+    caller = normalise_phone(caller_phone)
+    url = public_url(reverse("hotline:voice_callback") + f"?intake={intake.pk}&to={caller.lstrip('+')}")
+    sid = get_backend().start_call(
+        to=dispatcher,
+        from_=settings.HOTLINE_NUMBER,
+        url=url,
+        status_callback=public_url(reverse("hotline:voice_status")),
+    )
+    fields = {
+        "direction": Call.Direction.OUTBOUND,
+        "from_number": dispatcher,
+        "to_number": caller,
+        "language": intake.language,
+        "callback_intake": intake,
+        "answered_by": by,
+    }
+    # Twilio's first status callback may already have created the row by its sid.
+    call, _created = Call.objects.update_or_create(
+        call_sid=sid,
+        defaults={**fields, "outcome": Call.Outcome.PENDING},
+        create_defaults={**fields, "status": Call.Status.QUEUED},
+    )
+    return CallbackStarted(sid=sid, call_id=call.pk)

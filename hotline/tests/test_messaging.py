@@ -1,0 +1,271 @@
+"""hotline.messaging: the Twilio backend through the SDK's HTTP seam, console and memory backends."""
+
+import io
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from twilio.http import HttpClient
+from twilio.http.response import Response
+
+from hotline import messaging
+from hotline.messaging import (
+    ConsoleBackend,
+    OptedOut,
+    SmsError,
+    TwilioBackend,
+    get_backend,
+    override_backend,
+    send_sms,
+    start_callback,
+)
+from hotline.models import Call, Message, SmsOptOut
+
+from .conftest import BASE_URL, HOTLINE_NUMBER
+from .factories import IntakeFactory
+
+ACCOUNT = "AC0123456789abcdef0123456789abcdef"
+
+
+class FakeTransport(HttpClient):
+    """A twilio.http.HttpClient that records requests and answers from a script, offline."""
+
+    def __init__(self, *answers):
+        super().__init__(logger=None, is_async=False)
+        self.answers = list(answers)
+        self.requests = []
+
+    def request(
+        self,
+        method,
+        uri,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
+        self.requests.append({"method": method, "uri": uri, "data": data, "headers": headers, "auth": auth})
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        status, body = answer
+        return Response(status, json.dumps(body))
+
+
+def message_resource(sid="SM0f1e2d3c4b5a69788796a5b4c3d2e1f0", status="queued"):
+    return {
+        "sid": sid,
+        "account_sid": ACCOUNT,
+        "status": status,
+        "to": "+12025550177",
+        "from": HOTLINE_NUMBER,
+        "body": "Checking in",
+        "direction": "outbound-api",
+        "num_segments": "1",
+        "date_created": "Tue, 14 Apr 2026 21:04:28 +0000",
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}.json",
+    }
+
+
+@pytest.mark.django_db
+def test_twilio_backend_sends_through_the_real_sdk():
+    transport = FakeTransport((201, message_resource()))
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        sent = send_sms(to="(202) 555-0177", body="Checking in")
+
+    [request] = transport.requests
+    assert request["method"] == "POST"
+    assert request["uri"] == f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+    assert request["auth"] == (ACCOUNT, "12345678901234567890123456789012")
+    assert request["data"]["To"] == "+12025550177"
+    assert request["data"]["From"] == HOTLINE_NUMBER
+    assert request["data"]["Body"] == "Checking in"
+    callback = urlsplit(request["data"]["StatusCallback"])
+    assert f"{callback.scheme}://{callback.netloc}{callback.path}" == f"{BASE_URL}/hotline/sms/status/"
+    assert parse_qs(callback.query) == {"message": [str(sent.message_id)]}
+    assert sent.sid == "SM0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    message = Message.objects.get(pk=sent.message_id)
+    assert (message.direction, message.message_sid, message.status) == ("out", sent.sid, "queued")
+
+
+@pytest.mark.django_db
+def test_status_callback_can_be_left_out():
+    transport = FakeTransport((201, message_resource()))
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        send_sms(to="+12025550177", body="Checking in", status_callback=False)
+
+    assert "StatusCallback" not in transport.requests[0]["data"]
+
+
+@pytest.mark.django_db
+def test_twilio_refusing_an_invalid_number_is_a_permanent_error():
+    error = {
+        "code": 21211,
+        "message": "The 'To' number +12025550177 is not a valid phone number.",
+        "status": 400,
+    }
+    transport = FakeTransport((400, error))
+
+    with override_backend(TwilioBackend(http_client=transport)), pytest.raises(SmsError) as raised:
+        send_sms(to="+12025550177", body="Checking in")
+
+    assert raised.value.permanent
+    assert raised.value.code == "21211"
+    message = Message.objects.get()
+    assert (message.status, message.error_code) == ("failed", "21211")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (503, {"code": 20503, "message": "Service unavailable", "status": 503}),
+        (429, {"code": 20429, "message": "Too many requests", "status": 429}),
+        requests.ConnectionError("connection reset by peer"),
+    ],
+)
+def test_outages_and_rate_limits_are_retryable(answer):
+    transport = FakeTransport(answer)
+
+    with override_backend(TwilioBackend(http_client=transport)), pytest.raises(SmsError) as raised:
+        send_sms(to="+12025550177", body="Checking in")
+
+    assert not raised.value.permanent
+    assert Message.objects.get().status == "failed"
+
+
+@pytest.mark.django_db
+def test_opted_out_numbers_never_reach_the_provider():
+    SmsOptOut.objects.create(phone="+12025550177", keyword="STOP")
+    transport = FakeTransport()
+
+    with override_backend(TwilioBackend(http_client=transport)), pytest.raises(OptedOut):
+        send_sms(to="+1 202 555 0177", body="Checking in")
+
+    assert transport.requests == []
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["", "not a number", "+266696687", "+1202"])
+def test_invalid_numbers_are_refused_before_sending(number):
+    with pytest.raises(SmsError) as raised:
+        send_sms(to=number, body="Checking in")
+
+    assert raised.value.permanent
+    assert messaging.outbox == []
+
+
+@pytest.mark.django_db
+def test_missing_credentials_are_a_clear_error(settings):
+    settings.TWILIO_AUTH_TOKEN = ""
+
+    with (
+        override_backend(TwilioBackend(http_client=FakeTransport())),
+        pytest.raises(SmsError, match="TWILIO_"),
+    ):
+        send_sms(to="+12025550177", body="Checking in")
+
+
+@pytest.mark.django_db
+def test_callback_rings_the_dispatcher_first_then_bridges_to_the_caller(dispatcher):
+    intake = IntakeFactory(caller="+12025550143", language="ko")
+    call_resource = {
+        "sid": "CA11112222333344445555666677778888",
+        "account_sid": ACCOUNT,
+        "status": "queued",
+        "to": "+12025551001",
+        "from": HOTLINE_NUMBER,
+    }
+    transport = FakeTransport((201, call_resource))
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        started = start_callback(
+            dispatcher_phone="+12025551001", caller_phone="+12025550143", intake=intake, by=dispatcher
+        )
+
+    [request] = transport.requests
+    assert request["uri"] == f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Calls.json"
+    assert request["data"]["To"] == "+12025551001"
+    assert request["data"]["From"] == HOTLINE_NUMBER
+    url = urlsplit(request["data"]["Url"])
+    assert url.path == "/hotline/voice/callback/"
+    assert parse_qs(url.query) == {"intake": [str(intake.pk)], "to": ["12025550143"]}
+    assert request["data"]["StatusCallback"] == f"{BASE_URL}/hotline/voice/status/"
+    call = Call.objects.get(pk=started.call_id)
+    assert (call.call_sid, call.direction, call.callback_intake, call.answered_by) == (
+        "CA11112222333344445555666677778888",
+        "outbound",
+        intake,
+        dispatcher,
+    )
+
+
+@pytest.mark.django_db
+def test_memory_backend_keeps_an_outbox():
+    sent = send_sms(to="+12025550177", body="Checking in")
+
+    assert get_backend().sent is messaging.outbox
+    [entry] = messaging.outbox
+    assert (entry.to, entry.from_, entry.body, entry.sid) == (
+        "+12025550177",
+        HOTLINE_NUMBER,
+        "Checking in",
+        sent.sid,
+    )
+
+
+@pytest.mark.django_db
+def test_redacted_text_is_sent_whole_but_stored_without_its_secret():
+    link = "https://hotline.example.org/accounts/reset/MQ/abc-123/"
+    sent = send_sms(to="+12025550177", body=f"Welcome! Set your password: {link}", redact_body=True)
+
+    [entry] = messaging.outbox
+    assert link in entry.body
+    stored = Message.objects.get(pk=sent.message_id)
+    assert link not in stored.body
+    assert stored.body == messaging.REDACTED_BODY
+
+
+@pytest.mark.django_db
+def test_console_backend_prints():
+    stream = io.StringIO()
+
+    with override_backend(ConsoleBackend(stream=stream)):
+        send_sms(to="+12025550177", body="Checking in")
+
+    assert stream.getvalue() == f"[sms] {HOTLINE_NUMBER} -> +12025550177: Checking in\n"
+
+
+@pytest.mark.django_db
+def test_backend_is_chosen_by_setting(settings):
+    settings.SMS_BACKEND = "console"
+    assert isinstance(get_backend(), ConsoleBackend)
+    settings.SMS_BACKEND = "twilio"
+    assert isinstance(get_backend(), TwilioBackend)
+    settings.SMS_BACKEND = "carrier-pigeon"
+    with pytest.raises(SmsError, match="SMS_BACKEND"):
+        get_backend()
+
+
+@pytest.mark.django_db
+def test_callback_recorded_even_when_twilios_status_callback_came_first(dispatcher):
+    from hotline.services import call_update_status
+
+    intake = IntakeFactory(caller="+12025550143")
+    sid = "CA11112222333344445555666677779999"
+    call_update_status(call_sid=sid, status="ringing", from_number=HOTLINE_NUMBER, to_number="+12025551001")
+    transport = FakeTransport((201, {"sid": sid, "account_sid": ACCOUNT, "status": "queued"}))
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        start_callback(
+            dispatcher_phone="+12025551001", caller_phone="+12025550143", intake=intake, by=dispatcher
+        )
+
+    call = Call.objects.get(call_sid=sid)
+    assert (call.direction, call.callback_intake, call.status) == ("outbound", intake, "ringing")

@@ -1,0 +1,380 @@
+"""Demo data: areas, trainings, volunteers (Korean, Spanish and English speakers) and shifts
+around the current time, with the demo `dispatcher` and `responder` on shift now and qualified.
+
+Idempotent: rows are got-or-created by natural keys. Run on a later day it adds that day's shifts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from volunteers.models import (
+    Area,
+    HeardAbout,
+    Language,
+    Shift,
+    ShiftAssignment,
+    ShiftRole,
+    TrainingAttendance,
+    TrainingCompletion,
+    TrainingModule,
+    TrainingSession,
+    Volunteer,
+    VolunteerNote,
+)
+from volunteers.roles import Role
+
+AREAS = (
+    ("Koreatown", "koreatown"),
+    ("Westlake", "westlake"),
+    ("Pico-Union", "pico-union"),
+    ("Downtown", "downtown"),
+)
+
+MODULES = (
+    # slug, title, roles, call types, validity days
+    ("core", "Core hotline training", ["dispatcher", "responder"], [], 365),
+    ("dispatch-protocol", "Dispatch console and screening protocol", ["dispatcher"], [], 365),
+    (
+        "de-escalation",
+        "De-escalation and safety planning",
+        ["responder"],
+        ["mental-health", "welfare-check", "neighbor-dispute"],
+        365,
+    ),
+    ("overdose-response", "Naloxone and overdose response", [], ["substance-use"], 730),
+    ("trauma-informed-care", "Trauma-informed care", [], ["mental-health", "suicidal-thoughts", "neighbor-dispute"], None),
+)
+
+# username (None: no account yet), first, last, phone, languages, areas, status, roles, heard about
+VOLUNTEERS = (
+    (
+        "dispatcher",
+        "Dana",
+        "Park",
+        "+12135550101",
+        ["en", "ko"],
+        ["koreatown"],
+        "active",
+        ["dispatcher"],
+        "event",
+    ),
+    (
+        "responder",
+        "Rafael",
+        "Lopez",
+        "+12135550102",
+        ["en", "es"],
+        ["westlake", "pico-union"],
+        "active",
+        ["responder"],
+        "partner",
+    ),
+    (
+        "volunteer",
+        "Vivian",
+        "Cho",
+        "+12135550103",
+        ["en", "ko"],
+        ["koreatown"],
+        "active",
+        ["responder"],
+        "friend",
+    ),
+    (
+        "jiwoo.han",
+        "Ji-woo",
+        "Han",
+        "+12135550104",
+        ["ko", "en"],
+        ["koreatown", "downtown"],
+        "active",
+        ["dispatcher"],
+        "event",
+    ),
+    (
+        "minseo.lee",
+        "Min-seo",
+        "Lee",
+        "+12135550105",
+        ["ko"],
+        ["koreatown"],
+        "active",
+        ["responder"],
+        "partner",
+    ),
+    (
+        "maria.gonzalez",
+        "María",
+        "González",
+        "+12135550106",
+        ["es", "en"],
+        ["pico-union"],
+        "active",
+        ["dispatcher", "responder"],
+        "event",
+    ),
+    (
+        "luis.hernandez",
+        "Luis",
+        "Hernández",
+        "+12135550107",
+        ["es"],
+        ["westlake"],
+        "active",
+        ["responder"],
+        "social_media",
+    ),
+    ("sam.okafor", "Sam", "Okafor", "+12135550108", ["en"], ["downtown"], "active", ["responder"], "flyer"),
+    (
+        "grace.kim",
+        "Grace",
+        "Kim",
+        "+12135550109",
+        ["en", "ko"],
+        ["downtown"],
+        "inactive",
+        ["dispatcher"],
+        "friend",
+    ),
+    (None, "Ana", "Rodríguez", "+12135550110", ["es"], ["pico-union"], "applicant", ["responder"], "event"),
+    (
+        None,
+        "Hyun",
+        "Choi",
+        "+12135550111",
+        ["ko", "en"],
+        ["koreatown"],
+        "applicant",
+        ["dispatcher"],
+        "partner",
+    ),
+    (
+        None,
+        "Jordan",
+        "Miller",
+        "+12135550112",
+        ["en"],
+        [],
+        "applicant",
+        ["dispatcher", "responder"],
+        "social_media",
+    ),
+)
+
+SEED_DEMO_USERS = ("dispatcher", "responder", "volunteer")
+ROLE_GROUPS = {ShiftRole.DISPATCHER: Role.DISPATCHER, ShiftRole.RESPONDER: Role.RESPONDER}
+
+# Daily blocks (local time): 00-08, 08-16, 16-24.
+BLOCKS = ((time(0), time(8)), (time(8), time(16)), (time(16), time(0)))
+
+
+def seed(*, stdout) -> None:
+    with transaction.atomic():
+        areas = {
+            slug: Area.objects.get_or_create(slug=slug, defaults={"name": name})[0] for name, slug in AREAS
+        }
+        modules = _seed_modules()
+        volunteers = _seed_volunteers(areas)
+        _seed_training(modules, volunteers)
+        shifts_created = _seed_shifts(volunteers)
+    stdout.write(
+        f"volunteers: {Volunteer.objects.count()} volunteers, {TrainingModule.objects.count()} training "
+        f"modules, {shifts_created} new shifts; demo dispatcher and responder are on shift now."
+    )
+
+
+def _seed_modules() -> dict[str, TrainingModule]:
+    modules = {}
+    for slug, title, roles, call_types, validity in MODULES:
+        modules[slug] = TrainingModule.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "title": title,
+                "roles": roles,
+                "qualifies_for_call_types": call_types,
+                "validity_days": validity,
+                "description": f"{title}: required reading, role play and a short check-in with a trainer.",
+            },
+        )[0]
+    return modules
+
+
+def _seed_volunteers(areas: dict[str, Area]) -> dict[str, Volunteer]:
+    User = get_user_model()
+    languages = {language.code: language for language in Language.objects.all()}
+    volunteers = {}
+    now = timezone.now()
+    for index, (username, first, last, phone, langs, area_slugs, status, roles, heard) in enumerate(
+        VOLUNTEERS
+    ):
+        email = f"{(username or f'{first}.{last}').lower().replace(' ', '')}@example.org"
+        email = email.encode("ascii", "ignore").decode()
+        user = None
+        if username:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last, "email": email}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            if username not in SEED_DEMO_USERS:  # seed_demo gave those their groups
+                groups = [Role.VOLUNTEER, *(ROLE_GROUPS[role] for role in roles)]
+                user.groups.add(*Group.objects.filter(name__in=groups))
+            if status == Volunteer.Status.INACTIVE and user.is_active:
+                user.is_active = False
+                user.save(update_fields=["is_active"])
+        volunteer, _created = Volunteer.objects.get_or_create(
+            phone=phone,
+            defaults={
+                "user": user,
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "preferred_language": langs[0] if langs[0] in ("en", "ko", "es") else "en",
+                "roles_of_interest": roles,
+                "availability": ["mon_evening", "wed_evening", "sat_morning", "sat_afternoon"][
+                    : 2 + index % 3
+                ],
+                "heard_about": heard,
+                "heard_about_detail": {
+                    HeardAbout.EVENT: "Koreatown community fair",
+                    HeardAbout.PARTNER: "Westlake Community Health Center",
+                }.get(heard, ""),
+                "source_code": "ktown-fair" if heard == HeardAbout.EVENT else "",
+                "sms_consent": True,
+                "agreements_accepted_at": now,
+                "status": status,
+                "applied_at": now - timedelta(days=60 - index * 4),
+                "approved_at": now - timedelta(days=50) if user else None,
+                "invitation_sent_at": now - timedelta(days=50) if user else None,
+            },
+        )
+        volunteer.languages.add(*(languages[code] for code in langs if code in languages))
+        volunteer.areas.add(*(areas[slug] for slug in area_slugs))
+        if status == Volunteer.Status.APPLICANT and not volunteer.notes.exists():
+            VolunteerNote.objects.create(
+                volunteer=volunteer, body="Called to say hello; available for the May training."
+            )
+        volunteers[username or phone] = volunteer
+    return volunteers
+
+
+def _seed_training(modules: dict[str, TrainingModule], volunteers: dict[str, Volunteer]) -> None:
+    today = timezone.localdate()
+    for volunteer in volunteers.values():
+        if volunteer.user is None:
+            continue
+        for module in modules.values():
+            needed = (
+                set(module.roles) & set(volunteer.roles_of_interest) or module.slug == "trauma-informed-care"
+            )
+            if not needed:
+                continue
+            # Sam's trainings run out in three weeks: he appears under "expiring soon".
+            completed_on = today - timedelta(days=344 if volunteer.first_name == "Sam" else 40)
+            TrainingCompletion.objects.get_or_create(
+                volunteer=volunteer,
+                module=module,
+                defaults={"completed_on": completed_on, "expires_on": module.expires_on_for(completed_on)},
+            )
+    # Ji-woo's overdose-response training expires in 20 days (an expiry reminder is due).
+    jiwoo = volunteers["jiwoo.han"]
+    TrainingCompletion.objects.get_or_create(
+        volunteer=jiwoo,
+        module=modules["overdose-response"],
+        defaults={"completed_on": today - timedelta(days=710), "expires_on": today + timedelta(days=20)},
+    )
+    start_of_today = timezone.make_aware(datetime.combine(today, time(18)))
+    for days, slug, place in (
+        (-40, "core", "Koreatown Youth + Community Center, room B"),
+        (9, "core", "Koreatown Youth + Community Center, room B"),
+        (16, "de-escalation", "Westlake Community Health Center"),
+    ):
+        session, _created = TrainingSession.objects.get_or_create(
+            module=modules[slug],
+            location=place,
+            starts_at=start_of_today + timedelta(days=days),
+            defaults={"trainer": "Jordan Reyes, LCSW", "capacity": 16},
+        )
+        if days > 0:
+            for key in ("+12135550110", "+12135550111"):
+                TrainingAttendance.objects.get_or_create(session=session, volunteer=volunteers[key])
+
+
+def _seed_shifts(volunteers: dict[str, Volunteer]) -> int:
+    today = timezone.localdate()
+    now = timezone.now()
+    created_count = 0
+    shifts: dict[tuple[str, int, int], Shift] = {}
+    for day_offset in range(-3, 15):
+        day = today + timedelta(days=day_offset)
+        for block, (start, end) in enumerate(BLOCKS):
+            starts_at = timezone.make_aware(datetime.combine(day, start))
+            ends_at = timezone.make_aware(
+                datetime.combine(day + timedelta(days=1) if end <= start else day, end)
+            )
+            for role in ShiftRole.values:
+                shift, created = Shift.objects.get_or_create(
+                    role=role,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    area=None,
+                    # Responders go out in pairs.
+                    defaults={"capacity": 3, "minimum_staffing": 2 if role == ShiftRole.RESPONDER else 1},
+                )
+                created_count += created
+                shifts[(role, day_offset, block)] = shift
+    # Who works which block: a realistic, patchy roster that leaves gaps to recruit for.
+    roster = {
+        ShiftRole.DISPATCHER: ["jiwoo.han", "maria.gonzalez"],
+        ShiftRole.RESPONDER: ["minseo.lee", "luis.hernandez", "sam.okafor", "maria.gonzalez"],
+    }
+    for (role, day_offset, block), shift in shifts.items():
+        people = roster[role]
+        if (day_offset + block) % 3 == 2 or (day_offset == -2 and block == 1):
+            continue  # an unstaffed block (the demo users take -2/1 below)
+        first = (day_offset * 3 + block) % len(people)
+        crew = people[first : first + 2] if role == ShiftRole.RESPONDER else people[first : first + 1]
+        for username in crew:
+            volunteer = volunteers[username]
+            if _overlaps(volunteer, shift):
+                continue
+            status = (
+                ShiftAssignment.Status.ATTENDED if shift.ends_at <= now else ShiftAssignment.Status.BOOKED
+            )
+            ShiftAssignment.objects.get_or_create(
+                shift=shift, volunteer=volunteer, defaults={"status": status}
+            )
+    # The demo dispatcher and responder: on the block covering now and the next one, and
+    # attended a block two days ago (hours served).
+    for username, role in (("dispatcher", ShiftRole.DISPATCHER), ("responder", ShiftRole.RESPONDER)):
+        volunteer = volunteers[username]
+        ShiftAssignment.objects.get_or_create(
+            shift=shifts[(role, -2, 1)],
+            volunteer=volunteer,
+            defaults={"status": ShiftAssignment.Status.ATTENDED},
+        )
+        for shift in Shift.objects.filter(role=role, area=None, ends_at__gt=now).order_by("starts_at")[:2]:
+            ShiftAssignment.objects.get_or_create(
+                shift=shift, volunteer=volunteer, defaults={"status": ShiftAssignment.Status.BOOKED}
+            )
+    return created_count
+
+
+def _overlaps(volunteer: Volunteer, shift: Shift) -> bool:
+    return (
+        ShiftAssignment.objects.filter(
+            volunteer=volunteer,
+            status__in=ShiftAssignment.HOLDING,
+            shift__starts_at__lt=shift.ends_at,
+            shift__ends_at__gt=shift.starts_at,
+        )
+        .exclude(shift=shift)
+        .exists()
+    )
