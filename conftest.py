@@ -25,6 +25,12 @@ def _celery_eager_unless_real_worker(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_off(settings):
+    """Tests sign in with `force_login`, without a TOTP code; two-factor tests turn it back on."""
+    settings.TWO_FACTOR_REQUIRED = False
+
+
 @pytest.fixture
 def make_user(db):
     from volunteers.tests.factories import UserFactory

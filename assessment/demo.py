@@ -23,3 +23,13 @@ def seed(*, stdout) -> None:
             target.writelines(itertools.islice(source, DEMO_ROWS + 1))  # header + rows
         result = cfs_dataset_import(path=path, dataset_name=DEMO_DATASET, preset="milwaukee")
     stdout.write(f"911 data: imported {result.rows_imported} Milwaukee calls as {DEMO_DATASET!r}.")
+
+
+_seed_911_sample = seed
+
+
+def seed(*, stdout) -> None:  # noqa: F811 - the 911 sample, then the pilot dashboard's demo
+    _seed_911_sample(stdout=stdout)
+    from assessment.pilot.demo import seed as seed_pilot
+
+    seed_pilot(stdout=stdout)

@@ -49,6 +49,7 @@ class CfsUploadForm(forms.Form):
         max_length=100,
         required=False,
         help_text=_("Call-type classifications and column mappings are shared by a city's datasets."),
+        widget=forms.TextInput(attrs={"list": "cfs-cities"}),
     )
     preset = forms.ChoiceField(label=_("Column mapping"), initial="auto")
     timezone = forms.CharField(

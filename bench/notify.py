@@ -10,11 +10,12 @@ Prints p50 and p95 (over the rounds) of the time from commit to the last send, t
 single texts, and sends per second. Target: all 100 handed to the backend within 2 s of the
 commit. The last line printed is one JSON object.
 
-    .venv/bin/python bench/notify.py [--rounds 8] [--responders 100] [--pool threads] [--concurrency 8]
+    .venv/bin/python bench/notify.py [--rounds 8] [--responders 100] [--workers 2] [--pool threads] [--concurrency 8]
 
 Each text costs about seven short database round trips (claim, read, hotline's opt-out check
 and message row, the result), so the sending worker is I/O-bound: a thread pool
-(`celery -A config worker --pool threads --concurrency 8`) overlaps them.
+(`celery -A config worker --pool threads --concurrency 8`) overlaps them, one worker process
+per core.
 """
 
 from __future__ import annotations
@@ -131,39 +132,42 @@ def create_responders(count: int):
     return dispatcher
 
 
-def start_worker(pool_name: str, concurrency: int) -> subprocess.Popen:
+def start_workers(count: int, pool_name: str, concurrency: int) -> list[subprocess.Popen]:
     from config.celery import app
 
     app.control.purge()
     pool = ["--pool", pool_name] + ([] if pool_name == "solo" else ["--concurrency", str(concurrency)])
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            *pool,
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=environment(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", *pool, "--loglevel", "WARNING"]
+    command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    processes = [
+        subprocess.Popen(
+            [*command, "--hostname", f"bench{number}@%h"],
+            cwd=ROOT,
+            env=environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for number in range(count)
+    ]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the celery worker exited early")
-        if app.control.ping(timeout=0.5):
-            return process
-    process.kill()
-    raise SystemExit("the celery worker did not start")
+        if any(process.poll() is not None for process in processes):
+            stop(processes)
+            raise SystemExit("a celery worker exited early")
+        if len(app.control.ping(timeout=0.5)) >= count:
+            return processes
+    stop(processes)
+    raise SystemExit("the celery workers did not start")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def one_round(dispatcher, responders: int) -> tuple[float, list[float]]:
@@ -202,16 +206,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--responders", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (one per core)")
     parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
-    parser.add_argument("--concurrency", type=int, default=8, help="worker threads or processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="threads (or processes) per worker")
     args = parser.parse_args()
 
     log(f"creating database {DB_NAME} and {args.responders} responders on shift")
     create_database()
     setup_django()
     dispatcher = create_responders(args.responders)
-    log(f"starting a celery worker on {REDIS_URL} ({args.pool} pool, concurrency {args.concurrency})")
-    worker = start_worker(args.pool, args.concurrency)
+    log(
+        f"starting {args.workers} celery worker(s) on {REDIS_URL} ({args.pool} pool, concurrency {args.concurrency})"
+    )
+    workers = start_workers(args.workers, args.pool, args.concurrency)
     try:
         one_round(dispatcher, args.responders)  # warm-up: imports, connections
         lasts: list[float] = []
@@ -222,15 +229,12 @@ def main() -> None:
             singles.extend(sent)
             log(f"round {number}: {args.responders} texts, last sent {last * 1000:.0f} ms after commit")
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop(workers)
     result = {
         "bench": "notify",
         "responders": args.responders,
         "rounds": args.rounds,
+        "workers": args.workers,
         "worker_pool": args.pool,
         "worker_concurrency": args.concurrency,
         "commit_to_last_send_p50_ms": round(percentile(lasts, 50) * 1000),

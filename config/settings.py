@@ -7,6 +7,7 @@ README.md documents every variable.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -43,22 +44,28 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "phonenumber_field",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "volunteers",
     "hotline",
     "outreach",
     "dispatch",
     "assessment",
+    "retention",
 ]
 
 MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "volunteers.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -212,7 +219,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Caller phone numbers are masked in everything logged (config.logging).
+    "filters": {"redact_phone_numbers": {"()": "config.logging.RedactPhoneNumbers"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_phone_numbers"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -290,4 +305,22 @@ CFS_MAX_BAD_ROW_SHARE = 0.5
 CELERY_BEAT_SCHEDULE["assessment-cfs-uploads-clean"] = {
     "task": "assessment.tasks.cfs_import_uploads_clean",
     "schedule": 24 * 3600.0,
+}
+
+# --- quality gates (issue 10): sign-in hardening, retention ---
+# Failed logins per username and address before a cool-off lock-out of this many seconds.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Responses under these paths show caller data: never stored by browsers or proxies.
+NO_STORE_PATH_PREFIXES = ["/hotline/", "/dispatch/", "/api/"]
+# Dispatchers and coordinators sign in with a TOTP code after the password (volunteers.two_factor).
+# Off only for tests and, if you must, local development (TWO_FACTOR_REQUIRED=0).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Rapid-response hotline")
+# Caller numbers, message bodies, recordings and notes are removed after this many days
+# (retention app; nightly, and `manage.py redact_contacts --older-than DAYS`).
+RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
+CELERY_BEAT_SCHEDULE["retention-redact-contacts"] = {
+    "task": "retention.redact_contacts",
+    "schedule": crontab(hour=3, minute=17),
 }

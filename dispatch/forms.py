@@ -396,3 +396,24 @@ class ProtocolMetaForm(forms.Form):
     @staticmethod
     def initial_for(version: ProtocolVersion) -> dict:
         return {"default_recommendation": version.default_recommendation}
+
+
+class FieldContactForm(forms.Form):
+    """A responder opens an incident for someone they met on the street."""
+
+    call_type = forms.ModelChoiceField(label=_("What is going on"), queryset=None, required=False)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=None, required=False)
+    language = forms.ChoiceField(label=_("Language of the person"), required=False)
+    location = forms.CharField(label=_("Where"), max_length=255)
+    details = forms.CharField(
+        label=_("What you see"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from dispatch.models import CallType
+        from volunteers.models import Area
+
+        super().__init__(*args, **kwargs)
+        self.fields["call_type"].queryset = CallType.objects.filter(is_active=True)
+        self.fields["area"].queryset = Area.objects.filter(is_active=True)
+        self.fields["language"].choices = [("", "—"), *settings.LANGUAGES]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("r/<str:token>/", views.responder, name="responder"),
     path("r/<str:token>/act/", views.responder_action, name="responder_action"),
     path("my-incidents/", views.my_incidents, name="my_incidents"),
+    path("my-incidents/field-contact/", views.field_contact, name="field_contact"),
     path("protocol/", views.protocol, name="protocol"),
     path("protocol/edit/", views.protocol_edit, name="protocol_edit"),
     path("protocol/v<int:number>/", views.protocol_version, name="protocol_version"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import selectors, services
 from dispatch.forms import (
     CancelForm,
+    FieldContactForm,
     HandOverForm,
     NoteForm,
     NotifyMoreForm,
@@ -592,6 +593,26 @@ def my_incidents(request):
     for row in rows:
         row.link = selectors.responder_path(incident=row.incident, volunteer=volunteer)
     return render(request, "dispatch/my_incidents.html", {"rows": rows})
+
+
+@never_cache
+@role_required(Role.RESPONDER)
+def field_contact(request):
+    """A responder on shift opens an incident for someone they met; then the responder page."""
+    volunteer = volunteer_for_user(request.user)
+    if volunteer is None:
+        raise PermissionDenied
+    form = FieldContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_open_field(
+                volunteer=volunteer, user=request.user, **form.cleaned_data
+            )
+        except services.DispatchError as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect(selectors.responder_path(incident=incident, volunteer=volunteer))
+    return render(request, "dispatch/field_contact.html", {"form": form})
 
 
 # --- Protocol ----------------------------------------------------------------------------------

@@ -1,8 +1,20 @@
 """Admin of the hotline app."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from hotline.models import Call, Intake, Message, OperatingHours, SmsOptOut
+from hotline.models import (
+    Call,
+    Handoff,
+    HandoffApiKey,
+    HandoffPartner,
+    Intake,
+    Message,
+    OperatingHours,
+    PartnerLine,
+    SmsOptOut,
+)
 
 
 class MessageInline(admin.TabularInline):
@@ -35,8 +47,8 @@ class CallAdmin(admin.ModelAdmin):
 
 @admin.register(Intake)
 class IntakeAdmin(admin.ModelAdmin):
-    list_display = ("pk", "channel", "caller", "language", "status", "area", "created_at")
-    list_filter = ("channel", "status", "language", "area")
+    list_display = ("pk", "channel", "source", "caller", "language", "status", "area", "created_at")
+    list_filter = ("channel", "source", "status", "language", "area")
     search_fields = ("caller", "location", "summary")
     date_hierarchy = "created_at"
     raw_id_fields = ("call",)
@@ -64,3 +76,63 @@ class SmsOptOutAdmin(admin.ModelAdmin):
 class OperatingHoursAdmin(admin.ModelAdmin):
     list_display = ("weekday", "opens", "closes")
     list_filter = ("weekday",)
+
+
+class PartnerLineForm(forms.ModelForm):
+    class Meta:
+        model = PartnerLine
+        fields = ("name", "number", "source", "language", "is_active")
+
+    def clean_number(self) -> str:
+        from hotline.services import normalise_caller
+
+        number = normalise_caller(self.cleaned_data["number"])
+        if not number:
+            raise forms.ValidationError(_("Enter a valid phone number, e.g. +12025550199."))
+        return number
+
+
+@admin.register(PartnerLine)
+class PartnerLineAdmin(admin.ModelAdmin):
+    form = PartnerLineForm
+    list_display = ("name", "number", "source", "language", "is_active")
+    list_filter = ("source", "is_active")
+    search_fields = ("name", "number")
+
+
+class HandoffApiKeyInline(admin.TabularInline):
+    """Keys are issued and revoked on the hand-off keys page (it shows a new key once)."""
+
+    model = HandoffApiKey
+    extra = 0
+    fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(HandoffPartner)
+class HandoffPartnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "source", "created_at")
+    list_filter = ("source",)
+    search_fields = ("name",)
+    inlines = [HandoffApiKeyInline]
+
+
+@admin.register(Handoff)
+class HandoffAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "partner", "reference", "call_type", "intake")
+    list_filter = ("partner",)
+    search_fields = ("reference",)
+    raw_id_fields = ("intake",)
+    readonly_fields = (
+        "partner",
+        "reference",
+        "intake",
+        "call_type",
+        "callback_number",
+        "notes",
+        "created_at",
+    )

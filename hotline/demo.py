@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.models import Call, Intake, Message
+from hotline.models import Call, Handoff, HandoffPartner, Intake, Message, PartnerLine
 from hotline.services import AUTO_REPLY, in_language
 
 HOTLINE = "+12025550100"
@@ -92,7 +92,11 @@ def seed(*, stdout) -> None:
                 continue
             started = now - timedelta(minutes=minutes)
             intake = Intake.objects.create(
-                channel=Intake.Channel.SMS, caller=sender, language=language, created_at=started
+                channel=Intake.Channel.SMS,
+                source=Intake.Source.TEXT,
+                caller=sender,
+                language=language,
+                created_at=started,
             )
             for index, text in enumerate(texts):
                 at = started + timedelta(minutes=index * 2)
@@ -118,6 +122,30 @@ def seed(*, stdout) -> None:
                         created_at=at + timedelta(seconds=2),
                     )
             created += 1
+        _seed_partners()
     stdout.write(
         f"hotline: {created} demo intakes added" if created else "hotline: demo intakes already present"
     )
+
+
+def _seed_partners() -> None:
+    """A 911 transfer line (Spanish-speaking callers skip the menu) and one API hand-off."""
+    PartnerLine.objects.get_or_create(
+        number="+12025550911",
+        defaults={"name": "911 transfer line", "source": Intake.Source.TRANSFER_911, "language": "es"},
+    )
+    partner, _created = HandoffPartner.objects.get_or_create(
+        name="DC 311", defaults={"source": Intake.Source.POLICE_311_REQUEST}
+    )
+    if not Handoff.objects.filter(partner=partner, reference="311-DEMO-0001").exists():
+        from hotline.services import handoff_receive
+
+        handoff_receive(
+            partner=partner,
+            reference="311-DEMO-0001",
+            call_type="welfare_check",
+            language="en",
+            location="Bench outside the library, 7th St NW",
+            callback_number="+12025550199",
+            notes="Caller worried about a man who has been sitting there since morning.",
+        )

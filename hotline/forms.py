@@ -19,3 +19,84 @@ class ReplyForm(forms.Form):
         if not body:
             raise forms.ValidationError(_("Write the text to send."))
         return body
+
+
+class HandoffForm(forms.Form):
+    """The JSON body of a hand-off (validated like a form, answered as a 400 listing problems)."""
+
+    reference = forms.CharField(label=_("their reference"), max_length=100)
+    call_type = forms.CharField(label=_("call type"), max_length=100)
+    location = forms.CharField(label=_("location"), max_length=255, required=False)
+    area = forms.CharField(label=_("area"), max_length=100, required=False)
+    language = forms.CharField(label=_("language"), max_length=12, required=False)
+    callback_number = forms.CharField(label=_("callback number"), max_length=32, required=False)
+    notes = forms.CharField(label=_("notes"), max_length=4000, required=False)
+
+    def __init__(self, data: dict, **kwargs):
+        self.unknown_fields = sorted(set(data) - set(self.base_fields))
+        super().__init__(data, **kwargs)
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip()
+        if not reference:
+            raise forms.ValidationError(_("This field is required."))
+        return reference
+
+    def clean_area(self):
+        from volunteers.models import Area
+
+        value = self.cleaned_data["area"].strip()
+        if not value:
+            return None
+        area = Area.objects.filter(is_active=True, slug=value).first()
+        area = area or Area.objects.filter(is_active=True, name__iexact=value).first()
+        if area is None:
+            raise forms.ValidationError(_("Unknown area: give the slug or name of one of our areas."))
+        return area
+
+    def clean_language(self) -> str:
+        from django.conf import settings
+
+        value = self.cleaned_data["language"].strip().lower()
+        codes = [code for code, _name in settings.LANGUAGES]
+        if value and value not in codes:
+            raise forms.ValidationError(
+                _("Unsupported language; use one of: %(codes)s.") % {"codes": ", ".join(codes)}
+            )
+        return value
+
+    def clean_callback_number(self) -> str:
+        from hotline.services import normalise_caller
+
+        value = self.cleaned_data["callback_number"].strip()
+        number = normalise_caller(value)
+        if value and not number:
+            raise forms.ValidationError(
+                _("Enter a valid phone number in international format, e.g. +12025550143.")
+            )
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.unknown_fields:
+            self.add_error(None, _("Unknown field: %(name)s.") % {"name": name})
+        return cleaned
+
+
+class HandoffPartnerForm(forms.Form):
+    name = forms.CharField(label=_("Partner name"), max_length=120)
+    source = forms.ChoiceField(label=_("Source"))
+
+    def __init__(self, *args, **kwargs):
+        from hotline.models import PARTNER_SOURCE_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = PARTNER_SOURCE_CHOICES
+
+    def clean_name(self) -> str:
+        from hotline.models import HandoffPartner
+
+        name = self.cleaned_data["name"].strip()
+        if HandoffPartner.objects.filter(name__iexact=name).exists():
+            raise forms.ValidationError(_("A partner with this name already exists."))
+        return name

@@ -118,6 +118,7 @@ class Intake(models.Model):
     class Channel(models.TextChoices):
         VOICE = "voice", _("Phone call")
         SMS = "sms", _("Text message")
+        IN_PERSON = "field", _("In person (met in the field)")
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -125,9 +126,22 @@ class Intake(models.Model):
         IN_TRIAGE = "in_triage", _("In triage")
         CLOSED = "closed", _("Closed")
 
+    class Source(models.TextChoices):
+        """Where the contact came from, as community-responder programs report it."""
+
+        HOTLINE_CALL = "hotline_call", _("Hotline call")
+        TEXT = "text", _("Text message")
+        TRANSFER_911 = "transfer_911", _("Transfer from 911")
+        POLICE_311_REQUEST = "police_311_request", _("Request from police or 311")
+        PARTNER = "partner", _("Partner organisation")
+        FIELD_INITIATED = "field_initiated", _("Field-initiated")
+
     OPEN_STATUSES = (Status.NEW, Status.NEEDS_CALLBACK, Status.IN_TRIAGE)
 
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.HOTLINE_CALL, db_index=True
+    )
     caller = PhoneNumberField(_("caller number"), blank=True)
     language = models.CharField(_("language"), max_length=12, blank=True)
     area = models.ForeignKey(
@@ -157,6 +171,19 @@ class Intake(models.Model):
         verbose_name = _("intake")
         verbose_name_plural = _("intakes")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    source__in=[
+                        "hotline_call",
+                        "text",
+                        "transfer_911",
+                        "police_311_request",
+                        "partner",
+                        "field_initiated",
+                    ]
+                ),
+                name="hotline_intake_source_valid",
+            ),
             # Texts from one number continue one open conversation, also under concurrency.
             models.UniqueConstraint(
                 fields=["caller"],
@@ -288,3 +315,129 @@ class OperatingHours(models.Model):
     @property
     def crosses_midnight(self) -> bool:
         return self.closes <= self.opens
+
+
+# Sources a partner (a forwarding line or an API client) may hand contacts over as.
+PARTNER_SOURCES = (Intake.Source.TRANSFER_911, Intake.Source.POLICE_311_REQUEST, Intake.Source.PARTNER)
+PARTNER_SOURCE_CHOICES = [(s.value, s.label) for s in PARTNER_SOURCES]
+
+
+class PartnerLine(models.Model):
+    """A partner's phone number (the 911 centre's transfer line, say) that forwards calls to us.
+
+    A call forwarded from it (Twilio's ForwardedFrom) or placed from it is tagged with its
+    source, and skips the language menu when the line says which language the caller speaks.
+    """
+
+    number = models.CharField(
+        _("number"), max_length=32, unique=True, help_text=_("In international format, e.g. +12025550199.")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    source = models.CharField(_("source"), max_length=20, choices=PARTNER_SOURCE_CHOICES)
+    language = models.CharField(
+        _("language"),
+        max_length=12,
+        blank=True,
+        choices=[("en", _("English")), ("ko", _("Korean")), ("es", _("Spanish"))],
+        help_text=_("If set, callers from this line skip the language menu."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner line")
+        verbose_name_plural = _("partner lines")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+class HandoffPartner(models.Model):
+    """A 911 or 311 centre, or a partner organisation, that hands contacts over by API."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=PARTNER_SOURCE_CHOICES)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("hand-off partner")
+        verbose_name_plural = _("hand-off partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HandoffApiKey(models.Model):
+    """A partner's API key. Only a SHA-256 hash of the secret is kept; the key is shown once.
+
+    A key reads "hv_<prefix>_<secret>"; the prefix finds the row, the hash proves the secret.
+    A partner has at most one key in force: issuing a new one revokes the old.
+    """
+
+    partner = models.ForeignKey(
+        HandoffPartner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="keys"
+    )
+    prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("hand-off API key")
+        verbose_name_plural = _("hand-off API keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(revoked_at__isnull=True),
+                name="hotline_one_live_key_per_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} hv_{self.prefix}_…"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class Handoff(models.Model):
+    """A contact handed over by a partner through the API, and the intake it opened.
+
+    Unique per partner and the partner's own reference, so a retried request (even two at
+    once) opens one intake.
+    """
+
+    partner = models.ForeignKey(
+        HandoffPartner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="handoffs"
+    )
+    reference = models.CharField(_("their reference"), max_length=100)
+    intake = models.OneToOneField(
+        Intake, verbose_name=_("intake"), on_delete=models.CASCADE, related_name="handoff"
+    )
+    call_type = models.CharField(_("call type"), max_length=100)
+    callback_number = models.CharField(_("callback number"), max_length=32, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("hand-off")
+        verbose_name_plural = _("hand-offs")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "reference"], name="hotline_handoff_unique_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.reference}"

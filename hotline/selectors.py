@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from hotline.models import Call, Intake, Message, OperatingHours
+from hotline.models import Call, HandoffApiKey, HandoffPartner, Intake, Message, OperatingHours, PartnerLine
 from volunteers.roles import Role, has_role
 
 
@@ -105,3 +105,21 @@ def intake_messages(*, intake: Intake) -> QuerySet[Message]:
 
 def open_intakes_for_caller(*, caller: str) -> QuerySet[Intake]:
     return Intake.objects.filter(caller=caller, status__in=Intake.OPEN_STATUSES)
+
+
+def partner_line_for_call(*, forwarded_from: str, from_number: str) -> PartnerLine | None:
+    """The active partner line a call came through: the number that forwarded it (Twilio's
+    ForwardedFrom) first, else the caller's own number when a partner line placed the call."""
+    from hotline.services import normalise_caller
+
+    numbers = [n for n in (normalise_caller(forwarded_from), normalise_caller(from_number)) if n]
+    if not numbers:
+        return None
+    lines = {line.number: line for line in PartnerLine.objects.filter(number__in=numbers, is_active=True)}
+    return next((lines[n] for n in numbers if n in lines), None)
+
+
+def handoff_partners() -> QuerySet[HandoffPartner]:
+    """Hand-off partners, each with `live_keys` (the key in force, if any)."""
+    live = HandoffApiKey.objects.filter(revoked_at__isnull=True).select_related("created_by")
+    return HandoffPartner.objects.prefetch_related(Prefetch("keys", queryset=live, to_attr="live_keys"))

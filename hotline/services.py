@@ -6,8 +6,11 @@ idempotent: it gets-or-creates by Twilio's sid and only moves records forward.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +25,16 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext, gettext_noop
 
 from hotline import messaging
-from hotline.models import Call, Intake, Message, SmsOptOut
+from hotline.models import (
+    PARTNER_SOURCES,
+    Call,
+    Handoff,
+    HandoffApiKey,
+    HandoffPartner,
+    Intake,
+    Message,
+    SmsOptOut,
+)
 from hotline.signals import sms_received
 from hotline.signatures import public_url
 
@@ -129,7 +141,7 @@ def _locked_call(*, call_sid: str, from_number: str = "", to_number: str = "") -
     return Call.objects.select_for_update().get(call_sid=call_sid)
 
 
-def _intake_for_call(call: Call, *, language: str = "") -> Intake:
+def _intake_for_call(call: Call, *, language: str = "", source: str = Intake.Source.HOTLINE_CALL) -> Intake:
     intake = Intake.objects.filter(call=call).first()
     if intake is None:
         intake = intake_open(
@@ -137,6 +149,7 @@ def _intake_for_call(call: Call, *, language: str = "") -> Intake:
             caller=normalise_caller(call.from_number),
             language=language or call.language,
             call=call,
+            source=source,
         )
     return intake
 
@@ -151,10 +164,16 @@ def intake_open(
     location: str = "",
     summary: str = "",
     status: str = Intake.Status.NEW,
+    source: str = "",
 ) -> Intake:
-    """Open an intake for dispatchers to triage."""
+    """Open an intake for dispatchers to triage. The source defaults to the channel's own
+    (a hotline call, or a text)."""
     if channel not in Intake.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    if not source:
+        source = Intake.Source.TEXT if channel == Intake.Channel.SMS else Intake.Source.HOTLINE_CALL
+    if source not in Intake.Source.values:
+        raise ValueError(f"unknown source {source!r}")
     if status not in Intake.Status.values:
         raise ValueError(f"unknown status {status!r}")
     with transaction.atomic():
@@ -167,6 +186,7 @@ def intake_open(
             location=location,
             summary=summary,
             status=status,
+            source=source,
         )
 
 
@@ -179,15 +199,21 @@ def intake_set_status(*, intake: Intake, status: str) -> Intake:
 
 
 def intake_open_for_call(
-    *, call_sid: str, from_number: str, to_number: str, language: str
+    *,
+    call_sid: str,
+    from_number: str,
+    to_number: str,
+    language: str,
+    source: str = Intake.Source.HOTLINE_CALL,
 ) -> tuple[Call, Intake]:
-    """The caller chose a language: remember it and open the call's intake (once)."""
+    """The caller chose a language (or their partner line named it): remember it and open
+    the call's intake (once), tagged with where the call came from."""
     with transaction.atomic():
         call = _locked_call(call_sid=call_sid, from_number=from_number, to_number=to_number)
         if call.language != language:
             call.language = language
             call.save(update_fields=["language", "updated_at"])
-        intake = _intake_for_call(call, language=language)
+        intake = _intake_for_call(call, language=language, source=source)
         if intake.language != language:
             intake.language = language
             intake.save(update_fields=["language", "updated_at"])
@@ -684,3 +710,117 @@ def message_update_status(
         return Message.objects.filter(
             message_sid=message_sid, direction=Message.Direction.OUTBOUND, status__in=earlier
         ).update(**changes)
+
+
+# --- hand-offs from 911, 311 and partners ---------------------------------------------------
+
+API_KEY_PREFIX = "hv_"
+
+
+def _key_hash(secret: str) -> str:
+    # Keys are 256 random bits, so a plain SHA-256 is as good as a slow password hash here.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def handoff_partner_create(*, name: str, source: str) -> HandoffPartner:
+    if source not in [s.value for s in PARTNER_SOURCES]:
+        raise ValueError(f"unknown partner source {source!r}")
+    with transaction.atomic():
+        return HandoffPartner.objects.create(name=name, source=source)
+
+
+def handoff_key_issue(*, partner: HandoffPartner, by) -> tuple[HandoffApiKey, str]:
+    """A new API key for the partner, revoking the one in force. Returns the key and its
+    full text, which is shown once and never stored."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        HandoffPartner.objects.select_for_update().get(pk=partner.pk)
+        HandoffApiKey.objects.filter(partner=partner, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        key = HandoffApiKey.objects.create(
+            partner=partner, prefix=prefix, key_hash=_key_hash(secret), created_by=by
+        )
+    return key, f"{API_KEY_PREFIX}{prefix}_{secret}"
+
+
+def handoff_key_revoke(*, key: HandoffApiKey) -> HandoffApiKey:
+    if key.revoked_at is None:
+        HandoffApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        key.refresh_from_db(fields=["revoked_at"])
+    return key
+
+
+def handoff_key_authenticate(*, raw_key: str) -> HandoffApiKey | None:
+    """The key in force that `raw_key` is, or None (unknown, malformed or revoked)."""
+    prefix, _sep, secret = raw_key.removeprefix(API_KEY_PREFIX).partition("_")
+    key = (
+        HandoffApiKey.objects.select_related("partner").filter(prefix=prefix, revoked_at__isnull=True).first()
+        if raw_key.startswith(API_KEY_PREFIX) and prefix and secret
+        else None
+    )
+    expected = key.key_hash if key is not None else _key_hash("no such key")
+    if not hmac.compare_digest(expected, _key_hash(secret)) or key is None:
+        return None
+    HandoffApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key
+
+
+HANDOFF_SUMMARY = gettext_noop("Hand-off from %(partner)s (their reference %(reference)s): %(call_type)s")
+
+
+def handoff_receive(
+    *,
+    partner: HandoffPartner,
+    reference: str,
+    call_type: str,
+    location: str = "",
+    area=None,
+    language: str = "",
+    callback_number: str = "",
+    notes: str = "",
+) -> tuple[Handoff, bool]:
+    """Open an intake for a partner's hand-off, once per partner reference.
+
+    Returns (hand-off, created). A retry, even concurrent with the first request, gets the
+    hand-off already stored: the unique (partner, reference) constraint decides the winner.
+    """
+    existing = Handoff.objects.select_related("intake").filter(partner=partner, reference=reference).first()
+    if existing is not None:
+        return existing, False
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = gettext(HANDOFF_SUMMARY) % {
+            "partner": partner.name,
+            "reference": reference,
+            "call_type": call_type,
+        }
+    if notes:
+        summary = f"{summary}\n\n{notes}"
+    try:
+        with transaction.atomic():
+            intake = intake_open(
+                channel=Intake.Channel.VOICE,
+                caller=callback_number,
+                language=language,
+                area=area,
+                location=location,
+                summary=summary,
+                source=partner.source,
+            )
+            handoff = Handoff.objects.create(
+                partner=partner,
+                reference=reference,
+                intake=intake,
+                call_type=call_type,
+                callback_number=callback_number,
+                notes=notes,
+            )
+    except IntegrityError:
+        existing = (
+            Handoff.objects.select_related("intake").filter(partner=partner, reference=reference).first()
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return handoff, True

@@ -24,4 +24,9 @@ urlpatterns = [
     path("intakes/<int:pk>/", views.intake_detail, name="intake_detail"),
     path("intakes/<int:pk>/reply/", views.intake_reply, name="intake_reply"),
     path("intakes/<int:pk>/callback/", views.intake_callback, name="intake_callback"),
+    # Coordinators: API keys of the partners that hand contacts over (/api/v1/handoffs/).
+    path("handoff-keys/", views.handoff_keys, name="handoff_keys"),
+    path("handoff-keys/partners/", views.handoff_partner_create, name="handoff_partner_create"),
+    path("handoff-keys/partners/<int:pk>/issue/", views.handoff_key_issue, name="handoff_key_issue"),
+    path("handoff-keys/<int:pk>/revoke/", views.handoff_key_revoke, name="handoff_key_revoke"),
 ]

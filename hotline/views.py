@@ -12,14 +12,15 @@ import requests
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline import selectors, services
-from hotline.forms import ReplyForm
+from hotline.forms import HandoffPartnerForm, ReplyForm
 from hotline.messaging import SmsError
+from hotline.models import HandoffApiKey, HandoffPartner
 from volunteers.roles import Role, role_required
 from volunteers.selectors import volunteer_for_user
 
@@ -135,3 +136,59 @@ def call_recording(request, pk: int):
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = f'inline; filename="voicemail-{call.pk}.mp3"'
     return response
+
+
+# --- hand-off API keys (coordinators) -------------------------------------------------------
+
+
+def _handoff_keys_page(request, *, form=None, new_key: str = "", new_key_partner=None, status: int = 200):
+    return render(
+        request,
+        "hotline/handoff_keys.html",
+        {
+            "partners": selectors.handoff_partners(),
+            "form": form or HandoffPartnerForm(),
+            "new_key": new_key,
+            "new_key_partner": new_key_partner,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_keys(request):
+    return _handoff_keys_page(request)
+
+
+@require_POST
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_partner_create(request):
+    """Add a partner and issue its first key; the key is shown in this answer only."""
+    form = HandoffPartnerForm(request.POST)
+    if not form.is_valid():
+        return _handoff_keys_page(request, form=form, status=400)
+    partner = services.handoff_partner_create(**form.cleaned_data)
+    _key, raw_key = services.handoff_key_issue(partner=partner, by=request.user)
+    return _handoff_keys_page(request, new_key=raw_key, new_key_partner=partner)
+
+
+@require_POST
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_key_issue(request, pk: int):
+    """Issue a new key for a partner (revoking its old one); shown in this answer only."""
+    partner = get_object_or_404(HandoffPartner, pk=pk)
+    _key, raw_key = services.handoff_key_issue(partner=partner, by=request.user)
+    return _handoff_keys_page(request, new_key=raw_key, new_key_partner=partner)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def handoff_key_revoke(request, pk: int):
+    key = get_object_or_404(HandoffApiKey, pk=pk)
+    services.handoff_key_revoke(key=key)
+    messages.success(request, _("The key of %(partner)s is revoked.") % {"partner": key.partner.name})
+    return redirect("hotline:handoff_keys")

@@ -19,7 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline import selectors, services, twiml
 from hotline.messaging import sms_status_callback_url
-from hotline.models import Call
+from hotline.models import Call, Intake
 from hotline.signatures import twilio_webhook
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,36 @@ def voice_incoming(request: HttpRequest) -> HttpResponse:
     services.call_record_arrival(
         call_sid=call_sid, from_number=request.POST.get("From", ""), to_number=request.POST.get("To", "")
     )
+    line = _partner_line(request)
+    if line is not None and line.language:
+        # The partner already knows the caller's language: no menu, straight to a volunteer.
+        return _connect(request, call_sid=call_sid, language=line.language, source=line.source)
     return twiml.twiml_response(twiml.language_menu(attempt=1))
+
+
+def _partner_line(request: HttpRequest):
+    return selectors.partner_line_for_call(
+        forwarded_from=request.POST.get("ForwardedFrom", ""), from_number=request.POST.get("From", "")
+    )
+
+
+def _connect(request: HttpRequest, *, call_sid: str, language: str, source: str) -> HttpResponse:
+    """The language is known: open the intake, then ring dispatchers (or fall back)."""
+    call, _intake = services.intake_open_for_call(
+        call_sid=call_sid,
+        from_number=request.POST.get("From", ""),
+        to_number=request.POST.get("To", ""),
+        language=language,
+        source=source,
+    )
+    if not selectors.is_open():
+        return twiml.twiml_response(_unanswered(call, language, after_hours=True))
+    volunteers = selectors.dispatchers_on_shift(language=language)
+    if not volunteers:
+        return twiml.twiml_response(_unanswered(call, language))
+    return twiml.twiml_response(
+        twiml.ring_dispatchers(volunteers=volunteers, language=language, round_=1, caller_id=_caller_id(call))
+    )
 
 
 @twilio_webhook
@@ -110,20 +139,9 @@ def voice_language(request: HttpRequest) -> HttpResponse:
         if attempt < 2:
             return twiml.twiml_response(twiml.language_menu(attempt=attempt + 1))
         language = twiml.DEFAULT_LANGUAGE
-    call, _intake = services.intake_open_for_call(
-        call_sid=call_sid,
-        from_number=request.POST.get("From", ""),
-        to_number=request.POST.get("To", ""),
-        language=language,
-    )
-    if not selectors.is_open():
-        return twiml.twiml_response(_unanswered(call, language, after_hours=True))
-    volunteers = selectors.dispatchers_on_shift(language=language)
-    if not volunteers:
-        return twiml.twiml_response(_unanswered(call, language))
-    return twiml.twiml_response(
-        twiml.ring_dispatchers(volunteers=volunteers, language=language, round_=1, caller_id=_caller_id(call))
-    )
+    line = _partner_line(request)
+    source = line.source if line is not None else Intake.Source.HOTLINE_CALL
+    return _connect(request, call_sid=call_sid, language=language, source=source)
 
 
 def _screen_fallback(request: HttpRequest) -> TwiML:

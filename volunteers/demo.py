@@ -48,7 +48,13 @@ MODULES = (
         365,
     ),
     ("overdose-response", "Naloxone and overdose response", [], ["substance-use"], 730),
-    ("trauma-informed-care", "Trauma-informed care", [], ["mental-health", "suicidal-thoughts", "neighbor-dispute"], None),
+    (
+        "trauma-informed-care",
+        "Trauma-informed care",
+        [],
+        ["mental-health", "suicidal-thoughts", "neighbor-dispute"],
+        None,
+    ),
 )
 
 # username (None: no account yet), first, last, phone, languages, areas, status, roles, heard about
@@ -320,15 +326,15 @@ def _seed_shifts(volunteers: dict[str, Volunteer]) -> int:
                 datetime.combine(day + timedelta(days=1) if end <= start else day, end)
             )
             for role in ShiftRole.values:
-                shift, created = Shift.objects.get_or_create(
-                    role=role,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    area=None,
+                # The pilot dashboard's synthetic history may hold a shift at the same time too:
+                # take the oldest rather than insist on exactly one.
+                lookup = {"role": role, "starts_at": starts_at, "ends_at": ends_at, "area": None}
+                shift = Shift.objects.filter(**lookup).order_by("pk").first()
+                if shift is None:
                     # Responders go out in pairs.
-                    defaults={"capacity": 3, "minimum_staffing": 2 if role == ShiftRole.RESPONDER else 1},
-                )
-                created_count += created
+                    staffing = 2 if role == ShiftRole.RESPONDER else 1
+                    shift = Shift.objects.create(**lookup, capacity=3, minimum_staffing=staffing)
+                    created_count += 1
                 shifts[(role, day_offset, block)] = shift
     # Who works which block: a realistic, patchy roster that leaves gaps to recruit for.
     roster = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -328,3 +329,66 @@ class AssignForm(forms.Form):
     volunteer = forms.ModelChoiceField(
         label=_("Volunteer"), queryset=Volunteer.objects.filter(status=Volunteer.Status.ACTIVE)
     )
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's login form, refusing a username at an address after repeated failures."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": _(
+            "Too many failed attempts. For your safety, signing in with this username is paused "
+            "for %(minutes)s minutes. You can reset your password meanwhile."
+        ),
+    }
+
+    def clean(self):
+        from volunteers import login_throttle
+
+        username = self.cleaned_data.get("username") or ""
+        address = login_throttle.client_address(self.request) if self.request else ""
+        locked = ValidationError(
+            self.error_messages["locked"],
+            code="locked",
+            params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)},
+        )
+        if login_throttle.login_locked(username=username, address=address):
+            raise locked
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            failed_password = error.code == "invalid_login"
+            if failed_password and login_throttle.login_failure_record(username=username, address=address):
+                raise locked from error
+            raise
+        login_throttle.login_failures_clear(username=username, address=address)
+        return cleaned
+
+
+class OneTimeCodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args, device, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip()
+        allowed, _details = self.device.verify_is_allowed()
+        if not allowed:
+            raise ValidationError(_("Too many wrong codes. Wait a minute and try again."), code="throttled")
+        if not token.isdigit() or not self.device.verify_token(token):
+            raise ValidationError(
+                _("That code is not right. Check the time on your phone and try again."), code="invalid"
+            )
+        return token

@@ -22,6 +22,8 @@ urlpatterns = [
         name="training_session_register",
     ),
     path("me/profile/", views.my_profile, name="my_profile"),
+    path("me/two-factor/", views.two_factor_setup, name="two_factor_setup"),
+    path("me/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     # Coordinators
     path("", views.volunteer_list, name="volunteer_list"),
     path("review/", views.review_queue, name="review_queue"),

@@ -82,27 +82,25 @@ class OperatingHoursForm(forms.ModelForm):
         model = OperatingHours
         fields = ["weekday", "opens", "closes"]
         widgets = {
-            "opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "weekday": forms.Select(attrs={"class": "form-select"}),
+            "opens": forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
+            "closes": forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
         }
 
 
 class BaseOperatingHoursFormSet(forms.BaseModelFormSet):
     def clean(self):
-        super().clean()
+        # Said plainly before Django's generic "duplicate data" message.
         seen = set()
         for form in self.forms:
-            if (
-                not form.cleaned_data
-                or form.cleaned_data.get("DELETE")
-                or not form.has_changed()
-                and not form.instance.pk
-            ):
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or (form.instance.pk is None and not form.has_changed()):
                 continue
-            key = (form.cleaned_data.get("weekday"), form.cleaned_data.get("opens"))
+            key = (data.get("weekday"), data.get("opens"))
             if key in seen:
                 raise forms.ValidationError(_("Two rows open on the same day at the same time."))
             seen.add(key)
+        super().clean()
 
 
 OperatingHoursFormSet = forms.modelformset_factory(

@@ -24,7 +24,17 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     ),
     "channels": (
         _("Contacts by channel"),
-        _("Contacts of the period by how the person reached the hotline: a phone call or a text."),
+        _(
+            "Contacts of the period by how the person reached the hotline: a phone call, a text, or in person."
+        ),
+    ),
+    "sources": (
+        _("Contacts by source"),
+        _(
+            "Contacts of the period by where they came from: the hotline's own number, a text, "
+            "a transfer from 911, a request from police or 311, a partner organisation, or "
+            "responders meeting someone in the field."
+        ),
     ),
     "answering": (
         _("Call answering"),

@@ -1,14 +1,18 @@
 """The pilot's metrics: what funders and city partners ask every community-responder program.
 
-Every function takes a `Period` (local dates in settings.TIME_ZONE, both included) and answers
-with a small dataclass, computed by a fixed number of aggregate queries whatever the number of
-contacts. Definitions shown on the dashboard are in `assessment.pilot.glossary`; keep the two
-in step.
+The metrics of a `Period` (local dates in settings.TIME_ZONE, both included) are computed by a
+fixed number of aggregate queries whatever the number of contacts, each read once by `Metrics`:
+one pass over the period's contacts splits them every way the dashboard needs (`contact_slices`;
+channels, sources, decisions, call types, areas, outcomes and the police share are folded from
+it), one over the calls, one over the incidents' timelines, and one each for referrals, repeat
+callers, the weekday x hour heatmap, volunteers, coverage and training. Percentiles are
+computed by PostgreSQL; on SQLite (development) from the fetched column of durations.
+Definitions shown on the dashboard are in `assessment.pilot.glossary`; keep the two in step.
 
 Vocabulary:
-- a *contact* is a hotline intake (a call that reached the language menu's end, or a text
-  conversation), placed in time by when it was opened;
-- a *call* is an inbound call to the hotline number, placed by when it reached the hotline.
+- a *contact* is a hotline intake (a call that got past the language menu, a text
+  conversation, a person met in the field), placed in time by when it was opened;
+- a *call* is an inbound call to the hotline number, placed in time by when it reached it.
 """
 
 from __future__ import annotations
@@ -20,14 +24,33 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, Lag
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, Lag
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from assessment.models import PilotSettings
 from assessment.pilot.db import (
-    PercentileCont,
+    PercentilesCont,
+    TimeBucket,
     database_percentiles,
     elapsed,
     percentiles_of,
@@ -122,6 +145,18 @@ class Stats:
     p90: float | None = None
 
 
+def duration_aggregates(name: str, expression, condition: Q | None) -> dict:
+    """PostgreSQL: the count and percentiles of a duration, for `stats_of`."""
+    return {
+        f"{name}__count": Count(expression, filter=condition),
+        f"{name}__percentiles": PercentilesCont(expression, FRACTIONS, filter=condition),
+    }
+
+
+def stats_of(row: dict, name: str) -> Stats:
+    return Stats(row[f"{name}__count"], *(row[f"{name}__percentiles"] or (None,) * len(FRACTIONS)))
+
+
 def aggregate(
     queryset: QuerySet,
     *,
@@ -139,15 +174,9 @@ def aggregate(
     if database_percentiles():
         aggregates = dict(counts)
         for name, (_expr, condition) in durations.items():
-            aggregates[f"{name}__count"] = Count(f"_{name}", filter=condition)
-            for fraction in FRACTIONS:
-                aggregates[f"{name}__{fraction}"] = PercentileCont(f"_{name}", fraction, filter=condition)
+            aggregates.update(duration_aggregates(name, f"_{name}", condition))
         row = annotated.aggregate(**aggregates)
-        stats = {
-            name: Stats(row[f"{name}__count"], *(row[f"{name}__{fraction}"] for fraction in FRACTIONS))
-            for name in durations
-        }
-        return {name: row[name] for name in counts}, stats
+        return {name: row[name] for name in counts}, {name: stats_of(row, name) for name in durations}
     row = queryset.aggregate(**counts) if counts else {}
     stats = {}
     for name, (_expr, condition) in durations.items():
@@ -167,47 +196,97 @@ def contacts(period: Period) -> QuerySet[Intake]:
 
 NOT_TRIAGED = "not_triaged"
 UNDECIDED = "undecided"
+DECISIONS = frozenset(Decision.values)
 CANCELLED = "cancelled"
 NO_OUTCOME = "pending"
 
 
+SLICE_DIMENSIONS = (
+    "channel",
+    "source",
+    "decision",
+    "call_type_id",
+    "area_id",
+    "incident_status",
+    "incident_outcome",
+)
+ALL_DIMENSIONS = frozenset(SLICE_DIMENSIONS)
+# The splits the dashboard needs (PostgreSQL counts them all in one pass with GROUPING SETS).
+GROUPING_SETS = (
+    ("channel", "source"),
+    ("decision", "call_type_id", "incident_status", "incident_outcome"),
+    ("area_id",),
+)
+
+
 @dataclass(frozen=True)
 class Slice:
-    """Contacts sharing a channel, triage decision (None: never triaged), call type, area
-    and, when responders were sent, the incident's status and outcome."""
+    """Contacts sharing a channel, source, triage decision (None: never triaged), call type,
+    area and, when responders were sent, the incident's status and outcome. `grouping` names
+    the dimensions this count is split by; the others are left out (None)."""
 
-    channel: str
+    channel: str | None
+    source: str | None
     decision: str | None
     call_type_id: int | None
     area_id: int | None
     incident_status: str | None
     incident_outcome: str | None
     contacts: int
+    grouping: frozenset = ALL_DIMENSIONS
 
     @property
     def triaged(self) -> bool:
         """A decision was taken (the denominator of the share handled without police)."""
-        return self.decision in Decision.values
+        return self.decision in DECISIONS
 
 
 def contact_slices(period: Period) -> list[Slice]:
     """The period's contacts counted by every dimension the dashboard splits them by, in one
-    grouped query (a few thousand groups at most, whatever the number of contacts)."""
-    rows = (
-        contacts(period)
-        .annotate(_area=Coalesce("triage__area_id", "area_id"))
-        .values_list(
-            "channel",
-            "triage__decision",
-            "triage__call_type_id",
-            "_area",
-            "triage__incident__status",
-            "triage__incident__outcome",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
+    query whatever the number of contacts: on PostgreSQL one count per grouping set (a few dozen
+    rows), elsewhere one count per combination of all dimensions."""
+    columns = {
+        "d_channel": F("channel"),
+        "d_source": F("source"),
+        "d_decision": F("triage__decision"),
+        "d_call_type_id": F("triage__call_type_id"),
+        "d_area_id": Coalesce("triage__area_id", "area_id"),
+        "d_incident_status": F("triage__incident__status"),
+        "d_incident_outcome": F("triage__incident__outcome"),
+    }
+    dimensions = contacts(period).annotate(**columns).values_list(*columns).order_by()
+    if connection.vendor != "postgresql":
+        return [Slice(*row) for row in dimensions.annotate(n=Count("pk"))]
+    inner, params = dimensions.query.sql_with_params()
+    names = [connection.ops.quote_name(name) for name in columns]
+    sets = ", ".join(
+        "(" + ", ".join(connection.ops.quote_name(f"d_{name}") for name in group) + ")"
+        for group in GROUPING_SETS
     )
-    return [Slice(*row) for row in rows]
+    # Django writes the inner query; the rest is made of constant names.
+    sql = (
+        f"SELECT {', '.join(names)}, GROUPING({', '.join(names)}), COUNT(*) "  # noqa: S608
+        f"FROM ({inner}) AS contact GROUP BY GROUPING SETS ({sets})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(SLICE_DIMENSIONS)
+    slices = []
+    for *values, left_out, n in rows:
+        grouping = frozenset(
+            name for index, name in enumerate(SLICE_DIMENSIONS) if not left_out & (1 << (width - 1 - index))
+        )
+        slices.append(Slice(*values, contacts=n, grouping=grouping))
+    return slices
+
+
+def _split_by(slices: list[Slice], *dimensions: str) -> list[Slice]:
+    """The slices of one split covering `dimensions` (the finest counts split every contact
+    once; grouping sets give one split per set, and each contact is in each split once)."""
+    wanted = set(dimensions)
+    groupings = sorted({piece.grouping for piece in slices if wanted <= piece.grouping}, key=len)
+    return [piece for piece in slices if groupings and piece.grouping == groupings[0]]
 
 
 @dataclass
@@ -230,15 +309,24 @@ class WithoutPolice:
 
 def channels_of(slices: list[Slice]) -> dict[str, int]:
     counts = dict.fromkeys(Intake.Channel.values, 0)
-    for piece in slices:
+    for piece in _split_by(slices, "channel"):
         counts[piece.channel] = counts.get(piece.channel, 0) + piece.contacts
+    return counts
+
+
+def sources_of(slices: list[Slice]) -> dict[str, int]:
+    """Contacts by where they came from (hotline call, text, transfer from 911, police or 311,
+    partner, field-initiated)."""
+    counts = dict.fromkeys(Intake.Source.values, 0)
+    for piece in _split_by(slices, "source"):
+        counts[piece.source] = counts.get(piece.source, 0) + piece.contacts
     return counts
 
 
 def decisions_of(slices: list[Slice]) -> dict[str, int]:
     """Contacts by decision; UNDECIDED: claimed, nothing decided; NOT_TRIAGED: never claimed."""
     counts = dict.fromkeys([*Decision.values, UNDECIDED, NOT_TRIAGED], 0)
-    for piece in slices:
+    for piece in _split_by(slices, "decision"):
         key = NOT_TRIAGED if piece.decision is None else (piece.decision or UNDECIDED)
         counts[key] += piece.contacts
     return counts
@@ -246,7 +334,7 @@ def decisions_of(slices: list[Slice]) -> dict[str, int]:
 
 def without_police_of(slices: list[Slice]) -> WithoutPolice:
     result = WithoutPolice()
-    for piece in slices:
+    for piece in _split_by(slices, "decision", "incident_outcome"):
         if not piece.triaged:
             continue
         result.triaged += piece.contacts
@@ -267,7 +355,7 @@ class Row:
 def call_types_of(slices: list[Slice]) -> list[Row]:
     """Triaged contacts by call type, most frequent first; "none recorded" last."""
     counts: dict[int | None, int] = {}
-    for piece in slices:
+    for piece in _split_by(slices, "decision", "call_type_id"):
         if piece.triaged:
             counts[piece.call_type_id] = counts.get(piece.call_type_id, 0) + piece.contacts
     language = pick_language(get_language())
@@ -284,7 +372,7 @@ def call_types_of(slices: list[Slice]) -> list[Row]:
 def outcomes_of(slices: list[Slice]) -> dict[str, int]:
     """Incidents by recorded outcome; cancelled ones and those still without an outcome apart."""
     counts = dict.fromkeys([*Incident.Outcome.values, CANCELLED, NO_OUTCOME], 0)
-    for piece in slices:
+    for piece in _split_by(slices, "incident_status", "incident_outcome"):
         if piece.incident_status is None:
             continue
         if piece.incident_outcome:
@@ -308,7 +396,7 @@ def areas_of(slices: list[Slice], *, service_area_ids: set[int]) -> list[AreaRow
     """Contacts by area (the dispatcher's, else the hotline's); every service area listed,
     service areas first, then the others, then contacts with no area."""
     counts: dict[int | None, int] = {}
-    for piece in slices:
+    for piece in _split_by(slices, "area_id"):
         counts[piece.area_id] = counts.get(piece.area_id, 0) + piece.contacts
     wanted = {pk for pk in counts if pk is not None} | service_area_ids
     names = dict(Area.objects.filter(pk__in=wanted).values_list("pk", "name"))
@@ -329,7 +417,10 @@ class Answering:
 
     calls: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Call.Outcome.values, 0))
-    within: dict[int, int] = field(default_factory=dict)  # seconds -> calls answered by then
+    # seconds -> calls a volunteer answered by then
+    within: dict[int, int] = field(
+        default_factory=lambda: {seconds: 0 for seconds, _target in ANSWER_TARGETS}
+    )
     time_to_answer: Stats = field(default_factory=Stats)
 
     @property
@@ -374,40 +465,47 @@ def calls(period: Period) -> tuple[Answering, Callbacks]:
     """
     inbound = Call.objects.filter(period.q("started_at"), direction=Call.Direction.INBOUND)
     answered = Q(outcome=Call.Outcome.ANSWERED, answered_at__isnull=False)
-    counts = {
-        "calls": Count("pk"),
-        **{
-            f"outcome_{value or 'pending'}": Count("pk", filter=Q(outcome=value))
-            for value in Call.Outcome.values
-        },
-        **{
-            f"within_{seconds}": Count("pk", filter=answered & Q(_to_answer__lte=timedelta(seconds=seconds)))
-            for seconds, _target in ANSWER_TARGETS
-        },
-    }
-    row, stats = aggregate(
-        inbound.annotate(_to_answer=elapsed("answered_at", "started_at")),
-        counts=counts,
-        durations={"answer": (seconds_between("answered_at", "started_at"), answered)},
+    timed = inbound.annotate(
+        _to_answer=elapsed("answered_at", "started_at"), _answer=seconds_between("answered_at", "started_at")
     )
-    answering = Answering(calls=row["calls"], time_to_answer=stats["answer"])
-    for value in Call.Outcome.values:
-        answering.outcomes[value] = row[f"outcome_{value or 'pending'}"]
-    for seconds, _target in ANSWER_TARGETS:
-        answering.within[seconds] = row[f"within_{seconds}"]
-
-    # A second, small pass over the voicemails: each looks its first callback up once.
-    first_callback = (
-        Call.objects.filter(
-            direction=Call.Direction.OUTBOUND,
-            callback_intake__call=OuterRef("pk"),
-            started_at__gte=OuterRef("started_at"),
+    # Grouped by outcome: one pass, a handful of rows.
+    per_outcome = (
+        timed.values("outcome")
+        .annotate(
+            calls=Count("pk"),
+            **{
+                f"within_{seconds}": Count(
+                    "pk", filter=answered & Q(_to_answer__lte=timedelta(seconds=seconds))
+                )
+                for seconds, _target in ANSWER_TARGETS
+            },
+            **(duration_aggregates("answer", "_answer", answered) if database_percentiles() else {}),
         )
-        .order_by("started_at")
-        .values("started_at")[:1]
+        .order_by()
+    )
+    answering = Answering()
+    for row in per_outcome:
+        answering.calls += row["calls"]
+        answering.outcomes[row["outcome"]] = answering.outcomes.get(row["outcome"], 0) + row["calls"]
+        if row["outcome"] == Call.Outcome.ANSWERED:
+            answering.within = {seconds: row[f"within_{seconds}"] for seconds, _target in ANSWER_TARGETS}
+            if database_percentiles():
+                answering.time_to_answer = stats_of(row, "answer")
+    if not database_percentiles():
+        _row, stats = aggregate(
+            inbound, durations={"answer": (seconds_between("answered_at", "started_at"), answered)}
+        )
+        answering.time_to_answer = stats["answer"]
+
+    # A second, small pass over the voicemails, each with its first callback (grouped per
+    # voicemail, so that every figure below reads it once).
+    callback = Q(
+        intake__callbacks__direction=Call.Direction.OUTBOUND,
+        intake__callbacks__started_at__gte=F("started_at"),
     )
     voicemails = inbound.filter(outcome=Call.Outcome.VOICEMAIL).annotate(
-        _left_at=Coalesce("ended_at", "started_at"), _called_back_at=Subquery(first_callback)
+        _left_at=Coalesce("ended_at", "started_at"),
+        _called_back_at=Min("intake__callbacks__started_at", filter=callback),
     )
     row, stats = aggregate(
         voicemails,
@@ -458,14 +556,16 @@ def response_chain(period: Period) -> ResponseChain:
             ("cleared", IncidentEvent.Kind.CLEARED),
         )
     }
+    # One value per incident either way; as aggregates they keep the grouping to the incident.
     per_incident = incidents(period).annotate(
-        _call_start=Coalesce("triage__intake__call__started_at", "triage__intake__created_at"),
-        _decided=F("triage__decided_at"),
+        _call_start=Min(Coalesce("triage__intake__call__started_at", "triage__intake__created_at")),
+        _decided=Min("triage__decided_at"),
+        _opened=Min("opened_at"),
         **{f"_first_{step}": expr for step, expr in firsts.items()},
     )
     durations = {"decision": (seconds_between("_decided", "_call_start"), None)}
     for step in firsts:
-        durations[step] = (seconds_between(f"_first_{step}", "opened_at"), None)
+        durations[step] = (seconds_between(f"_first_{step}", "_opened"), None)
     row, steps = aggregate(per_incident, counts={"incidents": Count("pk")}, durations=durations)
     return ResponseChain(incidents=row["incidents"], steps=steps)
 
@@ -511,29 +611,34 @@ class RepeatCallers:
 
 
 def repeat_callers(period: Period, *, total_contacts: int) -> RepeatCallers:
-    """Numbers with 3 or more contacts within 30 days (all inside the period).
+    """Numbers with 3 or more contacts within 30 days (all inside the period), in one pass.
 
     A contact whose number had two more contacts in the 30 days before it marks the number:
-    the contact two before it (LAG 2 by number) is at most 30 days older.
+    the contact two before it (LAG 2 by number) is at most 30 days older. Django writes the
+    marking query; the two sums over the numbers around it are plain SQL any database runs.
     """
-    marked = (
+    two_before = Window(
+        Lag("created_at", REPEAT_CONTACTS - 1), partition_by=F("caller"), order_by=F("created_at").asc()
+    )
+    window_start = ExpressionWrapper(F("created_at") - REPEAT_WINDOW, output_field=DateTimeField())
+    marked = Case(When(GreaterThanOrEqual(two_before, window_start), then=Value(1)), default=Value(0))
+    inner, params = (
         contacts(period)
         .exclude(caller="")
-        .annotate(
-            _two_before=Window(
-                Lag("created_at", REPEAT_CONTACTS - 1),
-                partition_by=F("caller"),
-                order_by=F("created_at").asc(),
-            )
-        )
-        .filter(_two_before__gte=F("created_at") - REPEAT_WINDOW)
+        .annotate(_marks=marked)
+        .values_list("caller", "_marks")
+        .order_by()
+        .query.sql_with_params()
     )
-    row = (
-        contacts(period)
-        .filter(caller__in=marked.values("caller"))
-        .aggregate(numbers=Count("caller", distinct=True), contacts=Count("pk"))
+    sql = (
+        "SELECT COALESCE(SUM(marked), 0), COALESCE(SUM(marked * contacts), 0) FROM ("  # noqa: S608
+        "SELECT COUNT(*) AS contacts, MAX(_marks) AS marked "
+        f"FROM ({inner}) AS contact GROUP BY caller) AS per_number"
     )
-    return RepeatCallers(numbers=row["numbers"], contacts=row["contacts"], total_contacts=total_contacts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        numbers, repeat_contacts = cursor.fetchone()
+    return RepeatCallers(numbers=int(numbers), contacts=int(repeat_contacts), total_contacts=total_contacts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,21 +647,45 @@ def repeat_callers(period: Period, *, total_contacts: int) -> RepeatCallers:
 
 def heatmap(period: Period) -> list[list[int]]:
     """Contacts per local weekday (rows, Monday first) and local hour (columns) of opening."""
+    if connection.vendor == "postgresql":
+        return _heatmap_from_buckets(period)
     zone = local_zone()
     grid = [[0] * 24 for _ in WEEKDAYS]
-    rows = (
-        contacts(period)
-        .annotate(
-            _weekday=ExtractIsoWeekDay("created_at", tzinfo=zone),
-            _hour=ExtractHour("created_at", tzinfo=zone),
-        )
-        .values_list("_weekday", "_hour")
-        .annotate(n=Count("pk"))
-        .order_by()
+    slot = Cast(
+        (ExtractIsoWeekDay("created_at", tzinfo=zone) - 1) * 24 + ExtractHour("created_at", tzinfo=zone),
+        output_field=IntegerField(),
     )
-    for weekday, hour, n in rows:
-        grid[weekday - 1][hour] += n
+    rows = contacts(period).annotate(_slot=slot).values_list("_slot").annotate(n=Count("pk")).order_by()
+    for value, n in rows:
+        grid[value // 24][value % 24] += n
     return grid
+
+
+def _heatmap_from_buckets(period: Period) -> list[list[int]]:
+    """PostgreSQL: count contacts per hour of absolute time (no per-row time-zone conversion),
+    then place each hour in its local weekday and hour here. Exact when the zone's offsets are
+    whole hours during the period (DST changes then fall on whole hours too); otherwise, as in
+    Nepal or India, counted again in quarter-hours, which every offset in use divides."""
+    zone = local_zone()
+    for minutes in (60, 15):
+        counts = (
+            contacts(period)
+            .annotate(_bucket=TimeBucket("created_at", minutes=minutes))
+            .values_list("_bucket")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        grid = [[0] * 24 for _ in WEEKDAYS]
+        exact = True
+        for bucket, n in counts:
+            local = bucket.astimezone(zone)
+            if minutes == 60 and local.minute:
+                exact = False
+                break
+            grid[local.weekday()][local.hour] += n
+        if exact:
+            return grid
+    raise AssertionError("unreachable: quarter-hour buckets are always exact")
 
 
 # --------------------------------------------------------------------------------------------
@@ -795,6 +924,10 @@ class Metrics:
     @property
     def contacts(self) -> int:
         return sum(self.channels.values())
+
+    @cached_property
+    def sources(self) -> dict[str, int]:
+        return sources_of(self.slices)
 
     @cached_property
     def _calls(self) -> tuple[Answering, Callbacks]:

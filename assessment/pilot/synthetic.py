@@ -26,9 +26,18 @@ from dispatch.models import CallType, Decision, Incident, IncidentEvent, Protoco
 from hotline.models import Call, Intake
 from outreach.models import Partner
 from volunteers.models import Area, Shift, ShiftAssignment, ShiftRole, Volunteer
+from volunteers.roles import Role
 
 # Contacts follow the day: few before dawn, most in the afternoon and evening.
 HOUR_WEIGHTS = [3, 2, 2, 1.5, 1, 1, 1.5, 2.5, 3.5, 4, 4.5, 5, 5, 5, 5.5, 6, 6, 6, 6, 5.5, 5, 4.5, 4, 3.5]
+CHANNELS = (  # (channel, source), weight
+    ((Intake.Channel.VOICE, Intake.Source.HOTLINE_CALL), 72),
+    ((Intake.Channel.VOICE, Intake.Source.TRANSFER_911), 8),
+    ((Intake.Channel.VOICE, Intake.Source.POLICE_311_REQUEST), 3),
+    ((Intake.Channel.VOICE, Intake.Source.PARTNER), 2),
+    ((Intake.Channel.SMS, Intake.Source.TEXT), 12),
+    ((Intake.Channel.IN_PERSON, Intake.Source.FIELD_INITIATED), 3),
+)
 CALL_OUTCOMES = (
     (Call.Outcome.ANSWERED, 80),
     (Call.Outcome.FALLBACK, 3),
@@ -232,7 +241,8 @@ class _Maker:
         rows = {model: [] for model in MODELS}
         for _ in range(count):
             at, caller, area_id = self.moment(), rng.choice(callers), rng.choice(self.area_ids)
-            voice = rng.random() < 0.85
+            channel, source = _pick(rng, CHANNELS)
+            voice = channel == Intake.Channel.VOICE
             call = self.call(at=at, caller=caller, outcome=_pick(rng, CALL_OUTCOMES)) if voice else None
             if call:
                 rows[Call].append(call)
@@ -240,8 +250,9 @@ class _Maker:
             rows[Intake].append(
                 {
                     "id": intake_id,
-                    "channel": Intake.Channel.VOICE if voice else Intake.Channel.SMS,
-                    "caller": caller,
+                    "channel": channel,
+                    "source": source,
+                    "caller": caller if channel != Intake.Channel.IN_PERSON else "",
                     "language": call["language"] if call else "en",
                     "area_id": area_id,
                     "status": Intake.Status.CLOSED,
@@ -357,9 +368,18 @@ class _Maker:
             )
 
     def staff(self, *, volunteer_ids: list[int], first_day: date, last_day: date) -> int:
-        """A dispatcher and two responders 08:00-16:00 and 16:00-24:00 every day; now and then
-        a place stays empty; past shifts marked attended (or, rarely, no-show)."""
+        """A dispatcher and two responders 08:00-16:00 and 16:00-24:00 every day, from the
+        volunteers holding each role (all of them if none does); now and then a place stays
+        empty; past shifts marked attended (or, rarely, no-show)."""
         rng, writer = self.rng, self.writer
+        pools = {}
+        for role, group in ((ShiftRole.DISPATCHER, Role.DISPATCHER), (ShiftRole.RESPONDER, Role.RESPONDER)):
+            holders = list(
+                Volunteer.objects.filter(pk__in=volunteer_ids, user__groups__name=group).values_list(
+                    "pk", flat=True
+                )
+            )
+            pools[role] = holders or volunteer_ids
         shifts, assignments = [], []
         day = first_day
         while day <= last_day:
@@ -380,7 +400,8 @@ class _Maker:
                         }
                     )
                     staffed = people if rng.random() < 0.9 else people - 1
-                    for volunteer_id in rng.sample(volunteer_ids, min(staffed, len(volunteer_ids))):
+                    pool = pools[role]
+                    for volunteer_id in rng.sample(pool, min(staffed, len(pool))):
                         status = ShiftAssignment.Status.BOOKED
                         if ends < self.now:
                             attended = rng.random() < 0.95

@@ -215,13 +215,25 @@ def summary_table(m: Metrics) -> Table:
 
 def channels_table(m: Metrics) -> Table:
     labels = dict(Intake.Channel.choices)
-    rows = [[labels[channel], n, share(n, m.contacts)] for channel, n in m.channels.items()]
+    rows = [[labels.get(channel, channel), n, share(n, m.contacts)] for channel, n in m.channels.items()]
     return Table(
         slug="channels",
         columns=[Column(_("Channel")), Column(_("Contacts"), Kind.COUNT), Column(_("Share"), Kind.SHARE)],
         rows=rows,
         totals=[_("All contacts"), m.contacts, share(m.contacts, m.contacts)],
         chart=bar([row[0] for row in rows], [(_("Contacts"), [row[1] for row in rows])]),
+    )
+
+
+def sources_table(m: Metrics) -> Table:
+    labels = dict(Intake.Source.choices)
+    rows = [[labels.get(source, source), n, share(n, m.contacts)] for source, n in m.sources.items()]
+    return Table(
+        slug="sources",
+        columns=[Column(_("Source")), Column(_("Contacts"), Kind.COUNT), Column(_("Share"), Kind.SHARE)],
+        rows=rows,
+        totals=[_("All contacts"), m.contacts, share(m.contacts, m.contacts)],
+        chart=bar([row[0] for row in rows], [(_("Contacts"), [row[1] for row in rows])], horizontal=True),
     )
 
 
@@ -572,6 +584,7 @@ def training_table(m: Metrics) -> Table:
 TABLES: dict[str, Callable[[Metrics], Table]] = {
     "summary": summary_table,
     "channels": channels_table,
+    "sources": sources_table,
     "answering": answering_table,
     "answer_time": answer_time_table,
     "voicemails": voicemails_table,

@@ -41,7 +41,10 @@ def test_health_reports_broker_down(client):
 def test_health_command(capsys):
     call_command("healthcheck")
     assert '"status": "ok"' in capsys.readouterr().out
-    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"), pytest.raises(CommandError, match="broker=error"):
+    with (
+        override_settings(REDIS_URL="redis://127.0.0.1:1/0"),
+        pytest.raises(CommandError, match="broker=error"),
+    ):
         call_command("healthcheck")
 
 

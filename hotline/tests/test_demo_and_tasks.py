@@ -22,11 +22,12 @@ def test_demo_seed_is_idempotent():
     demo.seed(stdout=io.StringIO())
 
     assert (Call.objects.count(), Intake.objects.count(), Message.objects.count()) == counts
-    assert set(Intake.objects.values_list("channel", "language")) == {
-        ("voice", "ko"),
-        ("voice", "en"),
-        ("sms", "es"),
-        ("sms", "ko"),
+    assert set(Intake.objects.values_list("channel", "language", "source")) == {
+        ("voice", "ko", "hotline_call"),
+        ("voice", "en", "hotline_call"),
+        ("sms", "es", "text"),
+        ("sms", "ko", "text"),
+        ("voice", "en", "police_311_request"),
     }
 
 

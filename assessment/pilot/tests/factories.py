@@ -61,12 +61,26 @@ def make_contact(
     caller: str = "+12025550101",
     area=None,
     call: Call | None = None,
+    source: str = "",
 ) -> Intake:
     """A contact opened at `at` (a voice contact gets its inbound call, started at `at`,
     unless one is given)."""
     if channel == Intake.Channel.VOICE and call is None:
         call = make_call(started_at=at, answered_after=10, from_number=caller)
-    return Intake.objects.create(channel=channel, caller=caller, area=area, call=call, created_at=at)
+    source = source or {
+        Intake.Channel.SMS: Intake.Source.TEXT,
+        Intake.Channel.IN_PERSON: Intake.Source.FIELD_INITIATED,
+    }.get(channel, Intake.Source.HOTLINE_CALL)
+    # Closed: hotline allows one open text conversation per number.
+    return Intake.objects.create(
+        channel=channel,
+        source=source,
+        caller=caller,
+        area=area,
+        call=call,
+        created_at=at,
+        status=Intake.Status.CLOSED,
+    )
 
 
 def make_triage(

@@ -62,11 +62,33 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:<12} {password}   ({role})")
             if generated:
                 self.stdout.write("The password was generated for this run.")
+            self._print_two_factor_keys()
         else:
             usernames = ", ".join(username for username, *_ in DEMO_USERS)
             self.stdout.write(
                 f"Demo users already exist ({usernames}); passwords unchanged. "
                 "Run `manage.py seed_demo --reset-passwords` to set them again."
+            )
+
+    def _print_two_factor_keys(self) -> None:
+        """Dispatchers and coordinators sign in with a TOTP code: give the demo ones a key."""
+        import base64
+
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        User = get_user_model()
+        self.stdout.write(
+            "Two-factor keys of the demo dispatcher and coordinator (add one to an authenticator "
+            "app, or run with TWO_FACTOR_REQUIRED=0):"
+        )
+        for username, role, *_names in DEMO_USERS:
+            if role not in (Role.DISPATCHER, Role.COORDINATOR):
+                continue
+            user = User.objects.get(username=username)
+            TOTPDevice.objects.filter(user=user).delete()
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+            self.stdout.write(
+                f"  {username:<12} {base64.b32encode(device.bin_key).decode()}   {device.config_url}"
             )
 
     def _seed_users(self, password: str, *, reset: bool) -> bool:

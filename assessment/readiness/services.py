@@ -1,0 +1,98 @@
+"""State changes of the roadmap and launch readiness."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import xml.etree.ElementTree as ET
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessment.models import HotlineTestCall, ProtocolApproval, RoadmapPhase
+
+logger = logging.getLogger(__name__)
+
+TEST_CALLER = "+12025550100"
+
+
+def roadmap_ensure_phases() -> list[RoadmapPhase]:
+    """The six phases, created in order when missing. Idempotent."""
+    phases = []
+    for position, kind in enumerate(RoadmapPhase.Kind.values):
+        phase, _created = RoadmapPhase.objects.get_or_create(kind=kind, defaults={"position": position})
+        phases.append(phase)
+    return phases
+
+
+def protocol_approve(*, number: int, by) -> ProtocolApproval:
+    """A coordinator approves the current screening protocol version for the launch."""
+    from dispatch.models import ProtocolVersion
+
+    current = ProtocolVersion.objects.order_by("-number").first()
+    if current is None or current.number != number:
+        raise ValueError("only the current protocol version can be approved")
+    with transaction.atomic():
+        approval, _created = ProtocolApproval.objects.get_or_create(
+            protocol_number=number, defaults={"approved_by": by}
+        )
+    return approval
+
+
+def hotline_test_call_place(*, by) -> HotlineTestCall:
+    """Play Twilio's part for one incoming call through the real, signature-checking webhook
+    view, then remove the call it recorded so it never counts as a real caller.
+
+    Succeeds when the view accepted the signature, recorded the call and answered with the
+    language menu (or rang volunteers): the answer a caller would hear.
+    """
+    from hotline.models import Call
+    from hotline.simulator import CallScript, CallSimulation, TwilioSimulator
+
+    problems = []
+    if not settings.HOTLINE_NUMBER:
+        problems.append("HOTLINE_NUMBER is not set")
+    if not settings.PUBLIC_BASE_URL:
+        problems.append("PUBLIC_BASE_URL is not set")
+    call_sid = "CA" + uuid.uuid4().hex
+    detail = ""
+    succeeded = False
+    if problems:
+        detail = "; ".join(problems)
+    else:
+        script = CallScript(
+            caller=TEST_CALLER, hotline=settings.HOTLINE_NUMBER, language=None, call_sid=call_sid
+        )
+        simulation = CallSimulation(script, TwilioSimulator())
+        try:
+            exchange = simulation.sim.post(reverse("hotline:voice_incoming"), simulation.base_params())
+            recorded = Call.objects.filter(call_sid=call_sid).exists()
+            root = ET.fromstring(exchange.body) if exchange.status == 200 else None  # noqa: S314 - our own TwiML
+            answered = root is not None and (root.find("Gather") is not None or root.find("Dial") is not None)
+            succeeded = exchange.status == 200 and recorded and answered
+            if exchange.status == 403:
+                detail = "the webhook refused the signature (check TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL)"
+            elif exchange.status != 200:
+                detail = f"the webhook answered HTTP {exchange.status}"
+            elif not recorded:
+                detail = "the webhook answered, but could not record the call (database?)"
+            elif not answered:
+                detail = "the webhook answered without the language menu"
+            else:
+                detail = "answered with the language menu"
+        except Exception as exc:
+            logger.exception("Hotline test call failed")
+            detail = f"the webhook failed: {exc.__class__.__name__}"
+        finally:
+            Call.objects.filter(call_sid=call_sid).delete()
+    return HotlineTestCall.objects.create(
+        placed_at=timezone.now(), placed_by=by, succeeded=succeeded, detail=detail[:300]
+    )
+
+
+def roadmap_item_save(*, form) -> RoadmapPhase:
+    """Save a valid phase or milestone form."""
+    with transaction.atomic():
+        return form.save()

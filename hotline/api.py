@@ -1,0 +1,180 @@
+"""The hand-off API: 911 and 311 centres and partner organisations hand a contact over as JSON.
+
+Authenticated by a partner's API key (`Authorization: Bearer hv_...`), idempotent on the
+partner's own reference, answered with JSON (201 created, 200 already received, 400 with the
+problems per field, 401 without a valid key). The OpenAPI description is a static document.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline import services
+from hotline.forms import HandoffForm
+from hotline.models import PARTNER_SOURCES, Handoff
+
+
+def _error(status: int, message: str, errors: dict | None = None) -> JsonResponse:
+    body: dict = {"error": message}
+    if errors is not None:
+        body["errors"] = errors
+    response = JsonResponse(body, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="handoffs"'
+    return response
+
+
+def _handoff_json(handoff: Handoff, *, created: bool) -> dict:
+    return {
+        "id": handoff.intake_id,
+        "reference": handoff.reference,
+        "source": handoff.intake.source,
+        "status": handoff.intake.status,
+        "created_at": handoff.created_at.isoformat(),
+        "created": created,
+    }
+
+
+@csrf_exempt
+@require_POST
+@never_cache
+def handoff_create(request: HttpRequest) -> JsonResponse:
+    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
+    key = services.handoff_key_authenticate(raw_key=raw_key.strip()) if scheme.lower() == "bearer" else None
+    if key is None:
+        return _error(401, "A valid API key is required: Authorization: Bearer <key>.")
+    if request.content_type != "application/json":
+        return _error(400, "The body must be JSON (Content-Type: application/json).")
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "The body is not valid JSON.")
+    if not isinstance(data, dict):
+        return _error(400, "The body must be a JSON object.")
+    if any(not isinstance(v, str | None) for v in data.values()):
+        bad = sorted(k for k, v in data.items() if not isinstance(v, str | None))
+        return _error(400, "Invalid fields.", {k: ["Must be a string."] for k in bad})
+    form = HandoffForm({k: v or "" for k, v in data.items()})
+    if not form.is_valid():
+        errors = {
+            field or "body": [e["message"] for e in problems]
+            for field, problems in form.errors.get_json_data().items()
+        }
+        if "__all__" in errors:
+            errors["body"] = errors.pop("__all__")
+        return _error(400, "Invalid fields.", errors)
+    handoff, created = services.handoff_receive(partner=key.partner, **form.cleaned_data)
+    return JsonResponse(_handoff_json(handoff, created=created), status=201 if created else 200)
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(OPENAPI)
+
+
+_STRING = {"type": "string"}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "description": "What went wrong."},
+        "errors": {
+            "type": "object",
+            "description": 'Problems per field ("body" for the body as a whole).',
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+OPENAPI: dict = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Hotline hand-off API",
+        "version": "1.0.0",
+        "description": (
+            "A 911 or 311 centre, or a partner organisation, hands a contact over to the hotline's "
+            "dispatchers. Each partner has its own API key, issued by a coordinator. Sending the same "
+            "reference again returns the hand-off already received (HTTP 200) instead of a second one."
+        ),
+    },
+    "servers": [{"url": "/api/v1"}],
+    "components": {
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "hv_... API key"}
+        },
+        "schemas": {
+            "HandoffRequest": {
+                "type": "object",
+                "required": ["reference", "call_type"],
+                "additionalProperties": False,
+                "properties": {
+                    "reference": {
+                        **_STRING,
+                        "maxLength": 100,
+                        "description": "Your own id for this contact.",
+                    },
+                    "call_type": {**_STRING, "maxLength": 100, "example": "welfare_check"},
+                    "location": {**_STRING, "maxLength": 255, "example": "Bus stop, 14th St & Park Rd NW"},
+                    "area": {**_STRING, "description": "Slug or name of one of the hotline's areas."},
+                    "language": {**_STRING, "enum": ["", "en", "ko", "es"]},
+                    "callback_number": {**_STRING, "description": "E.164, e.g. +12025550143."},
+                    "notes": {**_STRING, "maxLength": 4000},
+                },
+            },
+            "Handoff": {
+                "type": "object",
+                "required": ["id", "reference", "source", "status", "created_at", "created"],
+                "properties": {
+                    "id": {"type": "integer", "description": "The hotline's intake number."},
+                    "reference": _STRING,
+                    "source": {**_STRING, "enum": [s.value for s in PARTNER_SOURCES]},
+                    "status": {**_STRING, "enum": ["new", "needs_callback", "in_triage", "closed"]},
+                    "created_at": {**_STRING, "format": "date-time"},
+                    "created": {
+                        "type": "boolean",
+                        "description": "False when this reference was received before.",
+                    },
+                },
+            },
+            "Error": _ERROR,
+        },
+    },
+    "paths": {
+        "/handoffs/": {
+            "post": {
+                "operationId": "createHandoff",
+                "summary": "Hand a contact over to the hotline",
+                "security": [{"bearerAuth": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/HandoffRequest"}}
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Received; an intake is open for dispatchers.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Handoff"}}},
+                    },
+                    "200": {
+                        "description": "This reference was received before; nothing new was opened.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Handoff"}}},
+                    },
+                    "400": {
+                        "description": "The body is not valid; `errors` lists the problems per field.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "401": {
+                        "description": "Missing, unknown or revoked API key.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                },
+            }
+        }
+    },
+}

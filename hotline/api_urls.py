@@ -1,0 +1,12 @@
+"""URLs of the hand-off API, mounted at /api/v1/ (keep them stable: partners integrate with them)."""
+
+from django.urls import path
+
+from hotline import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("handoffs/", api.handoff_create, name="handoff_create"),
+    path("openapi.json", api.openapi, name="openapi"),
+]
