@@ -61,6 +61,21 @@ def signature_is_valid(request: HttpRequest) -> bool:
     return validator.validate(url, request.POST, signature)
 
 
+def _without_nul(request: HttpRequest) -> None:
+    """Drop NUL characters from the posted parameters, which PostgreSQL text cannot store.
+
+    Done after the signature check (Twilio signed the parameters as sent), so that a caller ID
+    or message body carrying one is still recorded instead of failing the insert.
+    """
+    if not any("\x00" in value for values in request.POST.lists() for value in values[1]):
+        return
+    cleaned = request.POST.copy()
+    for key, values in request.POST.lists():
+        cleaned.setlist(key, [value.replace("\x00", "") for value in values])
+    cleaned._mutable = False
+    request.POST = cleaned
+
+
 def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """POST only, no CSRF token (Twilio has none), and a valid Twilio signature or 403.
 
@@ -72,6 +87,7 @@ def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if settings.HOTLINE_VERIFY_SIGNATURES and not signature_is_valid(request):
             logger.warning("Refused a webhook with a missing or wrong Twilio signature: %s", request.path)
             return HttpResponseForbidden("Invalid Twilio signature.", content_type="text/plain")
+        _without_nul(request)
         return view(request, *args, **kwargs)
 
     return csrf_exempt(require_POST(checked))

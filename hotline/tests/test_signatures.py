@@ -141,3 +141,23 @@ def test_development_token_is_used_when_debug_has_no_token(twilio, settings):
 
     twiml(response)
     assert Call.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_dropped_after_the_signature_check(twilio):
+    """PostgreSQL text cannot hold NUL: a signed caller ID or body carrying one is still stored."""
+    from hotline.models import Call, Message
+
+    sid = "CA" + "5" * 32
+    response = twilio.post(
+        "/hotline/voice/incoming/", payload("voice_incoming", CallSid=sid, From="+1202555\x000143")
+    )
+    assert response.status_code == 200
+    assert Call.objects.get(call_sid=sid).from_number == "+12025550143"
+
+    body = "I need\x00 help"
+    response = twilio.post(
+        "/hotline/sms/incoming/", payload("sms_incoming", Body=body, MessageSid="SM" + "6" * 32)
+    )
+    assert response.status_code == 200
+    assert Message.objects.get(message_sid="SM" + "6" * 32).body == "I need help"
