@@ -146,7 +146,7 @@ def coordinator_client(coordinator_id: int):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
+    from django.test.utils import override_settings, setup_test_environment
 
     setup_test_environment()
     client = Client()
@@ -163,11 +163,13 @@ def coordinator_client(coordinator_id: int):
     response = client.get("/assessment/")  # warm-up: templates compiled, connection open
     assert response.status_code == 200, response.status_code
     executed = []
-    with connection.execute_wrapper(
-        lambda execute, sql, params, many, context: (
-            executed.append(sql) or execute(sql, params, many, context)
-        )
-    ):
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    # Counted on one connection: queries run by other threads would escape the wrapper.
+    with override_settings(PILOT_DASHBOARD_QUERY_THREADS=1), connection.execute_wrapper(count):
         client.get("/assessment/")
     return client, len(executed), response.context["metrics"]
 

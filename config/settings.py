@@ -324,3 +324,8 @@ CELERY_BEAT_SCHEDULE["retention-redact-contacts"] = {
     "task": "retention.redact_contacts",
     "schedule": crontab(hour=3, minute=17),
 }
+
+# --- assessment (pilot dashboard) ---
+# The dashboard's independent aggregate queries run at once on this many database connections
+# (PostgreSQL only; 1 runs them one after the other).
+PILOT_DASHBOARD_QUERY_THREADS = env_int("PILOT_DASHBOARD_QUERY_THREADS", 3)

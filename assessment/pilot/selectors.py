@@ -17,14 +17,16 @@ Vocabulary:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -547,15 +549,13 @@ def incidents(period: Period) -> QuerySet[Incident]:
 def response_chain(period: Period) -> ResponseChain:
     """For incidents opened from contacts of the period: call start to the dispatch decision,
     then dispatch to the first acknowledgement, to the first en route, on scene and cleared."""
-    firsts = {
-        step: Min("events__created_at", filter=Q(events__kind=kind))
-        for step, kind in (
-            ("acknowledged", IncidentEvent.Kind.ACCEPTED),
-            ("en_route", IncidentEvent.Kind.EN_ROUTE),
-            ("on_scene", IncidentEvent.Kind.ON_SCENE),
-            ("cleared", IncidentEvent.Kind.CLEARED),
-        )
+    kinds = {
+        "acknowledged": IncidentEvent.Kind.ACCEPTED,
+        "en_route": IncidentEvent.Kind.EN_ROUTE,
+        "on_scene": IncidentEvent.Kind.ON_SCENE,
+        "cleared": IncidentEvent.Kind.CLEARED,
     }
+    firsts = {step: Min("events__created_at", filter=Q(events__kind=kind)) for step, kind in kinds.items()}
     # One value per incident either way; as aggregates they keep the grouping to the incident.
     per_incident = incidents(period).annotate(
         _call_start=Min(Coalesce("triage__intake__call__started_at", "triage__intake__created_at")),
@@ -564,7 +564,7 @@ def response_chain(period: Period) -> ResponseChain:
         **{f"_first_{step}": expr for step, expr in firsts.items()},
     )
     durations = {"decision": (seconds_between("_decided", "_call_start"), None)}
-    for step in firsts:
+    for step in kinds:
         durations[step] = (seconds_between(f"_first_{step}", "_opened"), None)
     row, steps = aggregate(per_incident, counts={"incidents": Count("pk")}, durations=durations)
     return ResponseChain(incidents=row["incidents"], steps=steps)
@@ -610,7 +610,7 @@ class RepeatCallers:
         return share(self.contacts, self.total_contacts)
 
 
-def repeat_callers(period: Period, *, total_contacts: int) -> RepeatCallers:
+def repeat_callers(period: Period, *, total_contacts: int = 0) -> RepeatCallers:
     """Numbers with 3 or more contacts within 30 days (all inside the period), in one pass.
 
     A contact whose number had two more contacts in the 30 days before it marks the number:
@@ -893,6 +893,17 @@ def training(period: Period, *, today: date | None = None) -> Training:
 # The whole dashboard
 
 
+_executor_lock = threading.Lock()
+_executors: dict[int, ThreadPoolExecutor] = {}
+
+
+def _executor(threads: int) -> ThreadPoolExecutor:
+    with _executor_lock:
+        if threads not in _executors:
+            _executors[threads] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pilot-metrics")
+        return _executors[threads]
+
+
 def staffing_targets(pilot: PilotSettings | None) -> dict[str, int]:
     """Target people on shift per role; without a pilot, one dispatcher."""
     if pilot is None:
@@ -906,12 +917,42 @@ def service_area_ids(pilot: PilotSettings | None) -> set[int]:
 
 class Metrics:
     """Every metric of one period, each computed on first use (a CSV export of one table runs
-    only the queries that table needs)."""
+    only the queries that table needs); `prefetch` computes the heavy ones at once."""
+
+    # The passes over the period's rows, independent of one another, longest first.
+    HEAVY = ("chain", "slices", "_repeat", "referrals", "_calls", "heatmap")
+    # A few small queries each (volunteers, shifts, training).
+    LIGHT = ("volunteers", "coverage", "training")
 
     def __init__(self, *, period: Period, pilot: PilotSettings | None, now: datetime | None = None):
         self.period = period
         self.pilot = pilot
         self.now = now or timezone.now()
+
+    def prefetch(self) -> Metrics:
+        """Compute every metric now; on PostgreSQL the heavy ones concurrently on their own
+        connections (settings.PILOT_DASHBOARD_QUERY_THREADS) while this thread computes the
+        light ones, unless the caller is inside a transaction, whose uncommitted rows other
+        connections would not see."""
+        todo = [name for name in self.HEAVY if name not in self.__dict__]
+        threads = getattr(settings, "PILOT_DASHBOARD_QUERY_THREADS", 0)
+        concurrent = connection.vendor == "postgresql" and not connection.in_atomic_block and threads > 1
+        futures = (
+            {name: _executor(threads).submit(self._compute_in_thread, name) for name in todo}
+            if concurrent
+            else {}
+        )
+        for name in (*self.LIGHT, *(name for name in todo if name not in futures)):
+            getattr(self, name)
+        for name, future in futures.items():
+            self.__dict__[name] = future.result()  # what the cached property would have stored
+        return self
+
+    def _compute_in_thread(self, name: str):
+        try:
+            return type(self).__dict__[name].func(self)
+        finally:
+            connections.close_all()  # this thread's own connections: none outlives the request
 
     @cached_property
     def slices(self) -> list[Slice]:
@@ -970,8 +1011,12 @@ class Metrics:
         return referrals_by_partner(self.period)
 
     @cached_property
+    def _repeat(self) -> RepeatCallers:
+        return repeat_callers(self.period)
+
+    @property
     def repeat_callers(self) -> RepeatCallers:
-        return repeat_callers(self.period, total_contacts=self.contacts)
+        return replace(self._repeat, total_contacts=self.contacts)
 
     @cached_property
     def heatmap(self) -> list[list[int]]:

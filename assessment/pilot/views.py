@@ -31,7 +31,7 @@ def dashboard(request):
     if not form.is_valid():
         return render(request, "assessment/pilot/dashboard.html", context, status=400)
     period = form.period()
-    metrics = selectors.Metrics(period=period, pilot=pilot)
+    metrics = selectors.Metrics(period=period, pilot=pilot).prefetch()
     built = tables.all_tables(metrics)
     query = urlencode({"start": period.first_day.isoformat(), "end": period.last_day.isoformat()})
     summary = built["summary"]
