@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dispatch",
     "assessment",
     "retention",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("outreach/", include("outreach.urls")),
     path("assessment/", include("assessment.urls")),
+    path("audit/", include("audit.urls")),
 ]
 
 admin.site.site_header = "Rapid-response hotline"

@@ -8,6 +8,7 @@ consistent).
 
 from django.contrib import admin
 
+from audit.admin import AuditedAdminMixin
 from dispatch.models import (
     CallType,
     Incident,
@@ -69,7 +70,7 @@ class ProtocolVersionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Triage)
-class TriageAdmin(ReadOnlyAdmin):
+class TriageAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     list_display = ("intake", "claimed_by", "call_type", "recommendation", "decision", "decided_at")
     list_filter = ("decision", "danger_flagged", "call_type")
 
@@ -97,7 +98,7 @@ class ResponderInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ReadOnlyAdmin):
+class IncidentAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     list_display = ("code", "status", "call_type", "area", "opened_at", "outcome", "escalation_level")
     list_filter = ("status", "outcome", "call_type")
     search_fields = ("code",)

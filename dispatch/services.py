@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEntry
+from audit.services import audit_record
 from dispatch.models import (
     CallType,
     Decision,
@@ -31,7 +33,6 @@ from dispatch.models import (
     Incident,
     IncidentEvent,
     IncidentResponder,
-    IntakeView,
     Notification,
     ProtocolQuestion,
     ProtocolRule,
@@ -148,9 +149,16 @@ def triage_hand_over(*, triage: Triage, user, to) -> None:
     triage.refresh_from_db()
 
 
-def intake_view_record(*, intake: Intake, user, path: str = "") -> IntakeView:
-    """Record that `user` looked at the intake (the access log of caller data)."""
-    return IntakeView.objects.create(intake=intake, user=user, path=path[:200])
+def intake_view_record(*, intake: Intake, user, path: str = "") -> AuditEntry:
+    """Record in the audit trail that `user` looked at the intake (the access log of caller data)."""
+    return audit_record(
+        action=AuditEntry.Action.VIEWED,
+        subject=Intake,
+        ids=[intake.pk],
+        what="intake page",
+        actor=user,
+        path=path,
+    )
 
 
 # --- Answers and decisions ---------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Views of the dispatch app: HTTP in, one service call, HTML out.
 
-Pages that show caller data are `never_cache` (Cache-Control: no-store) and every view of an
-intake is recorded. Responders reach their page by a signed, expiring link.
+Pages that show caller data are `never_cache` (Cache-Control: no-store); every view and change
+of an intake or incident goes to the audit trail (the live partials the open pages poll do not:
+the page that polls them was recorded). Responders reach their page by a signed, expiring link.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.decorators import audited_view
+from audit.services import Action, audit_record
 from dispatch import selectors, services
 from dispatch.forms import (
     CancelForm,
@@ -49,6 +52,24 @@ from outreach.selectors import partner_search
 from volunteers.models import Area
 from volunteers.roles import Role, role_required
 from volunteers.selectors import volunteer_for_user
+
+INTAKE, INCIDENT = "hotline.intake", "dispatch.incident"
+
+
+def _audit_change(
+    request, subject: str, pk: int, what: str, *, action: str = Action.CHANGED, **actor
+) -> None:
+    """Record a change made through this request (`actor`/`actor_label` default to the user)."""
+    audit_record(
+        action=action,
+        subject=subject,
+        ids=[pk],
+        what=what,
+        actor=actor.get("actor", request.user),
+        actor_label=actor.get("actor_label", ""),
+        path=request.path,
+    )
+
 
 # --- Console -----------------------------------------------------------------------------------
 
@@ -149,6 +170,7 @@ def intake_claim(request, pk: int):
     except services.DispatchError as exc:
         messages.error(request, str(exc))
         return redirect("dispatch:console")
+    _audit_change(request, INTAKE, intake.pk, "claimed")
     return redirect("dispatch:intake", pk=intake.pk)
 
 
@@ -165,6 +187,7 @@ def intake_release(request, pk: int):
     except services.DispatchError as exc:
         messages.error(request, str(exc))
         return redirect("dispatch:intake", pk=intake.pk)
+    _audit_change(request, INTAKE, intake.pk, "released")
     messages.info(request, _("Intake #%(pk)s is back in the queue.") % {"pk": intake.pk})
     return redirect("dispatch:console")
 
@@ -184,6 +207,7 @@ def intake_hand_over(request, pk: int):
     except services.DispatchError as exc:
         messages.error(request, str(exc))
         return redirect("dispatch:intake", pk=intake.pk)
+    _audit_change(request, INTAKE, intake.pk, f"handed over to {form.cleaned_data['to'].get_username()}")
     messages.info(request, _("Intake #%(pk)s handed over.") % {"pk": intake.pk})
     return redirect("dispatch:console")
 
@@ -299,7 +323,9 @@ def intake_decide(request, pk: int):
     except services.DispatchError as exc:
         messages.error(request, str(exc))
         return redirect("dispatch:intake", pk=intake.pk)
+    _audit_change(request, INTAKE, intake.pk, f"triaged: {decision}")
     if decision == Decision.SEND_RESPONDERS:
+        _audit_change(request, INCIDENT, triage.incident.pk, "opened", action=Action.CREATED)
         incident = triage.incident
         messages.success(
             request, _("Incident %(code)s opened; responders are being texted.") % {"code": incident.code}
@@ -348,6 +374,7 @@ def _incident_context(request, incident, **forms) -> dict:
 @never_cache
 @role_required(Role.DISPATCHER)
 @require_GET
+@audited_view(INCIDENT, what="incident page")
 def incident(request, pk: int):
     incident = selectors.incident_get_for_dispatcher(user=request.user, pk=pk)
     return render(request, "dispatch/incident.html", _incident_context(request, incident))
@@ -373,13 +400,14 @@ def _incident_live_context(incident) -> dict:
     }
 
 
-def _incident_action(request, pk: int, action) -> HttpResponse:
+def _incident_action(request, pk: int, action, *, what: str) -> HttpResponse:
     incident = selectors.incident_get_for_dispatcher(user=request.user, pk=pk)
     try:
         response = action(incident)
     except services.DispatchError as exc:
         messages.error(request, str(exc))
         return redirect(incident)
+    _audit_change(request, INCIDENT, incident.pk, what)
     return response or redirect(incident)
 
 
@@ -395,7 +423,7 @@ def incident_status(request, pk: int):
             note=request.POST.get("note", ""),
         )
 
-    return _incident_action(request, pk, action)
+    return _incident_action(request, pk, action, what=f"status: {request.POST.get('status', '')}"[:60])
 
 
 @never_cache
@@ -408,7 +436,7 @@ def incident_note(request, pk: int):
             raise services.DispatchError(_("Write a note first."))
         services.incident_add_note(incident=incident, note=form.cleaned_data["note"], by=request.user)
 
-    return _incident_action(request, pk, action)
+    return _incident_action(request, pk, action, what="note added")
 
 
 def _outcome_input(form: OutcomeForm) -> services.OutcomeInput:
@@ -446,6 +474,7 @@ def incident_outcome(request, pk: int):
     except services.DispatchError as exc:
         messages.error(request, str(exc))
     else:
+        _audit_change(request, INCIDENT, incident.pk, "outcome recorded")
         messages.success(request, _("Outcome recorded."))
     return redirect(incident)
 
@@ -458,7 +487,7 @@ def incident_close(request, pk: int):
         services.incident_close(incident=incident, by=request.user)
         messages.success(request, _("Incident %(code)s closed.") % {"code": incident.code})
 
-    return _incident_action(request, pk, action)
+    return _incident_action(request, pk, action, what="closed")
 
 
 @never_cache
@@ -478,6 +507,8 @@ def incident_cancel(request, pk: int):
         services.incident_cancel(incident=incident, by=request.user, reason=form.cleaned_data["reason"])
     except services.DispatchError as exc:
         messages.error(request, str(exc))
+    else:
+        _audit_change(request, INCIDENT, incident.pk, "cancelled")
     return redirect(incident)
 
 
@@ -494,7 +525,7 @@ def incident_notify_more(request, pk: int):
         )
         messages.success(request, _("%(count)s more responders texted.") % {"count": count})
 
-    return _incident_action(request, pk, action)
+    return _incident_action(request, pk, action, what="more responders texted")
 
 
 @never_cache
@@ -507,6 +538,8 @@ def notification_resend(request, pk: int):
     except services.DispatchError as exc:
         messages.error(request, str(exc))
     else:
+        if notification.incident_id:
+            _audit_change(request, INCIDENT, notification.incident_id, "text resent")
         messages.success(request, _("The text is being sent again."))
     if notification.incident_id:
         return redirect(notification.incident)
@@ -535,12 +568,27 @@ def _responder_context(assignment: IncidentResponder, token: str, **extra) -> di
     return context
 
 
+def _link_actor(assignment: IncidentResponder) -> dict:
+    """Who acts on a signed responder link: the volunteer's account, named as such."""
+    volunteer = assignment.volunteer
+    return {"actor": volunteer.user, "actor_label": f"responder link: {volunteer}"[:120]}
+
+
 @never_cache
 @require_GET
 def responder(request, token: str):
     """The responder's page, reached by the signed link in their text (no login)."""
     assignment = selectors.responder_assignment_from_token(token)
-    return render(request, "dispatch/responder.html", _responder_context(assignment, token))
+    response = render(request, "dispatch/responder.html", _responder_context(assignment, token))
+    _audit_change(
+        request,
+        INCIDENT,
+        assignment.incident_id,
+        "responder page",
+        action=Action.VIEWED,
+        **_link_actor(assignment),
+    )
+    return response
 
 
 @never_cache
@@ -555,6 +603,7 @@ def responder_action(request, token: str):
             answer = services.responder_answer(
                 assignment=assignment, accept=action == "accept", via_sms=False
             )
+            _audit_change(request, INCIDENT, incident.pk, action, **_link_actor(assignment))
             if answer.status == IncidentResponder.Status.TEAM_FULL:
                 messages.info(request, _("Thank you! The team is already full, no need to go."))
             return redirect(url)
@@ -578,6 +627,7 @@ def responder_action(request, token: str):
             messages.success(request, _("Outcome recorded. Thank you."))
         else:
             return HttpResponseBadRequest(_("Unknown action."))
+        _audit_change(request, INCIDENT, incident.pk, action, **_link_actor(assignment))
     except services.DispatchError as exc:
         messages.error(request, str(exc))
     return redirect(url)
@@ -611,6 +661,7 @@ def field_contact(request):
         except services.DispatchError as exc:
             messages.error(request, str(exc))
         else:
+            _audit_change(request, INCIDENT, incident.pk, "field contact opened", action=Action.CREATED)
             return redirect(selectors.responder_path(incident=incident, volunteer=volunteer))
     return render(request, "dispatch/field_contact.html", {"form": form})
 

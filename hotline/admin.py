@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditedAdminMixin
+from hotline import services
 from hotline.models import (
     Call,
     Handoff,
@@ -27,7 +29,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "call_sid",
         "direction",
@@ -46,7 +48,7 @@ class CallAdmin(admin.ModelAdmin):
 
 
 @admin.register(Intake)
-class IntakeAdmin(admin.ModelAdmin):
+class IntakeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "channel", "source", "caller", "language", "status", "area", "created_at")
     list_filter = ("channel", "source", "status", "language", "area")
     search_fields = ("caller", "location", "summary")
@@ -54,10 +56,16 @@ class IntakeAdmin(admin.ModelAdmin):
     raw_id_fields = ("call",)
     readonly_fields = ("updated_at",)
     inlines = [MessageInline]
+    actions = ["close_selected"]
+
+    @admin.action(description=_("Close the selected intakes"), permissions=["change"])
+    def close_selected(self, request, queryset):
+        closed = services.intakes_close(intakes=queryset)
+        self.message_user(request, _("%(count)d intakes closed.") % {"count": closed})
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "direction", "from_number", "to_number", "status", "intake")
     list_filter = ("direction", "status")
     search_fields = ("message_sid", "from_number", "to_number")

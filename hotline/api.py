@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import Action, audit_record
 from hotline import services
 from hotline.forms import HandoffForm
 from hotline.models import PARTNER_SOURCES, Handoff
@@ -69,6 +70,15 @@ def handoff_create(request: HttpRequest) -> JsonResponse:
             errors["body"] = errors.pop("__all__")
         return _error(400, "Invalid fields.", errors)
     handoff, created = services.handoff_receive(partner=key.partner, **form.cleaned_data)
+    if created:
+        audit_record(
+            action=Action.CREATED,
+            subject="hotline.intake",
+            ids=[handoff.intake_id],
+            what="hand-off received",
+            actor_label=f"hand-off API: {key.partner}"[:120],
+            path=request.path,
+        )
     return JsonResponse(_handoff_json(handoff, created=created), status=201 if created else 200)
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import time_format
@@ -196,6 +197,15 @@ def intake_set_status(*, intake: Intake, status: str) -> Intake:
     intake.status = status
     intake.save(update_fields=["status", "updated_at"])
     return intake
+
+
+def intakes_close(*, intakes: QuerySet[Intake]) -> int:
+    """Close every intake of `intakes` not closed yet (a coordinator tidying stale contacts);
+    returns how many changed."""
+    with transaction.atomic():
+        return intakes.exclude(status=Intake.Status.CLOSED).update(
+            status=Intake.Status.CLOSED, updated_at=timezone.now()
+        )
 
 
 def intake_open_for_call(

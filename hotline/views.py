@@ -1,7 +1,8 @@
 """Pages for dispatchers and coordinators: the call log, an intake's conversation, callbacks.
 
 Caller numbers, texts and voicemails are shown only to dispatchers and coordinators, and every
-view of them is logged (logger "hotline.access"). Twilio's webhooks live in webhooks.py.
+view and use of them goes to the audit trail (and the "hotline.access" log). Twilio's webhooks
+live in webhooks.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import Action, audit_record
 from hotline import selectors, services
 from hotline.forms import HandoffPartnerForm, ReplyForm
 from hotline.messaging import SmsError
@@ -30,12 +32,20 @@ logger = logging.getLogger(__name__)
 RECORDING_TIMEOUT_SECONDS = 10
 
 
+def _audit(request, action: str, subject: str, ids, what: str) -> None:
+    audit_record(action=action, subject=subject, ids=ids, what=what, actor=request.user, path=request.path)
+
+
 @require_GET
 @never_cache
 @role_required(Role.DISPATCHER)
 def call_list(request):
     access_log.info("user=%s viewed the call log", request.user.pk)
-    return render(request, "hotline/call_list.html", {"calls": selectors.recent_calls(limit=200)})
+    calls = list(selectors.recent_calls(limit=200))
+    response = render(request, "hotline/call_list.html", {"calls": calls})
+    if calls:
+        _audit(request, Action.VIEWED, "hotline.call", [call.pk for call in calls], "call log")
+    return response
 
 
 def _own_phone(user) -> str:
@@ -49,6 +59,7 @@ def _own_phone(user) -> str:
 def intake_detail(request, pk: int):
     intake = selectors.intake_get_for_dispatcher(user=request.user, pk=pk)
     access_log.info("user=%s viewed intake %s", request.user.pk, intake.pk)
+    _audit(request, Action.VIEWED, "hotline.intake", [intake.pk], "conversation page")
     context = {
         "intake": intake,
         "call": intake.call,
@@ -83,6 +94,7 @@ def intake_reply(request, pk: int):
         messages.error(request, _("The text could not be sent: %(reason)s") % {"reason": exc})
     else:
         access_log.info("user=%s texted intake %s", request.user.pk, intake.pk)
+        _audit(request, Action.CHANGED, "hotline.intake", [intake.pk], "text sent to the caller")
         messages.success(request, _("Text sent."))
     return redirect(intake)
 
@@ -102,6 +114,7 @@ def intake_callback(request, pk: int):
         messages.error(request, _("The call could not be started: %(reason)s") % {"reason": exc})
     else:
         access_log.info("user=%s called back intake %s", request.user.pk, intake.pk)
+        _audit(request, Action.CHANGED, "hotline.intake", [intake.pk], "call back started")
         messages.success(
             request,
             _("Your phone will ring from the hotline number. Answer it to be connected to the caller."),
@@ -119,6 +132,7 @@ def call_recording(request, pk: int):
     if not url:
         raise Http404
     access_log.info("user=%s listened to the voicemail of call %s", request.user.pk, call.pk)
+    _audit(request, Action.VIEWED, "hotline.call", [call.pk], "voicemail played")
     try:
         upstream = requests.get(
             url + ".mp3",

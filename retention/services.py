@@ -25,12 +25,28 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from audit.services import Action, audit_record
 from dispatch.models import Incident, IncidentEvent, Notification, ProtocolQuestion, Referral, Triage
 from hotline.models import Call, Handoff, Intake, Message
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+AUDIT_ACTOR = "system: redact_contacts"
+
+
+def _audit_redaction(model, pks, *, label: str, fields) -> None:
+    """Each batch is a bulk update of caller records: one audit entry naming them all."""
+    audit_record(
+        action=Action.CHANGED,
+        subject=model,
+        ids=pks,
+        what=f"redacted {label}",
+        actor_label=AUDIT_ACTOR,
+        fields=fields,
+    )
+
+
 # Texts still to be sent keep their number and body.
 PENDING_NOTIFICATIONS = (Notification.Status.PENDING, Notification.Status.SENDING)
 
@@ -157,6 +173,7 @@ def _triage_answers_redact(cutoff: datetime, batch_size: int) -> int:
             if not batch:
                 return done
             last_pk = batch[-1].pk
+            changed = []
             for triage in batch:
                 answers = {
                     key: value
@@ -170,7 +187,11 @@ def _triage_answers_redact(cutoff: datetime, batch_size: int) -> int:
                 Triage.objects.filter(pk=triage.pk).update(
                     answers=answers, location="", notes="", override_reason=""
                 )
-                done += 1
+                changed.append(triage.pk)
+            if changed:
+                fields = ("answers", "location", "notes", "override_reason")
+                _audit_redaction(Triage, changed, label="triages", fields=fields)
+            done += len(changed)
 
 
 def contacts_redact(
@@ -193,6 +214,7 @@ def contacts_redact(
                 if not pks:
                     break
                 done += step.queryset.model.objects.filter(pk__in=pks).update(**step.blank)
+                _audit_redaction(step.queryset.model, pks, label=step.label, fields=step.blank)
         report.counts[step.label] = done
     report.counts["triages"] = _triage_answers_redact(cutoff, batch_size)
     logger.info("Redacted contacts older than %s: %s", cutoff.date(), report.counts)

@@ -229,6 +229,7 @@ RULES: dict[str, Rule] = {
     "dispatch:protocol_version": DISPATCHERS,
     # assessment
     "assessment:dashboard": COORDINATORS,
+    "audit:entries": COORDINATORS,
     "assessment:pilot_settings": COORDINATORS,
     "assessment:pilot_export": COORDINATORS,
     "assessment:cfs_index": COORDINATORS,

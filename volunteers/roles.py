@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.COORDINATOR: {
         **{app: ("view", "add", "change", "delete") for app in PROJECT_APPS},
         "auth": ("view", "change"),
+        "audit": ("view",),  # the trail is written by the system only, never edited
     },
 }
 

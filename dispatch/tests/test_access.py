@@ -8,7 +8,8 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from dispatch.models import IntakeView, Notification
+from audit.models import AuditEntry
+from dispatch.models import Notification
 from dispatch.selectors import RESPONDER_LINK_SALT, responder_path
 from dispatch.tests.factories import claimed, send_responders
 from hotline.tests.factories import IntakeFactory
@@ -100,7 +101,11 @@ def test_caller_numbers_are_not_shown_to_responders(client, dispatcher, responde
     assert page.status_code == 200
     assert str(triage.intake.caller) not in page.content.decode()
     assert "no-store" in page["Cache-Control"]
-    assert not IntakeView.objects.exists()
+    # The responder saw the incident, not the intake: no intake view, one incident view by them.
+    assert not AuditEntry.objects.filter(subject="hotline.intake").exists()
+    entry = AuditEntry.objects.get(subject="dispatch.incident", action="viewed")
+    assert (entry.actor, entry.object_id) == (assignment.volunteer.user, triage.incident.pk)
+    assert entry.actor_label.startswith("responder link")
 
 
 @pytest.mark.django_db

@@ -10,8 +10,9 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from dispatch import services
-from dispatch.models import Decision, Incident, IntakeView, Referral, Triage
+from dispatch.models import Decision, Incident, Referral, Triage
 from dispatch.tests.factories import SEND_ANSWERS, claimed, ensure_seeded, send_responders
 from hotline.models import Intake
 from hotline.tests.factories import IntakeFactory
@@ -136,14 +137,15 @@ class TestTriagePage:
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
         assert str(triage.intake.caller) in response.content.decode()
-        view = IntakeView.objects.get()
-        assert (view.intake_id, view.user, view.path) == (
+        view = AuditEntry.objects.get(action="viewed")
+        assert (view.subject, view.object_id, view.actor, view.path) == (
+            "hotline.intake",
             triage.intake_id,
             dispatcher,
             response.request["PATH_INFO"],
         )
         client.get(reverse("dispatch:intake", args=[triage.intake_id]))
-        assert IntakeView.objects.filter(intake=triage.intake).count() == 2
+        assert AuditEntry.objects.filter(action="viewed", targets__object_id=triage.intake_id).count() == 2
 
     def test_live_recommendation_keeps_answers(self, client, dispatcher):
         triage = claimed(user=dispatcher)

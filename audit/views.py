@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from audit import selectors
+from audit.forms import AuditFilterForm
+from volunteers.roles import Role, role_required
+
+PAGE_SIZE = 100
+
+
+@never_cache
+@role_required(Role.COORDINATOR)
+@require_GET
+def entries(request):
+    """Who viewed and changed caller records: filter by record, person, action and dates."""
+    form = AuditFilterForm(request.GET or None)
+    entries = selectors.audit_entries()
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            entries = selectors.audit_entries(
+                subject=data["subject"],
+                object_id=data["object_id"],
+                actor_id=data["actor"].pk if data["actor"] else None,
+                action=data["action"],
+                since=data["since"],
+                until=data["until"],
+            )
+        else:
+            entries, status = entries.none(), 400
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "audit/entries.html", context, status=status)
