@@ -275,3 +275,13 @@ def test_only_coordinators_read_the_trail(client, dispatcher):
     assert client.get(reverse("audit:entries")).status_code == 403
     client.logout()
     assert client.get(reverse("audit:entries")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "label"),
+    [("ko", "감사 기록", "기록 종류"), ("es", "Registro de auditoría", "Tipo de registro")],
+)
+def test_the_page_speaks_korean_and_spanish(client, coordinator, language, title, label):
+    client.force_login(coordinator)
+    page = client.get(reverse("audit:entries"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert title in page and label in page
