@@ -20,7 +20,6 @@ class AuditEntry(models.Model):
         CREATED = "created", _("created")
         CHANGED = "changed", _("changed")
         DELETED = "deleted", _("deleted")
-        EXPORTED = "exported", _("exported")
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
