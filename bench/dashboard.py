@@ -195,8 +195,17 @@ RAW_SQL = {
         LEFT JOIN dispatch_triage t ON t.intake_id = i.id
         LEFT JOIN dispatch_incident inc ON inc.triage_id = t.id
         WHERE i.created_at >= %(start)s AND i.created_at < %(end)s
-        GROUP BY GROUPING SETS ((i.channel, i.source), (t.decision, t.call_type_id, inc.status, inc.outcome),
+        GROUP BY GROUPING SETS ((i.channel), (i.source, t.decision, inc.status, inc.outcome),
+                                (t.decision, t.call_type_id, inc.status, inc.outcome),
                                 (coalesce(t.area_id, i.area_id)))""",
+    # The key figures by source: the time to answer of the calls (the incidents' are in the chain).
+    "answer_by_source": """
+        SELECT i.source, count(*),
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', c.answered_at - c.started_at))
+        FROM hotline_call c JOIN hotline_intake i ON i.call_id = c.id
+        WHERE c.direction = 'inbound' AND c.outcome = 'answered' AND c.answered_at IS NOT NULL
+          AND c.started_at >= %(start)s AND c.started_at < %(end)s
+        GROUP BY i.source""",
     "call_type_names": "SELECT id, name_en FROM dispatch_calltype",
     "area_names": "SELECT id, name FROM volunteers_area",
     "answering": """
@@ -226,7 +235,7 @@ RAW_SQL = {
         ) voicemails""",
     "response_chain": """
         WITH firsts AS (
-            SELECT inc.id, inc.opened_at, t.decided_at, coalesce(c.started_at, i.created_at) AS call_start,
+            SELECT inc.id, i.source, inc.opened_at, t.decided_at, coalesce(c.started_at, i.created_at) AS call_start,
                    min(e.created_at) FILTER (WHERE e.kind = 'accepted') AS acknowledged,
                    min(e.created_at) FILTER (WHERE e.kind = 'en_route') AS en_route,
                    min(e.created_at) FILTER (WHERE e.kind = 'on_scene') AS on_scene,
@@ -237,15 +246,15 @@ RAW_SQL = {
             LEFT JOIN hotline_call c ON c.id = i.call_id
             LEFT JOIN dispatch_incidentevent e ON e.incident_id = inc.id
             WHERE i.created_at >= %(start)s AND i.created_at < %(end)s
-            GROUP BY inc.id, t.decided_at, c.started_at, i.created_at
+            GROUP BY inc.id, i.source, t.decided_at, c.started_at, i.created_at
         )
-        SELECT count(*),
+        SELECT GROUPING(source), source, count(*),
                percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', decided_at - call_start)),
                percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', acknowledged - opened_at)),
                percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', en_route - opened_at)),
                percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', on_scene - opened_at)),
                percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', cleared - opened_at))
-        FROM firsts""",
+        FROM firsts GROUP BY GROUPING SETS ((), (source))""",
     "referrals": """
         SELECT p.id, p.name, count(*) FILTER (WHERE r.incident_id IS NULL),
                count(*) FILTER (WHERE r.incident_id IS NOT NULL)
@@ -328,6 +337,7 @@ def check_agreement(metrics, raw: dict) -> list[str]:
     decided = ("phone_support", "send_responders", "refer", "escalate_911", "no_action")
     answering = {row[0]: row for row in raw["answering"]}
     answered = answering.get("answered")
+    chain = next(row for row in raw["response_chain"] if row[0] == 1)  # all sources
     pairs = {
         "contacts": (metrics.contacts, sum(row[-1] for row in by_decision)),
         "sent responders": (
@@ -354,15 +364,29 @@ def check_agreement(metrics, raw: dict) -> list[str]:
             round(metrics.callbacks.time_to_callback.median, 6),
             round(raw["callbacks"][0][3][0], 6),
         ),
-        "incidents": (metrics.chain.incidents, raw["response_chain"][0][0]),
+        "incidents": (metrics.chain.incidents, chain[2]),
         "median dispatch to on scene": (
             round(metrics.chain.steps["on_scene"].median, 6),
-            round(raw["response_chain"][0][4][0], 6),
+            round(chain[6][0], 6),
         ),
         "repeat numbers": (metrics.repeat_callers.numbers, raw["repeat_callers"][0][0]),
         "repeat contacts": (metrics.repeat_callers.contacts, raw["repeat_callers"][0][1]),
         "heatmap total": (sum(map(sum, metrics.heatmap)), sum(n for _slot, n in raw["heatmap"])),
     }
+    answer_by_source = {row[0]: row for row in raw["answer_by_source"]}
+    on_scene_by_source = {row[1]: row[6] for row in raw["response_chain"] if row[0] == 0}
+    for row in metrics.by_source:
+        answer, scene = answer_by_source.get(row.source), on_scene_by_source.get(row.source)
+        pairs[f"{row.source}: answered calls"] = (row.time_to_answer.count, answer[1] if answer else 0)
+        pairs[f"{row.source}: median time to answer"] = (
+            round(row.time_to_answer.median, 6) if row.time_to_answer.median is not None else None,
+            round(answer[2][0], 6) if answer and answer[2][0] is not None else None,
+        )
+        pairs[f"{row.source}: median dispatch to on scene"] = (
+            round(row.on_scene.median, 6) if row.on_scene.median is not None else None,
+            round(scene[0], 6) if scene and scene[0] is not None else None,
+        )
+    pairs["incidents by source"] = (sum(row.incidents for row in metrics.by_source), metrics.chain.incidents)
     return [f"{name}: page {page} != SQL {sql}" for name, (page, sql) in pairs.items() if page != sql]
 
 

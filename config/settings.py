@@ -289,8 +289,9 @@ DISPATCH_RESPONDER_LINK_MAX_AGE = env_int("DISPATCH_RESPONDER_LINK_MAX_AGE", 24 
 # Outbox: attempts per text, retry backoff (base * 2**n, capped), and when the sweep takes
 # over a row nobody sent (the broker was down at commit) or one stuck mid-send.
 DISPATCH_NOTIFY_MAX_ATTEMPTS = env_int("DISPATCH_NOTIFY_MAX_ATTEMPTS", 5)
-# Rows per task: a call-out to many responders is spread over the worker's threads.
-DISPATCH_NOTIFY_BATCH_SIZE = 5
+# Rows per task: a task reads, checks and stores its rows once, then one round trip per text;
+# a call-out to many responders is spread over the worker's threads (bench/notify.py: 10).
+DISPATCH_NOTIFY_BATCH_SIZE = 10
 DISPATCH_NOTIFY_RETRY_BASE_SECONDS = 5
 DISPATCH_NOTIFY_RETRY_CAP_SECONDS = 120
 DISPATCH_OUTBOX_SWEEP_AFTER_SECONDS = 30

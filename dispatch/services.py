@@ -17,8 +17,8 @@ from functools import partial
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -836,7 +836,7 @@ def incident_escalate(*, incident_id: int, from_level: int, now: datetime | None
 
 
 def notifications_enqueue(ids: list[int], *, countdown: float | None = None) -> int:
-    """Hand outbox rows to the broker, a few per task; return how many rows were handed.
+    """Hand outbox rows to the broker, DISPATCH_NOTIFY_BATCH_SIZE per task; return how many.
 
     Stops at the first broker error and never raises: the rows stay pending and the sweep
     sends them once the broker is back. A down broker must not fail or slow a dispatcher.
@@ -875,30 +875,96 @@ class Delivery:
     retry_in: int | None = None
 
 
-def notification_deliver(*, pk: int) -> Delivery:
-    """Send one outbox row through hotline.messaging, at most once.
+_CLAIM_SQL = """
+UPDATE {table} SET
+    status = CASE WHEN id = %(claim)s THEN %(sending)s ELSE %(sent)s END,
+    attempts = CASE WHEN id = %(claim)s THEN attempts + 1 ELSE attempts END,
+    sending_since = CASE WHEN id = %(claim)s THEN %(now)s ELSE sending_since END,
+    sent_at = CASE WHEN id = %(record)s THEN %(now)s ELSE sent_at END,
+    provider_sid = CASE WHEN id = %(record)s THEN %(sid)s ELSE provider_sid END,
+    last_error = CASE WHEN id = %(record)s THEN '' ELSE last_error END
+WHERE (id = %(claim)s AND status = %(pending)s) OR (id = %(record)s AND status = %(sending)s)
+RETURNING id
+"""
 
-    The row is claimed PENDING -> SENDING before the provider is called: a duplicated or
-    redelivered task finds it claimed and does nothing. Temporary errors put it back to
-    PENDING with a backoff; permanent ones, or too many attempts, mark it FAILED.
+
+def _claim_and_record(*, claim: int | None, record: tuple[int, str] | None) -> bool:
+    """In one statement: claim row `claim` (PENDING -> SENDING) and mark `record` = (pk, sid)
+    SENT; return whether the claim was won. Of two tasks racing for a row, exactly one wins.
+
+    A batch sends one row after another, so recording the previous row and claiming the next
+    together keeps one database round trip per text with the guarantees of one row at a time.
     """
-    from hotline.messaging import SmsError, send_sms
+    if claim is None and record is None:
+        return False
+    params = {
+        "claim": claim,
+        "record": record[0] if record else None,
+        "sid": record[1][:64] if record else "",
+        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "pending": Notification.Status.PENDING,
+        "sending": Notification.Status.SENDING,
+        "sent": Notification.Status.SENT,
+    }
+    sql = _CLAIM_SQL.format(table=connection.ops.quote_name(Notification._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        updated = {pk for (pk,) in cursor.fetchall()}
+    return claim is not None and claim in updated
 
-    now = timezone.now()
-    claimed = Notification.objects.filter(pk=pk, status=Notification.Status.PENDING).update(
-        status=Notification.Status.SENDING, attempts=F("attempts") + 1, sending_since=now
+
+def notifications_deliver(ids: list[int]) -> list[Delivery]:
+    """Send outbox rows through hotline.messaging, each at most once; one Delivery per id.
+
+    The pending rows are read in one query and their texts go out with hotline's
+    `send_sms_many` (one opt-out query, one insert of the Message rows, one update). Each row is
+    claimed PENDING -> SENDING with a conditional update just before its text is handed over
+    (in the statement that marks the previous one SENT): a duplicated or redelivered task finds
+    it claimed and sends nothing (an id given twice is "skipped" the second time), and a worker
+    killed mid-batch leaves only the row it was sending in SENDING, the rest PENDING for the
+    redelivered task or the sweep. Temporary errors put a row back to PENDING with a backoff;
+    permanent ones, or too many attempts, mark it FAILED.
+    """
+    from hotline.messaging import SentMessage, Text, send_sms_many
+
+    rows = list(
+        Notification.objects.filter(pk__in=set(ids), status=Notification.Status.PENDING)
+        .order_by("pk")
+        .only("pk", "to", "body", "incident_id", "volunteer_id", "attempts")
     )
-    if claimed != 1:
-        return Delivery(status="skipped")
-    notification = Notification.objects.get(pk=pk)
+    claimed: set[int] = set()
+    unrecorded: list[tuple[int, str]] = []  # the last row handed over, until it is marked SENT
+
+    def claim(index: int) -> bool:
+        row = rows[index]
+        won = _claim_and_record(claim=row.pk, record=unrecorded.pop() if unrecorded else None)
+        if won:
+            claimed.add(row.pk)
+            row.status, row.attempts = Notification.Status.SENDING, row.attempts + 1
+        return won
+
+    def record(index: int, sent: SentMessage) -> None:
+        unrecorded.append((rows[index].pk, sent.sid))
+
     try:
-        sent = send_sms(to=notification.to, body=notification.body)
-    except SmsError as exc:
-        return _delivery_failed(notification, exc)
-    Notification.objects.filter(pk=pk, status=Notification.Status.SENDING).update(
-        status=Notification.Status.SENT, sent_at=timezone.now(), provider_sid=sent.sid[:64], last_error=""
-    )
-    return Delivery(status="sent")
+        results = send_sms_many([Text(to=row.to, body=row.body) for row in rows], claim=claim, on_sent=record)
+    finally:
+        if unrecorded:
+            _claim_and_record(claim=None, record=unrecorded.pop())
+    outcome: dict[int, Delivery] = {}
+    for index, (row, result) in enumerate(zip(rows, results, strict=True)):
+        if isinstance(result, SentMessage):
+            outcome[row.pk] = Delivery(status="sent")
+        elif result is not None:
+            # Refused before the hand-over (an invalid or opted-out number) is claimed here.
+            if row.pk in claimed or claim(index):
+                outcome[row.pk] = _delivery_failed(row, result)
+    return [outcome.pop(pk, None) or Delivery(status="skipped") for pk in ids]
+
+
+def notification_deliver(*, pk: int) -> Delivery:
+    """Send one outbox row, at most once (see `notifications_deliver`)."""
+    return notifications_deliver([pk])[0]
 
 
 def _delivery_failed(notification: Notification, exc) -> Delivery:

@@ -1,8 +1,10 @@
 """Celery tasks of the dispatch app: thin, given ids, calling services.
 
-`notifications_send` is enqueued after the outbox rows have committed, with a few row ids each
-(DISPATCH_NOTIFY_BATCH_SIZE) so that a worker's threads send a call-out of 100 in parallel; the
-beat schedule runs the two sweeps (settings.CELERY_BEAT_SCHEDULE, "dispatch-*").
+`notifications_send` is enqueued after the outbox rows have committed, with up to
+DISPATCH_NOTIFY_BATCH_SIZE row ids each: it reads them in one query and claims each just
+before its text goes out (one round trip per text, see services.notifications_deliver); a
+call-out of 100 is spread over a few tasks that a worker's threads run in parallel. The beat
+schedule runs the two sweeps (settings.CELERY_BEAT_SCHEDULE, "dispatch-*").
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from django.core.cache import cache
 
 @shared_task(name="dispatch.notifications_send", ignore_result=True)
 def notifications_send(notification_ids: list[int]) -> list[str]:
-    """Send each outbox row (each claimed on its own: a duplicated task sends nothing twice)."""
-    from dispatch.services import notification_deliver, notifications_enqueue
+    """Send the outbox rows (claimed before sending: a duplicated task sends nothing twice)."""
+    from dispatch.services import notifications_deliver, notifications_enqueue
 
-    statuses = []
-    for notification_id in notification_ids:
-        delivery = notification_deliver(pk=notification_id)
+    deliveries = notifications_deliver(list(notification_ids))
+    retries: dict[int, list[int]] = {}
+    for notification_id, delivery in zip(notification_ids, deliveries, strict=True):
         if delivery.retry_in is not None:
-            notifications_enqueue([notification_id], countdown=delivery.retry_in)
-        statuses.append(delivery.status)
-    return statuses
+            retries.setdefault(delivery.retry_in, []).append(notification_id)
+    for delay, ids in sorted(retries.items()):
+        notifications_enqueue(ids, countdown=delay)
+    return [delivery.status for delivery in deliveries]
 
 
 def _once(name: str, seconds: int):

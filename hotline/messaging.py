@@ -10,7 +10,9 @@
         ...        # record the failure: an invalid or opted-out number will never work
 
 - `send_sms` never texts an opted-out number: it raises `OptedOut` (a permanent `SmsError`)
-  before anything reaches the provider. Every text is stored as an outbound `Message`
+  before anything reaches the provider. `send_sms_many` sends a list of texts with the same
+  rules in a few database round trips (one opt-out query, one insert, one update), returning
+  each text's `SentMessage` or `SmsError` instead of raising: a call-out to 100 responders. Every text is stored as an outbound `Message`
   (with its intake when it belongs to a conversation) and Twilio's status callbacks update it.
 - Backends: "twilio" (the real SDK client; its `http_client` is the seam tests fill with a fake
   `twilio.http.HttpClient`, so the SDK builds real requests and nothing leaves the machine),
@@ -27,13 +29,14 @@ import contextlib
 import logging
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Protocol
 
 import phonenumbers
 import requests
 from django.conf import settings
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
@@ -301,6 +304,110 @@ def send_sms(
     Message.objects.filter(pk=message.pk).update(message_sid=sid)
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=status)
     return SentMessage(sid=sid, to=number, body=body, status=status, message_id=message.pk)
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text for `send_sms_many`."""
+
+    to: str
+    body: str
+
+
+def send_sms_many(
+    texts: Sequence[Text],
+    *,
+    status_callback: bool = True,
+    claim: Callable[[int], bool] | None = None,
+    on_sent: Callable[[int, SentMessage], None] | None = None,
+) -> list[SentMessage | SmsError | None]:
+    """Text each of `texts` from the hotline number; return, in order, a SentMessage or the SmsError.
+
+    The rules of `send_sms` hold for each text (opted-out and invalid numbers never reach the
+    provider; each text is stored as an outbound Message before it is handed over), with one
+    opt-out query, one insert and one update for the whole list. Texts are handed to the
+    provider one after another. Hooks, given the text's index:
+
+    - `claim(index)` runs just before the text is handed over; False skips it (its result is
+      None and its stored Message is deleted): the caller's at-most-once check;
+    - `on_sent(index, sent)` runs just after the provider accepted it: the caller's record.
+
+    An unexpected exception from the backend is returned as a permanent SmsError: the provider
+    may have accepted the text, so it must not be retried.
+    """
+    results: list[SentMessage | SmsError | None] = [None] * len(texts)
+    numbers: dict[int, str] = {}
+    for index, text in enumerate(texts):
+        try:
+            numbers[index] = normalise_phone(text.to)
+        except SmsError as exc:
+            results[index] = exc
+    opted_out = set(SmsOptOut.objects.filter(phone__in=set(numbers.values())).values_list("phone", flat=True))
+    for index, number in list(numbers.items()):
+        if number in opted_out:
+            results[index] = OptedOut(number)
+            del numbers[index]
+    if not numbers:
+        return results
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                direction=Message.Direction.OUTBOUND,
+                from_number=settings.HOTLINE_NUMBER,
+                to_number=number,
+                body=texts[index].body,
+                status=Message.Status.SENDING,
+            )
+            for index, number in numbers.items()
+        ]
+    )
+    callback_path = reverse("hotline:sms_status")
+    backend = get_backend()
+    accepted: list[tuple[int, str, str]] = []  # (message pk, sid, status)
+    unused: list[int] = []
+    for (index, number), message in zip(numbers.items(), messages, strict=True):
+        if claim is not None and not claim(index):
+            unused.append(message.pk)
+            continue
+        callback = public_url(f"{callback_path}?message={message.pk}") if status_callback else None
+        try:
+            sid, status = backend.send_sms(
+                to=number, from_=settings.HOTLINE_NUMBER, body=texts[index].body, status_callback=callback
+            )
+        except SmsError as exc:
+            error = exc
+        except Exception as exc:  # the provider may have the text: report it, never retry it
+            logger.exception("the SMS backend failed unexpectedly texting message %s", message.pk)
+            error = SmsError(
+                f"the SMS backend failed unexpectedly: {exc!r}", code="unexpected", permanent=True
+            )
+        else:
+            accepted.append((message.pk, sid, status))
+            results[index] = sent = SentMessage(
+                sid=sid, to=number, body=texts[index].body, status=status, message_id=message.pk
+            )
+            if on_sent is not None:
+                on_sent(index, sent)
+            continue
+        results[index] = error
+        Message.objects.filter(pk=message.pk).update(
+            status=Message.Status.FAILED, error_code=error.code[:16], error_message=str(error)[:500]
+        )
+    if unused:
+        Message.objects.filter(pk__in=unused).delete()
+    if accepted:
+        # One update: the sids, and the provider's status unless a status callback came first.
+        Message.objects.filter(pk__in=[pk for pk, _sid, _status in accepted]).update(
+            message_sid=Case(*(When(pk=pk, then=Value(sid)) for pk, sid, _status in accepted)),
+            status=Case(
+                *(
+                    When(Q(pk=pk, status=Message.Status.SENDING), then=Value(status))
+                    for pk, _sid, status in accepted
+                ),
+                default=F("status"),
+            ),
+        )
+    return results
 
 
 @dataclass(frozen=True)

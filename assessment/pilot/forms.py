@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models import PilotSettings
 from assessment.pilot.selectors import Period
-from hotline.models import OperatingHours
+from hotline.models import Intake, OperatingHours
 from volunteers.models import Area
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -25,10 +26,18 @@ class DateInput(forms.DateInput):
 
 
 class PeriodForm(forms.Form):
-    """The dashboard's date range (local dates, both included)."""
+    """The dashboard's date range (local dates, both included) and the sources of the contacts
+    to count (none ticked: every source)."""
 
     start = forms.DateField(label=_("From"), widget=DateInput())
     end = forms.DateField(label=_("To (included)"), widget=DateInput())
+    source = forms.MultipleChoiceField(
+        label=_("Sources"),
+        choices=Intake.Source.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every source."),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -43,14 +52,25 @@ class PeriodForm(forms.Form):
         return cleaned
 
     def period(self) -> Period:
-        return Period(self.cleaned_data["start"], self.cleaned_data["end"])
+        chosen = set(self.cleaned_data["source"])
+        # Every source ticked is no filter at all (and keeps calls that never became a contact).
+        sources = (
+            ()
+            if chosen >= set(Intake.Source.values)
+            else tuple(s for s in Intake.Source.values if s in chosen)
+        )
+        return Period(self.cleaned_data["start"], self.cleaned_data["end"], sources=sources)
 
     @classmethod
     def for_request(cls, data, *, default: Period) -> PeriodForm:
-        """Bound to the query string when it names a period, else to the default period."""
+        """Bound to the query string when it names a period, else to the default period (with
+        the sources the query string names, if any)."""
         if "start" in data or "end" in data:
             return cls(data)
-        return cls({"start": default.first_day.isoformat(), "end": default.last_day.isoformat()})
+        bound = QueryDict(mutable=True)
+        bound.update({"start": default.first_day.isoformat(), "end": default.last_day.isoformat()})
+        bound.setlist("source", data.getlist("source") if hasattr(data, "getlist") else [])
+        return cls(bound)
 
 
 class PilotSettingsForm(forms.ModelForm):

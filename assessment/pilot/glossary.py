@@ -36,6 +36,21 @@ GLOSSARY: dict[str, tuple[str, str]] = {
             "responders meeting someone in the field."
         ),
     ),
+    "by_source": (
+        _("Key figures by source"),
+        _(
+            "For the contacts from each source: contacts; triaged (a decision taken); sent "
+            "responders (the decision was to send responders); the share handled without police "
+            "(as defined below, over that source's triaged contacts); the median time to answer "
+            "of the calls that became those contacts (none for texts and field contacts); the "
+            "incidents opened from them; and the median time from dispatch to the first "
+            "responder on scene. When the dashboard is narrowed to some sources, every contact, "
+            "call, triage, incident, referral, repeat-caller and heatmap figure counts only "
+            "contacts from those sources (a call that ended before it became a contact has no "
+            "source and is then left out); volunteer, shift coverage and training figures are "
+            "not per source."
+        ),
+    ),
     "answering": (
         _("Call answering"),
         _(

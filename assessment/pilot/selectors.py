@@ -4,8 +4,10 @@ The metrics of a `Period` (local dates in settings.TIME_ZONE, both included) are
 fixed number of aggregate queries whatever the number of contacts, each read once by `Metrics`:
 one pass over the period's contacts splits them every way the dashboard needs (`contact_slices`;
 channels, sources, decisions, call types, areas, outcomes and the police share are folded from
-it), one over the calls, one over the incidents' timelines, and one each for referrals, repeat
-callers, the weekday x hour heatmap, volunteers, coverage and training. Percentiles are
+it, the figures per source too), one over the calls, one over the incidents' timelines, and one
+each for referrals, repeat callers, the weekday x hour heatmap, the time to answer per source, volunteers, coverage and training. A period may be narrowed to some
+sources (`Period.sources`): every contact, call, incident and referral query then counts only
+contacts from them; volunteers, coverage and training are not per source. Percentiles are
 computed by PostgreSQL; on SQLite (development) from the fetched column of durations.
 Definitions shown on the dashboard are in `assessment.pilot.glossary`; keep the two in step.
 
@@ -96,10 +98,15 @@ def share(part: int | float, whole: int | float) -> float | None:
 @dataclass(frozen=True)
 class Period:
     """Local dates, both included. Instants run from local midnight of the first day to local
-    midnight after the last (a day of a DST change has 23 or 25 hours)."""
+    midnight after the last (a day of a DST change has 23 or 25 hours).
+
+    `sources` narrows every contact metric (and the calls, incidents and referrals of those
+    contacts) to contacts from these sources, in Intake.Source order; empty: every source.
+    Volunteer, coverage and training metrics are not per source and ignore it."""
 
     first_day: date
     last_day: date
+    sources: tuple[str, ...] = ()
 
     @property
     def start(self) -> datetime:
@@ -122,6 +129,11 @@ class Period:
     def day_q(self, field_name: str) -> Q:
         """Q for "`field_name` (a date) falls in the period"."""
         return Q(**{f"{field_name}__gte": self.first_day, f"{field_name}__lte": self.last_day})
+
+    def source_q(self, field_name: str) -> Q:
+        """Q for "`field_name` (an intake's source) is one of the period's sources" (always
+        true when no source is chosen; a call that never became a contact has no source)."""
+        return Q(**{f"{field_name}__in": self.sources}) if self.sources else Q()
 
 
 def pilot_settings() -> PilotSettings | None:
@@ -188,12 +200,29 @@ def aggregate(
     return row, stats
 
 
+def stats_by(queryset: QuerySet, *, group: str, seconds) -> dict[object, Stats]:
+    """Count, median and 90th percentile of `seconds` (NULLs left out) per value of the column
+    `group`, in one query: grouped by PostgreSQL, else from the fetched pairs."""
+    annotated = queryset.annotate(_group=F(group), _seconds=seconds).order_by()
+    if database_percentiles():
+        rows = (
+            annotated.values_list("_group")
+            .annotate(**duration_aggregates("seconds", "_seconds", Q(_seconds__isnull=False)))
+            .values_list("_group", "seconds__count", "seconds__percentiles")
+        )
+        return {key: Stats(n, *(values or (None,) * len(FRACTIONS))) for key, n, values in rows}
+    values_by: dict[object, list[float]] = {}
+    for key, value in annotated.filter(_seconds__isnull=False).values_list("_group", "_seconds"):
+        values_by.setdefault(key, []).append(value)
+    return {key: Stats(len(values), *percentiles_of(values, FRACTIONS)) for key, values in values_by.items()}
+
+
 # --------------------------------------------------------------------------------------------
 # Contacts: one grouped pass gives channels, decisions, call types, areas, outcomes, police
 
 
 def contacts(period: Period) -> QuerySet[Intake]:
-    return Intake.objects.filter(period.q("created_at"))
+    return Intake.objects.filter(period.q("created_at"), period.source_q("source"))
 
 
 NOT_TRIAGED = "not_triaged"
@@ -215,7 +244,8 @@ SLICE_DIMENSIONS = (
 ALL_DIMENSIONS = frozenset(SLICE_DIMENSIONS)
 # The splits the dashboard needs (PostgreSQL counts them all in one pass with GROUPING SETS).
 GROUPING_SETS = (
-    ("channel", "source"),
+    ("channel",),
+    ("source", "decision", "incident_status", "incident_outcome"),
     ("decision", "call_type_id", "incident_status", "incident_outcome"),
     ("area_id",),
 )
@@ -334,17 +364,55 @@ def decisions_of(slices: list[Slice]) -> dict[str, int]:
     return counts
 
 
+def _add_to_police_share(result: WithoutPolice, piece: Slice) -> None:
+    if not piece.triaged:
+        return
+    result.triaged += piece.contacts
+    if piece.decision == Decision.ESCALATE:
+        result.escalated_911 += piece.contacts
+    elif piece.incident_outcome == Incident.Outcome.POLICE_REQUESTED:
+        result.police_requested += piece.contacts
+
+
 def without_police_of(slices: list[Slice]) -> WithoutPolice:
     result = WithoutPolice()
     for piece in _split_by(slices, "decision", "incident_outcome"):
-        if not piece.triaged:
-            continue
-        result.triaged += piece.contacts
-        if piece.decision == Decision.ESCALATE:
-            result.escalated_911 += piece.contacts
-        elif piece.incident_outcome == Incident.Outcome.POLICE_REQUESTED:
-            result.police_requested += piece.contacts
+        _add_to_police_share(result, piece)
     return result
+
+
+@dataclass
+class SourceFigures:
+    """The key figures of the contacts from one source."""
+
+    source: str
+    contacts: int = 0
+    sent_responders: int = 0  # contacts whose triage decision was to send responders
+    incidents: int = 0  # incidents opened from those contacts
+    police: WithoutPolice = field(default_factory=WithoutPolice)
+    time_to_answer: Stats = field(default_factory=Stats)  # of the calls that became these contacts
+    on_scene: Stats = field(default_factory=Stats)  # dispatch to the first responder on scene
+
+    @property
+    def triaged(self) -> int:
+        return self.police.triaged
+
+
+def source_figures_of(slices: list[Slice], *, sources: tuple[str, ...] = ()) -> dict[str, SourceFigures]:
+    """Contacts, triaged, sent responders, incidents and the police share per source (every
+    source, or those given, in Intake.Source order), from the same pass as the other splits."""
+    figures = {source: SourceFigures(source) for source in sources or Intake.Source.values}
+    for piece in _split_by(slices, "source", "decision", "incident_status", "incident_outcome"):
+        row = figures.get(piece.source)
+        if row is None:
+            continue
+        row.contacts += piece.contacts
+        if piece.decision == Decision.SEND_RESPONDERS:
+            row.sent_responders += piece.contacts
+        if piece.incident_status is not None:
+            row.incidents += piece.contacts
+        _add_to_police_share(row.police, piece)
+    return figures
 
 
 @dataclass(frozen=True)
@@ -465,7 +533,9 @@ def calls(period: Period) -> tuple[Answering, Callbacks]:
     voicemail's intake, measured from the end of the caller's call (its start when no end was
     recorded).
     """
-    inbound = Call.objects.filter(period.q("started_at"), direction=Call.Direction.INBOUND)
+    inbound = Call.objects.filter(
+        period.q("started_at"), period.source_q("intake__source"), direction=Call.Direction.INBOUND
+    )
     answered = Q(outcome=Call.Outcome.ANSWERED, answered_at__isnull=False)
     timed = inbound.annotate(
         _to_answer=elapsed("answered_at", "started_at"), _answer=seconds_between("answered_at", "started_at")
@@ -531,24 +601,34 @@ def calls(period: Period) -> tuple[Answering, Callbacks]:
 # Incidents
 
 
+RESPONSE_STEPS = ("decision", "acknowledged", "en_route", "on_scene", "cleared")
+
+
 @dataclass
 class ResponseChain:
     """Incidents of the period and the time each step of the response took."""
 
     incidents: int = 0
-    steps: dict[str, Stats] = field(default_factory=dict)
-
-
-RESPONSE_STEPS = ("decision", "acknowledged", "en_route", "on_scene", "cleared")
+    steps: dict[str, Stats] = field(default_factory=lambda: {step: Stats() for step in RESPONSE_STEPS})
+    # source -> step -> figures of the incidents from that source's contacts (steps they reached)
+    by_source: dict[str, dict[str, Stats]] = field(default_factory=dict)
 
 
 def incidents(period: Period) -> QuerySet[Incident]:
-    return Incident.objects.filter(period.q("triage__intake__created_at"))
+    return Incident.objects.filter(
+        period.q("triage__intake__created_at"), period.source_q("triage__intake__source")
+    )
 
 
 def response_chain(period: Period) -> ResponseChain:
     """For incidents opened from contacts of the period: call start to the dispatch decision,
-    then dispatch to the first acknowledgement, to the first en route, on scene and cleared."""
+    then dispatch to the first acknowledgement, to the first en route, on scene and cleared;
+    and the same per source of the incident's contact (`ResponseChain.by_source`).
+
+    Django writes the per-incident query (one row per incident: its source and the seconds each
+    step took). On PostgreSQL one query around it takes the counts and percentiles over all
+    incidents and per source at once (GROUPING SETS); elsewhere they are interpolated here
+    from the fetched rows."""
     kinds = {
         "acknowledged": IncidentEvent.Kind.ACCEPTED,
         "en_route": IncidentEvent.Kind.EN_ROUTE,
@@ -556,18 +636,76 @@ def response_chain(period: Period) -> ResponseChain:
         "cleared": IncidentEvent.Kind.CLEARED,
     }
     firsts = {step: Min("events__created_at", filter=Q(events__kind=kind)) for step, kind in kinds.items()}
-    # One value per incident either way; as aggregates they keep the grouping to the incident.
-    per_incident = incidents(period).annotate(
-        _call_start=Min(Coalesce("triage__intake__call__started_at", "triage__intake__created_at")),
-        _decided=Min("triage__decided_at"),
-        _opened=Min("opened_at"),
-        **{f"_first_{step}": expr for step, expr in firsts.items()},
+    # One value per incident; as aggregates they keep the grouping to the incident.
+    seconds = {"decision": seconds_between("_decided", "_call_start")}
+    seconds.update({step: seconds_between(f"_first_{step}", "_opened") for step in kinds})
+    per_incident = (
+        incidents(period)
+        .values("pk")
+        .annotate(
+            _source=Min("triage__intake__source"),
+            _call_start=Min(Coalesce("triage__intake__call__started_at", "triage__intake__created_at")),
+            _decided=Min("triage__decided_at"),
+            _opened=Min("opened_at"),
+            **{f"_first_{step}": expr for step, expr in firsts.items()},
+        )
+        .annotate(**{f"_s_{step}": expr for step, expr in seconds.items()})
+        .values_list("_source", *(f"_s_{step}" for step in RESPONSE_STEPS))
+        .order_by()
     )
-    durations = {"decision": (seconds_between("_decided", "_call_start"), None)}
-    for step in kinds:
-        durations[step] = (seconds_between(f"_first_{step}", "_opened"), None)
-    row, steps = aggregate(per_incident, counts={"incidents": Count("pk")}, durations=durations)
-    return ResponseChain(incidents=row["incidents"], steps=steps)
+    chain = ResponseChain()
+    if not database_percentiles():
+        rows = list(per_incident)
+        chain.incidents = len(rows)
+        for index, step in enumerate(RESPONSE_STEPS, start=1):
+            values = [row[index] for row in rows if row[index] is not None]
+            chain.steps[step] = Stats(len(values), *percentiles_of(values, FRACTIONS))
+            for source in {row[0] for row in rows}:
+                mine = [row[index] for row in rows if row[0] == source and row[index] is not None]
+                if mine:
+                    chain.by_source.setdefault(source, {})[step] = Stats(
+                        len(mine), *percentiles_of(mine, FRACTIONS)
+                    )
+        return chain
+    inner, params = per_incident.query.sql_with_params()
+    fractions = ", ".join(repr(float(fraction)) for fraction in FRACTIONS)
+    columns = ", ".join(
+        f"COUNT({step}), PERCENTILE_CONT(ARRAY[{fractions}]::double precision[]) WITHIN GROUP (ORDER BY {step})"
+        for step in RESPONSE_STEPS
+    )
+    # Django writes the inner query; the rest is constant text (the fractions are ours).
+    sql = (
+        f"SELECT GROUPING(source), source, COUNT(*), {columns} "  # noqa: S608
+        f"FROM ({inner}) AS incident (source, {', '.join(RESPONSE_STEPS)}) "
+        "GROUP BY GROUPING SETS ((), (source))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for all_sources, source, count, *figures in rows:
+        steps = {
+            step: Stats(figures[2 * index], *(figures[2 * index + 1] or (None,) * len(FRACTIONS)))
+            for index, step in enumerate(RESPONSE_STEPS)
+        }
+        if all_sources:
+            chain.incidents, chain.steps = count, steps
+        else:
+            chain.by_source[source] = {step: stats for step, stats in steps.items() if stats.count}
+    return chain
+
+
+def answer_times_by_source(period: Period) -> dict[str, Stats]:
+    """Time to answer (as in `calls`) of the calls a volunteer answered, by the source of the
+    contact each call became."""
+    answered = Call.objects.filter(
+        period.q("started_at"),
+        period.source_q("intake__source"),
+        direction=Call.Direction.INBOUND,
+        outcome=Call.Outcome.ANSWERED,
+        answered_at__isnull=False,
+        intake__isnull=False,
+    )
+    return stats_by(answered, group="intake__source", seconds=seconds_between("answered_at", "started_at"))
 
 
 @dataclass(frozen=True)
@@ -586,7 +724,11 @@ def referrals_by_partner(period: Period) -> list[ReferralRow]:
     """Referrals made for contacts of the period, by partner, at triage or as an incident outcome."""
     rows = (
         Referral.objects.filter(
-            period.q("triage__intake__created_at") | period.q("incident__triage__intake__created_at")
+            (period.q("triage__intake__created_at") & period.source_q("triage__intake__source"))
+            | (
+                period.q("incident__triage__intake__created_at")
+                & period.source_q("incident__triage__intake__source")
+            )
         )
         .values_list("partner_id", "partner__name")
         .annotate(
@@ -920,7 +1062,15 @@ class Metrics:
     only the queries that table needs); `prefetch` computes the heavy ones at once."""
 
     # The passes over the period's rows, independent of one another, longest first.
-    HEAVY = ("chain", "slices", "_repeat", "referrals", "_calls", "heatmap")
+    HEAVY = (
+        "chain",
+        "slices",
+        "_repeat",
+        "referrals",
+        "_calls",
+        "heatmap",
+        "_answer_by_source",
+    )
     # A few small queries each (volunteers, shifts, training).
     LIGHT = ("volunteers", "coverage", "training")
 
@@ -969,6 +1119,19 @@ class Metrics:
     @cached_property
     def sources(self) -> dict[str, int]:
         return sources_of(self.slices)
+
+    @cached_property
+    def _answer_by_source(self) -> dict[str, Stats]:
+        return answer_times_by_source(self.period)
+
+    @cached_property
+    def by_source(self) -> list[SourceFigures]:
+        """The key figures side by side for each source (each chosen source when filtered)."""
+        figures = source_figures_of(self.slices, sources=self.period.sources)
+        for source, row in figures.items():
+            row.time_to_answer = self._answer_by_source.get(source, Stats())
+            row.on_scene = self.chain.by_source.get(source, {}).get("on_scene", Stats())
+        return list(figures.values())
 
     @cached_property
     def _calls(self) -> tuple[Answering, Callbacks]:

@@ -20,6 +20,7 @@ from assessment.pilot.selectors import (
     RESPONSE_STEPS,
     UNDECIDED,
     Metrics,
+    Period,
     Stats,
     share,
 )
@@ -234,6 +235,57 @@ def sources_table(m: Metrics) -> Table:
         rows=rows,
         totals=[_("All contacts"), m.contacts, share(m.contacts, m.contacts)],
         chart=bar([row[0] for row in rows], [(_("Contacts"), [row[1] for row in rows])], horizontal=True),
+    )
+
+
+def by_source_table(m: Metrics) -> Table:
+    labels = dict(Intake.Source.choices)
+    rows = [
+        [
+            labels.get(row.source, row.source),
+            row.contacts,
+            row.triaged,
+            row.sent_responders,
+            row.police.rate,
+            row.time_to_answer.median,
+            row.incidents,
+            row.on_scene.median,
+        ]
+        for row in m.by_source
+    ]
+    police = m.without_police
+    return Table(
+        slug="by_source",
+        columns=[
+            Column(_("Source")),
+            Column(_("Contacts"), Kind.COUNT),
+            Column(_("Triaged"), Kind.COUNT),
+            Column(_("Sent responders"), Kind.COUNT),
+            Column(_("Handled without police"), Kind.SHARE),
+            Column(_("Median time to answer"), Kind.DURATION),
+            Column(_("Incidents"), Kind.COUNT),
+            Column(_("Median dispatch to on scene"), Kind.DURATION),
+        ],
+        rows=rows,
+        totals=[
+            _("All sources") if not m.period.sources else _("All chosen sources"),
+            m.contacts,
+            police.triaged,
+            m.decisions[Decision.SEND_RESPONDERS],
+            police.rate,
+            m.answering.time_to_answer.median,
+            m.chain.incidents,
+            m.chain.steps["on_scene"].median,
+        ],
+        chart=bar(
+            [row[0] for row in rows],
+            [
+                (_("Contacts"), [row[1] for row in rows]),
+                (_("Sent responders"), [row[3] for row in rows]),
+                (_("Incidents"), [row[6] for row in rows]),
+            ],
+            horizontal=True,
+        ),
     )
 
 
@@ -585,6 +637,7 @@ TABLES: dict[str, Callable[[Metrics], Table]] = {
     "summary": summary_table,
     "channels": channels_table,
     "sources": sources_table,
+    "by_source": by_source_table,
     "answering": answering_table,
     "answer_time": answer_time_table,
     "voicemails": voicemails_table,
@@ -601,6 +654,32 @@ TABLES: dict[str, Callable[[Metrics], Table]] = {
     "coverage": coverage_table,
     "training": training_table,
 }
+
+
+# Not per source: they count every volunteer, shift and module whatever the source filter.
+NOT_PER_SOURCE = frozenset({"volunteers", "coverage", "training"})
+# Tables with some figures that are not per source (the key figures' volunteer hours and coverage).
+PARTLY_PER_SOURCE = frozenset({"summary"})
+
+
+def sources_text(period: Period) -> str:
+    """The source filter in words, or "" when every source is counted."""
+    if not period.sources:
+        return ""
+    labels = dict(Intake.Source.choices)
+    return ", ".join(str(labels[source]) for source in period.sources)
+
+
+def scope_rows(slug: str, period: Period) -> list[list[str]]:
+    """The lines a CSV export ends with when the figures are narrowed to some sources."""
+    if not period.sources:
+        return []
+    lines = [[], [_("Sources: %(sources)s") % {"sources": sources_text(period)}]]
+    if slug in NOT_PER_SOURCE:
+        lines.append([_("These figures are not per source: they count every volunteer, shift and module.")])
+    elif slug in PARTLY_PER_SOURCE:
+        lines.append([_("Volunteer hours served and shift coverage are not per source.")])
+    return lines
 
 
 def all_tables(metrics: Metrics) -> dict[str, Table]:

@@ -33,7 +33,7 @@ def dashboard(request):
     period = form.period()
     metrics = selectors.Metrics(period=period, pilot=pilot).prefetch()
     built = tables.all_tables(metrics)
-    query = urlencode({"start": period.first_day.isoformat(), "end": period.last_day.isoformat()})
+    dates = urlencode({"start": period.first_day.isoformat(), "end": period.last_day.isoformat()})
     summary = built["summary"]
     context.update(
         {
@@ -47,6 +47,7 @@ def dashboard(request):
                     "benchmark": shown[2]["text"] if row[2] is not None else "",
                     "slug": slug,
                     "definition": glossary.definition(slug),
+                    "everyone": bool(period.sources) and slug in tables.NOT_PER_SOURCE,
                 }
                 for row, shown, slug in zip(
                     summary.rows, summary.display_rows, summary.row_glossary, strict=True
@@ -55,8 +56,9 @@ def dashboard(request):
             "time_zone": settings.TIME_ZONE,
             "heat_rows": tables.heat_cells(built["heatmap"]),
             "chart_data": tables.chart_data(built),
-            "query": query,
-            "outreach_url": f"{reverse('outreach:summary')}?{query}",
+            "query": period_query(period),
+            "sources_text": tables.sources_text(period),
+            "outreach_url": f"{reverse('outreach:summary')}?{dates}",
             "is_pilot_period": pilot is not None
             and (period.first_day, period.last_day) == (pilot.starts_on, pilot.ends_on),
         }
@@ -64,9 +66,10 @@ def dashboard(request):
     return render(request, "assessment/pilot/dashboard.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def period_query(period: selectors.Period) -> str:
+    """The query string naming the period and its sources (for the CSV links)."""
+    pairs = [("start", period.first_day.isoformat()), ("end", period.last_day.isoformat())]
+    return urlencode(pairs + [("source", source) for source in period.sources])
 
 
 def _csv_safe(value: str) -> str:
@@ -90,10 +93,13 @@ def export_csv(request, table: str):
     buffer = io.StringIO()
     buffer.write("\ufeff")  # lets spreadsheet programs read non-English text as UTF-8
     writer = csv.writer(buffer)
-    for row in built.csv_rows():
+    for row in [*built.csv_rows(), *tables.scope_rows(table, period)]:
         writer.writerow([_csv_safe(str(cell)) for cell in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    filename = f"pilot-{table.replace('_', '-')}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
+    sources = "".join(f"-{source}" for source in period.sources)
+    filename = f"pilot-{table}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}{sources}.csv".replace(
+        "_", "-"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

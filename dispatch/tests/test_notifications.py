@@ -420,3 +420,150 @@ class TestEscalation:
         send_responders(user=dispatcher)
         assert tasks.escalation_sweep() == 1
         assert tasks.outbox_sweep() == 0
+
+
+def outbox(count: int, *, start: int = 120) -> list[Notification]:
+    """Pending outbox rows of their own (no incident), to distinct numbers."""
+    return [
+        Notification.objects.create(
+            kind=Notification.Kind.DISPATCH, to=f"+1202555{start + n:04d}", body=f"text {n}"
+        )
+        for n in range(count)
+    ]
+
+
+class _Recording:
+    """The memory backend, calling `hook(number_of_the_text)` before recording each text."""
+
+    def __init__(self, hook) -> None:
+        self.hook = hook
+        self.count = 0
+
+    def send_sms(self, **kwargs):
+        self.count += 1
+        self.hook(self.count)
+        return messaging.MemoryBackend().send_sms(**kwargs)
+
+
+class _WorkerKilled(BaseException):
+    """Stands in for SIGKILL: nothing in the task catches it."""
+
+
+@pytest.mark.django_db
+class TestBatches:
+    def test_a_batch_costs_about_one_query_per_text(self, texts):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def queries_for(count: int, start: int) -> int:
+            ids = [row.pk for row in outbox(count, start=start)]
+            with CaptureQueriesContext(connection) as captured:
+                assert tasks.notifications_send(ids) == ["sent"] * count
+            return len(captured)
+
+        small, large = queries_for(5, 120), queries_for(25, 140)
+        # Read, opt-outs, Message insert and update once per batch; one claim per text.
+        assert large - small == 20
+        assert large <= 25 + 5
+        assert len(texts) == 30
+        rows = Notification.objects.all()
+        assert all(r.status == "sent" and r.attempts == 1 and r.sent_at and r.provider_sid for r in rows)
+        assert {r.provider_sid for r in rows} == {t.sid for t in texts}
+        stored = Message.objects.filter(direction="out")
+        assert stored.count() == 30 and not stored.filter(message_sid=None).exists()
+
+    def test_rows_claimed_elsewhere_are_skipped_and_leave_no_stored_text(self, texts):
+        first, taken, last = outbox(3)
+        Notification.objects.filter(pk=taken.pk).update(status="sending", sending_since=timezone.now())
+        assert tasks.notifications_send([first.pk, taken.pk, last.pk, first.pk]) == [
+            "sent",
+            "skipped",
+            "sent",
+            "skipped",
+        ]
+        assert sorted(t.to for t in texts) == sorted([first.to, last.to])
+        assert not Message.objects.filter(to_number=taken.to).exists()
+
+    def test_a_row_claimed_by_another_worker_between_read_and_send_is_not_sent(self, texts):
+        rows = outbox(3)
+
+        def race(number: int) -> None:
+            if number == 1:  # meanwhile another task claims the third row
+                Notification.objects.filter(pk=rows[2].pk).update(
+                    status="sending", sending_since=timezone.now()
+                )
+
+        with override_backend(_Recording(race)):
+            assert tasks.notifications_send([r.pk for r in rows]) == ["sent", "sent", "skipped"]
+        assert [t.to for t in texts] == [rows[0].to, rows[1].to]
+
+    def test_an_opted_out_number_fails_at_once_and_the_rest_are_sent(self, texts):
+        from hotline.models import SmsOptOut
+
+        rows = outbox(3)
+        SmsOptOut.objects.create(phone=rows[1].to, keyword="STOP")
+        assert tasks.notifications_send([r.pk for r in rows]) == ["sent", "failed", "sent"]
+        refused = Notification.objects.get(pk=rows[1].pk)
+        assert (refused.status, refused.attempts) == ("failed", 1) and "opted out" in refused.last_error
+        assert sorted(t.to for t in texts) == sorted([rows[0].to, rows[2].to])
+        assert not Message.objects.filter(to_number=rows[1].to).exists()
+
+    def test_an_unexpected_backend_error_fails_that_text_without_a_retry(self, texts, monkeypatch):
+        scheduled = []
+        monkeypatch.setattr(
+            services, "notifications_enqueue", lambda ids, *, countdown=None: scheduled.append(ids) or 0
+        )
+        rows = outbox(3)
+
+        def broken(number: int) -> None:
+            if number == 2:
+                raise ValueError("the SDK could not parse the answer")
+
+        with override_backend(_Recording(broken)):
+            assert tasks.notifications_send([r.pk for r in rows]) == ["sent", "failed", "sent"]
+        failed = Notification.objects.get(pk=rows[1].pk)
+        assert failed.status == "failed" and "unexpectedly" in failed.last_error
+        assert scheduled == []
+        assert Message.objects.get(to_number=rows[1].to).status == "failed"
+
+    def test_temporary_errors_in_a_batch_are_retried_together(self, monkeypatch):
+        scheduled = []
+        monkeypatch.setattr(
+            services,
+            "notifications_enqueue",
+            lambda ids, *, countdown=None: scheduled.append((ids, countdown)) or 0,
+        )
+        rows = outbox(3)
+
+        def flaky(number: int) -> None:
+            if number != 2:
+                raise messaging.SmsError("no network", code="net")
+
+        with override_backend(_Recording(flaky)):
+            assert tasks.notifications_send([r.pk for r in rows]) == ["retry", "sent", "retry"]
+        assert scheduled == [([rows[0].pk, rows[2].pk], 5)]
+        statuses = dict(Notification.objects.values_list("pk", "status"))
+        assert [statuses[r.pk] for r in rows] == ["pending", "sent", "pending"]
+        assert "no network" in Notification.objects.get(pk=rows[0].pk).last_error
+
+    def test_a_worker_killed_mid_batch_leaves_only_the_text_in_flight_unsure(self, texts, settings):
+        """Sent texts are recorded, the one in flight stays SENDING (never re-sent), and the rest
+        stay PENDING: the redelivered task sends those, each exactly once."""
+        rows = outbox(5)
+        ids = [r.pk for r in rows]
+
+        def killed(number: int) -> None:
+            if number == 3:
+                raise _WorkerKilled
+
+        with override_backend(_Recording(killed)), pytest.raises(_WorkerKilled):
+            tasks.notifications_send(ids)
+        statuses = dict(Notification.objects.values_list("pk", "status"))
+        assert [statuses[pk] for pk in ids] == ["sent", "sent", "sending", "pending", "pending"]
+        # acks_late: the broker hands the same task to another worker.
+        assert tasks.notifications_send(ids) == ["skipped", "skipped", "skipped", "sent", "sent"]
+        assert sorted(t.to for t in texts) == sorted(r.to for r in rows[:2] + rows[3:])
+        later = timezone.now() + timedelta(seconds=settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS + 1)
+        assert services.outbox_sweep(now=later).stuck == 1
+        assert Notification.objects.get(pk=rows[2].pk).status == "failed"
+        assert len(texts) == 4

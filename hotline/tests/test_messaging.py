@@ -269,3 +269,88 @@ def test_callback_recorded_even_when_twilios_status_callback_came_first(dispatch
 
     call = Call.objects.get(call_sid=sid)
     assert (call.direction, call.callback_intake, call.status) == ("outbound", intake, "ringing")
+
+
+@pytest.mark.django_db
+def test_send_sms_many_keeps_the_rules_of_send_sms_in_a_few_queries(django_assert_num_queries):
+    SmsOptOut.objects.create(phone="+12025550178", keyword="STOP")
+    texts = [
+        messaging.Text(to="(202) 555-0177", body="one"),
+        messaging.Text(to="+12025550178", body="opted out"),
+        messaging.Text(to="not a number", body="invalid"),
+        messaging.Text(to="+12025550179", body="two"),
+    ]
+    # The opt-out check, one insert, one update: whatever the number of texts.
+    with django_assert_num_queries(3):
+        results = messaging.send_sms_many(texts)
+
+    first, opted_out, invalid, second = results
+    assert isinstance(opted_out, OptedOut) and opted_out.permanent
+    assert isinstance(invalid, SmsError) and invalid.code == "invalid-number"
+    assert [(e.to, e.body) for e in messaging.outbox] == [("+12025550177", "one"), ("+12025550179", "two")]
+    for sent, entry in zip((first, second), messaging.outbox, strict=True):
+        stored = Message.objects.get(pk=sent.message_id)
+        assert (stored.message_sid, stored.status, stored.to_number) == (entry.sid, "queued", entry.to)
+        assert entry.status_callback == messaging.sms_status_callback_url(stored)
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_send_sms_many_hooks_claim_before_and_record_after_each_hand_over():
+    events = []
+
+    def claim(index):
+        events.append(("claim", index, len(messaging.outbox)))
+        return index != 1
+
+    texts = [messaging.Text(to=f"+1202555017{n}", body=f"text {n}") for n in range(3)]
+    results = messaging.send_sms_many(
+        texts, claim=claim, on_sent=lambda index, sent: events.append(("sent", index, sent.sid))
+    )
+
+    assert results[1] is None
+    sids = [entry.sid for entry in messaging.outbox]
+    assert events == [
+        ("claim", 0, 0),
+        ("sent", 0, sids[0]),
+        ("claim", 1, 1),
+        ("claim", 2, 1),
+        ("sent", 2, sids[1]),
+    ]
+    # The text not claimed leaves no stored Message behind.
+    assert sorted(Message.objects.values_list("to_number", flat=True)) == ["+12025550170", "+12025550172"]
+
+
+@pytest.mark.django_db
+def test_send_sms_many_keeps_a_status_that_arrived_before_the_update():
+    class CallbackFirst(messaging.MemoryBackend):
+        def send_sms(self, **kwargs):
+            sid, status = super().send_sms(**kwargs)
+            message_id = int(kwargs["status_callback"].rsplit("=", 1)[1])
+            Message.objects.filter(pk=message_id).update(status="delivered")
+            return sid, status
+
+    with override_backend(CallbackFirst()):
+        [sent] = messaging.send_sms_many([messaging.Text(to="+12025550177", body="hi")])
+    stored = Message.objects.get(pk=sent.message_id)
+    assert (stored.status, stored.message_sid) == ("delivered", sent.sid)
+
+
+@pytest.mark.django_db
+def test_send_sms_many_records_a_provider_error_on_the_stored_text():
+    transport = FakeTransport(
+        (400, {"code": 21211, "message": "The 'To' number is not valid.", "status": 400}),
+        (201, message_resource()),
+    )
+    backend = TwilioBackend(
+        account_sid=ACCOUNT, auth_token="12345678901234567890123456789012", http_client=transport
+    )
+    with override_backend(backend):
+        refused, sent = messaging.send_sms_many(
+            [messaging.Text(to="+12025550176", body="a"), messaging.Text(to="+12025550177", body="b")]
+        )
+    assert isinstance(refused, SmsError) and refused.permanent and refused.code == "21211"
+    failed = Message.objects.get(to_number="+12025550176")
+    assert (failed.status, failed.error_code, failed.message_sid) == ("failed", "21211", None)
+    assert Message.objects.get(pk=sent.message_id).message_sid == sent.sid
+    assert len(transport.requests) == 2

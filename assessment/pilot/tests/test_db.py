@@ -73,7 +73,17 @@ def test_prefetch_runs_the_heavy_queries_concurrently_with_the_same_results(
     sequential = Metrics(period=period, pilot=None).prefetch()
     assert any(name.startswith("pilot-metrics") for name in threads_seen)
     assert threading.main_thread().name in threads_seen
-    for name in ("slices", "chain", "referrals", "heatmap", "answering", "callbacks", "repeat_callers"):
+    names = (
+        "slices",
+        "chain",
+        "referrals",
+        "heatmap",
+        "answering",
+        "callbacks",
+        "repeat_callers",
+        "by_source",
+    )
+    for name in names:
         left, right = getattr(concurrent, name), getattr(sequential, name)
         assert (sorted(left, key=repr) if isinstance(left, list) else left) == (
             sorted(right, key=repr) if isinstance(right, list) else right
