@@ -386,7 +386,7 @@ def incident(request, pk: int):
 def incident_live(request, pk: int):
     """The team, texts and timeline of an incident, polled by htmx every three seconds."""
     incident = selectors.incident_get_for_dispatcher(user=request.user, pk=pk)
-    return render(request, "dispatch/_incident_live.html", _incident_live_context(incident))
+    return render(request, "dispatch/_incident_live.html", {**_incident_live_context(incident), "oob": True})
 
 
 def _incident_live_context(incident) -> dict:

@@ -203,6 +203,23 @@ class TestResponderPage:
         assert incident.events.filter(volunteer=volunteer).count() == 6
         assert client.post(path + "act/", {"action": "bogus"}).status_code == 400
 
+    def test_the_polled_panel_enables_close_once_a_responder_records_the_outcome(
+        self, client, dispatcher, responders
+    ):
+        incident = send_responders(user=dispatcher).incident
+        live = reverse("dispatch:incident_live", args=[incident.pk])
+        client.force_login(dispatcher)
+        before = client.get(live).content.decode()
+        assert 'hx-swap-oob="true"' in before and "Record the outcome first." in before
+        services.incident_record_outcome(
+            incident=incident,
+            data=services.OutcomeInput(outcome="resolved_on_scene"),
+            volunteer=incident.responders.first().volunteer,
+        )
+        after = client.get(live).content.decode()
+        assert "Record the outcome first." not in after and "Outcome recorded: " in after
+        assert 'id="close-button" disabled' not in after.replace("  ", " ")
+
     def test_signed_in_responder_sees_their_call_outs(self, client, dispatcher, responders):
         incident = send_responders(user=dispatcher).incident
         volunteer = responders[0]

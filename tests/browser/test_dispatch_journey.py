@@ -8,56 +8,9 @@ is, as a person reading the screen would. On failure a screenshot lands in test-
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
-from pathlib import Path
+from .journey import JOURNEY, PASSWORD, reseed, screenshot_on_failure
 
-import pytest
-
-# Playwright's sync API runs an event loop in this thread; the live server's ORM calls are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PASSWORD = "correct-horse-battery"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser_page(live_server):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(10_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-
-
-@contextmanager
-def screenshot_on_failure(page, name: str):
-    try:
-        yield
-    except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        raise
+pytestmark = JOURNEY
 
 
 def focused(page, selector: str) -> bool:
@@ -84,12 +37,12 @@ def simulate_call(caller: str) -> int:
 
 
 def test_dispatcher_takes_a_call_to_a_closed_incident_by_keyboard(
-    browser_page, live_server, make_user, settings
+    browser_page, live_server, serial, make_user, settings
 ):
     from dispatch.models import Incident
-    from dispatch.tests.factories import ensure_seeded, responder_on_shift
+    from dispatch.tests.factories import responder_on_shift
 
-    ensure_seeded()
+    reseed()
     settings.TWILIO_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
     settings.TWILIO_AUTH_TOKEN = "12345678901234567890123456789012"
     settings.PUBLIC_BASE_URL = "https://hotline.example.org"
@@ -101,7 +54,7 @@ def test_dispatcher_takes_a_call_to_a_closed_incident_by_keyboard(
     responder = responder_on_shift(languages=["en"])
     page = browser_page
 
-    with screenshot_on_failure(page, "dispatch-journey"):
+    with screenshot_on_failure("dispatch-journey", page):
         first = simulate_call("+12025550143")
 
         # Log in: the user name field has the focus.
@@ -114,7 +67,8 @@ def test_dispatcher_takes_a_call_to_a_closed_incident_by_keyboard(
         page.wait_for_selector(f"#claim-{first}")
 
         # A second call arrives while the console is open: it shows within 3 seconds, marked new.
-        second = simulate_call("+12025550161")
+        with serial:
+            second = simulate_call("+12025550161")
         page.wait_for_selector(f"#intake-row-{second}.intake-new", timeout=3_500)
         assert "New intake" in page.text_content("#live-announcer")
 
@@ -146,7 +100,8 @@ def test_dispatcher_takes_a_call_to_a_closed_incident_by_keyboard(
         tab_to(page, "#decide-button")
         page.keyboard.press("Enter")
         page.wait_for_url("**/dispatch/incidents/*/")
-        incident = Incident.objects.get(triage__intake_id=first)
+        with serial:
+            incident = Incident.objects.get(triage__intake_id=first)
         assert incident.code in page.text_content("h1")
 
         # The outcome, then closing.
@@ -158,6 +113,7 @@ def test_dispatcher_takes_a_call_to_a_closed_incident_by_keyboard(
         tab_to(page, "#close-button")
         page.keyboard.press("Enter")
         page.wait_for_selector("#incident-status:has-text('Closed')")
+        page.close()  # no more polling
 
     incident.refresh_from_db()
     assert incident.status == Incident.Status.CLOSED
