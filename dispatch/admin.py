@@ -14,7 +14,6 @@ from dispatch.models import (
     Incident,
     IncidentEvent,
     IncidentResponder,
-    IntakeView,
     Notification,
     OnCallPeriod,
     ProtocolQuestion,
@@ -73,12 +72,6 @@ class ProtocolVersionAdmin(ReadOnlyAdmin):
 class TriageAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     list_display = ("intake", "claimed_by", "call_type", "recommendation", "decision", "decided_at")
     list_filter = ("decision", "danger_flagged", "call_type")
-
-
-@admin.register(IntakeView)
-class IntakeViewAdmin(ReadOnlyAdmin):
-    list_display = ("intake", "user", "viewed_at", "path")
-    list_filter = ("user",)
 
 
 class EventInline(admin.TabularInline):

@@ -289,28 +289,6 @@ class Triage(models.Model):
         return bool(self.decision) and self.decision != self.recommendation
 
 
-class IntakeView(models.Model):
-    """Who looked at an intake and when (the access log of caller data)."""
-
-    intake = models.ForeignKey(
-        "hotline.Intake", verbose_name=_("intake"), on_delete=models.CASCADE, related_name="dispatch_views"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
-    )
-    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
-    path = models.CharField(_("page"), max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-viewed_at", "-pk"]
-        verbose_name = _("intake view")
-        verbose_name_plural = _("intake views")
-        indexes = [models.Index(fields=["intake", "viewed_at"], name="dispatch_intakeview_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} viewed intake {self.intake_id} at {self.viewed_at:%Y-%m-%d %H:%M:%S}"
-
-
 class Incident(models.Model):
     """Responders sent to a person: opened by a "send responders" decision."""
 

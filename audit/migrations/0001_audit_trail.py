@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,57 +15,103 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('actor_label', models.CharField(blank=True, max_length=120, verbose_name='acting as')),
-                ('action', models.CharField(choices=[('viewed', 'viewed'), ('created', 'created'), ('changed', 'changed'), ('deleted', 'deleted')], max_length=10, verbose_name='action')),
-                ('what', models.CharField(max_length=120, verbose_name='what')),
-                ('subject', models.CharField(max_length=40, verbose_name='record type')),
-                ('targets_count', models.PositiveIntegerField(default=0, verbose_name='records')),
-                ('object_id', models.BigIntegerField(blank=True, null=True, verbose_name='record')),
-                ('fields', models.JSONField(blank=True, default=list, verbose_name='fields')),
-                ('path', models.CharField(blank=True, max_length=200, verbose_name='page')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                ("actor_label", models.CharField(blank=True, max_length=120, verbose_name="acting as")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("viewed", "viewed"),
+                            ("created", "created"),
+                            ("changed", "changed"),
+                            ("deleted", "deleted"),
+                        ],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                ("what", models.CharField(max_length=120, verbose_name="what")),
+                ("subject", models.CharField(max_length=40, verbose_name="record type")),
+                ("targets_count", models.PositiveIntegerField(default=0, verbose_name="records")),
+                ("object_id", models.BigIntegerField(blank=True, null=True, verbose_name="record")),
+                ("fields", models.JSONField(blank=True, default=list, verbose_name="fields")),
+                ("path", models.CharField(blank=True, max_length=200, verbose_name="page")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-pk'],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AuditTarget',
+            name="AuditTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=40, verbose_name='record type')),
-                ('object_id', models.BigIntegerField(verbose_name='record')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='audit.auditentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=40, verbose_name="record type")),
+                ("object_id", models.BigIntegerField(verbose_name="record")),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="audit.auditentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audited record',
-                'verbose_name_plural': 'audited records',
+                "verbose_name": "audited record",
+                "verbose_name_plural": "audited records",
             },
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['at'], name='audit_entry_at_idx'),
+            model_name="auditentry",
+            index=models.Index(fields=["at"], name="audit_entry_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['actor', 'at'], name='audit_entry_actor_idx'),
+            model_name="auditentry",
+            index=models.Index(fields=["actor", "at"], name="audit_entry_actor_idx"),
         ),
         migrations.AddConstraint(
-            model_name='auditentry',
-            constraint=models.CheckConstraint(condition=models.Q(('actor__isnull', False), models.Q(('actor_label', ''), _negated=True), _connector='OR'), name='audit_entry_has_actor'),
+            model_name="auditentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("actor__isnull", False), models.Q(("actor_label", ""), _negated=True), _connector="OR"
+                ),
+                name="audit_entry_has_actor",
+            ),
         ),
         migrations.AddIndex(
-            model_name='audittarget',
-            index=models.Index(fields=['subject', 'object_id'], name='audit_target_object_idx'),
+            model_name="audittarget",
+            index=models.Index(fields=["subject", "object_id"], name="audit_target_object_idx"),
         ),
         migrations.AddConstraint(
-            model_name='audittarget',
-            constraint=models.UniqueConstraint(fields=('entry', 'subject', 'object_id'), name='audit_target_once_per_entry'),
+            model_name="audittarget",
+            constraint=models.UniqueConstraint(
+                fields=("entry", "subject", "object_id"), name="audit_target_once_per_entry"
+            ),
         ),
     ]
