@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.cfs import parsing, presets
+from assessment.cfs import fastload, parsing, presets
 from assessment.cfs.loader import Staging
 from assessment.cfs.parsing import CfsFileError
 from assessment.cfs.presets import MappingChoice
@@ -191,10 +191,10 @@ def cfs_dataset_import(
     city_name = " ".join(city_name.split())
     lookup = parsing.read_lookup(lookup_path) if lookup_path else None
     if columns:
-        opened_headers, _sample, _auto = cfs_mapping_detect(path=path, preset="auto", city_name=city_name)
+        opened_headers, sample, _auto = cfs_mapping_detect(path=path, preset="auto", city_name=city_name)
         choice = MappingChoice(columns={k: v for k, v in columns.items() if v}, source="manual")
     else:
-        opened_headers, _sample, choice = cfs_mapping_detect(path=path, preset=preset, city_name=city_name)
+        opened_headers, sample, choice = cfs_mapping_detect(path=path, preset=preset, city_name=city_name)
     positions = _check_columns(opened_headers, choice)
     city_name = city_name or choice.city or DEFAULT_CITY
     existing_city = CfsCity.objects.filter(name=city_name).first()
@@ -216,24 +216,42 @@ def cfs_dataset_import(
         with transaction.atomic():
             city, _created = CfsCity.objects.get_or_create(name=city_name, defaults={"timezone": zone_name})
             dataset, replaced = _dataset_for_import(name=dataset_name, city=city, replace=replace, user=user)
-            staging = Staging(zone_name=zone_name, zone=zone)
-            staging.create()
-            staging.fill(
-                lambda copy_text: normalizer.rows(
-                    opened.reader, line_offset=opened.header_line, copy_text=copy_text
-                ),
-                lambda phase, rows: report(phase, rows, opened.bytes_read()),
-            )
-            report("loading", normalizer.data_rows, opened.bytes_read())
-            _check_bad_share(normalizer, limit)
-            new_types = _upsert_call_types(city, normalizer.call_types)
-            inserted = staging.move_into(dataset_id=dataset.pk, city_id=city.pk)
-            if inserted != normalizer.good_rows:
-                raise CfsImportError(
-                    f"Internal error: {normalizer.good_rows} rows read but {inserted} stored; nothing was imported."
+            fast = None
+            if fastload.usable(positions, sample):
+                fast, opened, normalizer = _import_fast(
+                    path=path,
+                    opened=opened,
+                    positions=positions,
+                    normalizer=normalizer,
+                    lookup=lookup,
+                    zone_name=zone_name,
+                    dataset=dataset,
+                    city=city,
+                    limit=limit,
+                    report=report,
                 )
-            staging.aggregate_into(dataset_id=dataset.pk, city_id=city.pk)
-            staging.drop()
+            if fast is not None:
+                inserted, new_types, timings = fast.inserted, fast.new_call_types, fast.timings
+            else:
+                staging = Staging(zone_name=zone_name, zone=zone)
+                staging.create()
+                staging.fill(
+                    lambda copy_text: normalizer.rows(
+                        opened.reader, line_offset=opened.header_line, copy_text=copy_text
+                    ),
+                    lambda phase, rows: report(phase, rows, opened.bytes_read()),
+                )
+                report("loading", normalizer.data_rows, opened.bytes_read())
+                _check_bad_share(normalizer, limit)
+                new_types = _upsert_call_types(city, normalizer.call_types)
+                inserted = staging.move_into(dataset_id=dataset.pk, city_id=city.pk)
+                if inserted != normalizer.good_rows:
+                    raise CfsImportError(
+                        f"Internal error: {normalizer.good_rows} rows read but {inserted} stored; nothing was imported."
+                    )
+                staging.aggregate_into(dataset_id=dataset.pk, city_id=city.pk)
+                staging.drop()
+                timings = staging.timings
             dataset.source_name = (source_name or Path(path).name)[:255]
             dataset.mapping_source = choice.source[:120]
             dataset.column_mapping = {name: choice.columns[name] for name in positions}
@@ -273,8 +291,34 @@ def cfs_dataset_import(
         new_call_types=len(new_types),
         replaced=replaced,
         elapsed=elapsed,
-        timings=staging.timings,
+        timings=timings,
     )
+
+
+def _import_fast(
+    *, path, opened, positions, normalizer, lookup, zone_name, dataset, city, limit, report
+) -> tuple[fastload.FastResult | None, parsing.OpenedCsv, parsing.RowNormalizer]:
+    """The PostgreSQL fast path, in a savepoint. When the file needs the Python path, everything
+    it did is rolled back and the file is opened again for the Python path."""
+    loader = fastload.FastLoader(
+        opened=opened, positions=positions, normalizer=normalizer, zone_name=zone_name
+    )
+    try:
+        with transaction.atomic():
+            result = loader.run(
+                dataset_id=dataset.pk,
+                city=city,
+                upsert_call_types=_upsert_call_types,
+                progress=lambda phase, rows: report(phase, rows, opened.bytes_read()),
+            )
+            _check_bad_share(normalizer, limit)
+    except fastload.FastPathUnavailable as exc:
+        logger.info("cfs import of %s: Python path (%s)", path, exc)
+        opened.close()
+        opened = parsing.open_csv(path)
+        normalizer = parsing.RowNormalizer(positions=positions, zone=normalizer.zone, lookup=lookup)
+        return None, opened, normalizer
+    return result, opened, normalizer
 
 
 def _check_bad_share(normalizer: parsing.RowNormalizer, limit: float) -> None:

@@ -7,13 +7,18 @@ its own database, then in the same run:
 1. loads the file with a bare `COPY ... FROM STDIN (FORMAT csv, HEADER)` into a bare table of
    text columns (the baseline);
 2. imports it with the importer (`assessment.services.cfs_dataset_import`) in a subprocess, so
-   that its peak memory (ru_maxrss) is measured alone;
+   that its peak memory (ru_maxrss) is measured alone; its phases are printed (the fast path:
+   copy_raw, times_fixed, distinct_values, call_types, insert_and_aggregate; the Python path:
+   copy_to_staging, insert_select, aggregate);
 3. times each analysis query of the analysis page over the million rows.
 
 Targets: import <= 2x the bare COPY, peak memory < 300 MB, each analysis query < 1 s.
 The last line printed is one JSON object.
 
-    .venv/bin/python bench/import_cfs.py [--rows N] [--keep]
+    .venv/bin/python bench/import_cfs.py [--rows N] [--keep] [--python-path]
+
+--python-path imports with the row-by-row Python path (the fallback for files the fast path
+cannot take) instead of the PostgreSQL fast path, for comparison.
 """
 
 from __future__ import annotations
@@ -158,6 +163,9 @@ sys.path.insert(0, {root!r})
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 django.setup()
 from assessment.services import cfs_dataset_import
+if {python_path!r}:
+    from assessment.cfs import fastload
+    fastload.usable = lambda positions, sample: False  # compare: the row-by-row Python path
 started = time.perf_counter()
 result = cfs_dataset_import(path={path!r}, dataset_name="bench", preset="auto")
 elapsed = time.perf_counter() - started
@@ -218,6 +226,7 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--python-path", action="store_true", help="import with the Python path")
     args = parser.parse_args()
 
     env = dict(os.environ, DATABASE_URL=f"{SERVER}/{DB_NAME}", DEBUG="1")
@@ -242,7 +251,9 @@ def main() -> None:
             log(f"migrated {DB_NAME} in {time.perf_counter() - started:.1f} s")
 
             copy_seconds = bare_copy(path)
-            result, maxrss_kb = run_child(CHILD_IMPORT.format(root=str(ROOT), path=str(path)), env)
+            result, maxrss_kb = run_child(
+                CHILD_IMPORT.format(root=str(ROOT), path=str(path), python_path=args.python_path), env
+            )
             log(
                 f"importer: {result['rows']:,} rows, {result['bad_rows']:,} bad, mapping {result['mapping']}, "
                 f"in {result['seconds']:.2f} s {result['timings']}; peak memory {maxrss_kb / 1024:.0f} MB"
@@ -261,6 +272,7 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "import_cfs",
+                "path": "python" if args.python_path else "fast",
                 "rows": result["rows"],
                 "bad_rows": result["bad_rows"],
                 "copy_s": round(copy_seconds, 2),

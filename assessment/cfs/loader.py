@@ -1,5 +1,10 @@
 """Bulk loading of normalised calls into the database, inside the caller's transaction.
 
+This is the Python path: every row goes through `RowNormalizer`. On PostgreSQL most files take
+the fast path instead (`assessment.cfs.fastload`: the raw CSV is COPY-ed and parsed in SQL) and
+come here only when it cannot take them (records over several lines, blank lines, ragged rows,
+values the server will not cast...).
+
 PostgreSQL: the normalised rows are streamed with COPY into a temporary staging table from a
 generator-backed file object (nothing is buffered beyond one chunk), then one set-based
 INSERT ... SELECT moves them into `assessment_cfscall`, resolving call types by a join, and two

@@ -1,0 +1,620 @@
+"""The PostgreSQL fast path of the import: the file's own CSV goes to the server untouched.
+
+The file's text (BOMs removed and decoded by `open_csv`, so every encoding works) is streamed
+with `COPY ... (FORMAT csv)` into a temporary table of text columns, numbered in file order.
+Everything else is set-based, with Python looking only at what is rare or small:
+
+1. rows whose received time is not the canonical "YYYY-MM-DD HH:MM:SS" (bad times, other
+   formats, offsets) are fetched and parsed by the same `TimeParser` as the Python path;
+2. one GROUPING SETS scan lists the distinct call type, area, priority and disposition values,
+   which `RowNormalizer` cleans exactly as it does row by row (call types by first appearance,
+   so codes and descriptions come out the same);
+3. one statement casts, joins and inserts the calls and fills both pre-aggregated tables from
+   the same materialised rows.
+
+It covers the common case: every record on one line, no blank lines, as many fields as
+headers, no separate time-of-day or point column. Anything else (and any value PostgreSQL
+refuses to cast) raises `FastPathUnavailable` before anything is kept; the caller rolls back to
+its savepoint and imports the file with the Python path, which reports the file's problems with
+line numbers. Results are the same either way; the tests compare them.
+"""
+
+# SQL below interpolates only table names made here (random hex), column names "c<number>"
+# and fixed fragments; every value is a query parameter or goes through COPY.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import io
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DatabaseError, DataError, connection, transaction
+
+from assessment.cfs import presets
+from assessment.cfs.parsing import (
+    MAX_YEAR,
+    MIN_YEAR,
+    BadRows,
+    OpenedCsv,
+    RowNormalizer,
+    TimeParser,
+    _clean_disposition,
+    _clean_priority,
+    _shown,
+    clean_area,
+)
+
+CHUNK_CHARS = 1 << 20
+# Above this many distinct values an area/priority/disposition column is free text (a wrong
+# mapping); the Python path handles it with bounded caches.
+MAX_DISTINCT_VALUES = 50_000
+# Canonical times the server casts itself; everything else is parsed in Python. Comparisons in
+# the "C" collation are plain byte comparisons.
+_CANONICAL = (
+    "({t} LIKE '____-__-__ __:__:__' AND substr({t}, 12, 2) COLLATE \"C\" < '24' "
+    "AND substr({t}, 18, 2) COLLATE \"C\" < '60' "
+    f"AND left({{t}}, 4) COLLATE \"C\" BETWEEN '{MIN_YEAR}' AND '{MAX_YEAR}')"
+)
+_FETCH_ROWS = 2000
+
+# progress(phase, rows_read) -> None
+Progress = Callable[[str, int], None]
+
+
+class FastPathUnavailable(Exception):
+    """The file needs the Python path; nothing the fast path did may be kept."""
+
+
+@dataclass
+class FastResult:
+    inserted: int
+    new_call_types: list
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def usable(positions: dict[str, int], sample: list[list[str]]) -> bool:
+    """Whether the fast path fits this mapping and the file's first rows."""
+    if connection.vendor != "postgresql":
+        return False
+    if presets.RECEIVED_TIME in positions or presets.POINT in positions:
+        return False
+    received = positions[presets.RECEIVED]
+    times = [row[received] for row in sample if received < len(row)]
+    canonical = sum(1 for value in times if _is_canonical(value))
+    return bool(times) and canonical * 2 > len(times)
+
+
+def _is_canonical(value: str) -> bool:
+    return (
+        len(value) == 19
+        and value[4] == "-"
+        and value[7] == "-"
+        and value[10] == " "
+        and value[13] == ":"
+        and value[16] == ":"
+        and value[11:13] < "24"
+        and value[17:19] < "60"
+    )
+
+
+class _CsvStream:
+    """The file's text after the header, as COPY reads it, with its line breaks counted so that
+    each record can be checked to be one line. Trailing blank lines are held back (COPY refuses
+    blank lines). A lone carriage return, which COPY and Python's csv read differently, makes the
+    file ineligible."""
+
+    def __init__(self, opened: OpenedCsv, progress: Progress):
+        self._text = opened.text
+        self._delimiter = opened.delimiter
+        self._progress = progress
+        self.lines = 0
+        self.trailing_blank_lines = 0
+        self.error: BaseException | None = None
+        self._pending: str | None = None
+        self._done = False
+
+    def _next_chunk(self) -> str:
+        """About a megabyte of text ending at a line break, so that quotes can be checked."""
+        chunk = self._text.read(CHUNK_CHARS)
+        if chunk and not chunk.endswith("\n"):
+            chunk += self._text.readline()
+        if _stray_quotes(chunk, self._delimiter):
+            raise FastPathUnavailable("quotes inside unquoted fields")
+        return chunk
+
+    def read(self, size: int = -1) -> str:
+        try:
+            return self._read()
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    readline = read
+
+    def _read(self) -> str:
+        if self._done:
+            return ""
+        if self._pending is None:
+            self._pending = self._next_chunk()
+        chunk = self._pending
+        following = self._next_chunk() if chunk else ""
+        if following:
+            # Keep a carriage return that may pair with the next chunk's line feed.
+            if chunk.endswith("\r"):
+                chunk, following = chunk[:-1], "\r" + following
+            self._pending = following
+        else:
+            self._done = True
+            chunk = self._finish(chunk)
+        if chunk.count("\r") != chunk.count("\r\n"):
+            raise FastPathUnavailable("a carriage return without a line feed")
+        self.lines += chunk.count("\n")
+        self._progress("reading", self.lines)
+        return chunk
+
+    def _finish(self, chunk: str) -> str:
+        """The last chunk: trailing blank lines dropped, counted as the Python path counts them."""
+        body = chunk.rstrip("\r\n")
+        tail = chunk[len(body) :]
+        if not body:
+            if "\n" in tail or "\r" in tail:
+                raise FastPathUnavailable("blank lines")
+            return ""
+        if not tail:
+            self.lines += 1  # the last record has no line break
+            return body
+        self.trailing_blank_lines = tail.count("\n") - 1
+        return body + ("\r\n" if tail.startswith("\r\n") else tail[0])
+
+
+class FastLoader:
+    """One import's fast path, inside the caller's transaction (and savepoint)."""
+
+    def __init__(
+        self,
+        *,
+        opened: OpenedCsv,
+        positions: dict[str, int],
+        normalizer: RowNormalizer,
+        zone_name: str,
+    ):
+        self.opened = opened
+        self.positions = positions
+        self.normalizer = normalizer
+        self.zone_name = zone_name
+        self.raw = f"cfs_raw_{secrets.token_hex(6)}"
+        self.timings: dict[str, float] = {}
+        self._tables = [self.raw]
+        self._records = 0
+        self._trailing_blank_lines = 0
+        self._has_fix = False
+
+    def _timed(self, label: str, started: float) -> None:
+        self.timings[label] = round(time.perf_counter() - started, 3)
+
+    def _column(self, name: str) -> str | None:
+        position = self.positions.get(name)
+        return None if position is None else f"c{position}"
+
+    # ------------------------------------------------------------------------------------
+    def run(self, *, dataset_id: int, city, upsert_call_types, progress: Progress) -> FastResult:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        try:
+            # Room for the staging table in memory; refused once the session has used a
+            # temporary table, which only costs speed.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL temp_buffers = '256MB'")
+        except DatabaseError:
+            pass
+        self._copy(progress)
+        self._fix_times()
+        pairs = self._distinct_values()
+        progress("loading", self._records)
+        new_types = upsert_call_types(city, self.normalizer.call_types)
+        self._type_map(pairs, city.pk)
+        inserted = self._insert(dataset_id=dataset_id)
+        self._bad_call_types(pairs)
+        self._drop()
+        blank = self.normalizer.blank_lines - self._trailing_blank_lines
+        expected = self._records - self.normalizer.bad.total - blank
+        if inserted != expected:
+            raise FastPathUnavailable(f"{inserted} rows stored but {expected} expected")
+        return FastResult(inserted=inserted, new_call_types=new_types, timings=self.timings)
+
+    def _copy(self, progress: Progress) -> None:
+        started = time.perf_counter()
+        width = len(self.opened.headers)
+        columns = ", ".join(f"c{i}" for i in range(width))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.raw} (ord bigint GENERATED ALWAYS AS IDENTITY, "
+                + ", ".join(f"c{i} text" for i in range(width))
+                + ") ON COMMIT DROP"
+            )
+            stream = _CsvStream(self.opened, progress)
+            raw = cursor.cursor
+            if not hasattr(raw, "copy_expert"):
+                raise FastPathUnavailable("the database driver has no COPY")
+            delimiter = self.opened.delimiter.replace("'", "''")
+            try:
+                raw.copy_expert(
+                    f"COPY {self.raw} ({columns}) FROM STDIN WITH (FORMAT csv, DELIMITER E'{_escape(delimiter)}', "
+                    f"FORCE_NOT_NULL ({columns}))",
+                    stream,
+                )
+            except Exception as exc:
+                if isinstance(stream.error, FastPathUnavailable):
+                    raise stream.error from None
+                # The file's problem (its CSV, its bytes): the Python path says which line.
+                raise FastPathUnavailable(str(stream.error or exc)) from exc
+            self._records = raw.rowcount
+            if self._records != stream.lines:
+                raise FastPathUnavailable("records spanning several lines, or blank lines")
+            self._trailing_blank_lines = stream.trailing_blank_lines
+            self.normalizer.blank_lines += stream.trailing_blank_lines
+        self._timed("copy_raw", started)
+
+    def _fix_times(self) -> None:
+        """Parse the non-canonical times in Python; bad ones become bad rows."""
+        started = time.perf_counter()
+        normalizer = self.normalizer
+        received = self._column(presets.RECEIVED)
+        width = len(self.opened.headers)
+        parser = TimeParser()
+        zone = normalizer.zone
+        offset = self.opened.header_line
+        fixed: list[str] = []
+        bad_ords: list[str] = []
+        self.fix = f"cfs_fix_{secrets.token_hex(6)}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.fix} (ord bigint PRIMARY KEY, local_ts timestamp) ON COMMIT DROP"
+            )
+        self._tables.append(self.fix)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT ord, {', '.join(f'c{i}' for i in range(width))} FROM {self.raw} "
+                f"WHERE NOT {_CANONICAL.format(t=received)} ORDER BY ord"
+            )
+            position = self.positions[presets.RECEIVED]
+            while True:
+                rows = cursor.fetchmany(_FETCH_ROWS)
+                if not rows:
+                    break
+                for ord_, *row in rows:
+                    self._has_fix = True
+                    raw_time = row[position]
+                    moment = parser.parse(raw_time) if raw_time else None
+                    line = ord_ + offset
+                    reason = ""
+                    if moment is None:
+                        if raw_time.strip():
+                            reason = f"unreadable received time {_shown(raw_time)!r}"
+                        elif any(value.strip() for value in row):
+                            reason = "no received time"
+                        else:
+                            normalizer.blank_lines += 1
+                            bad_ords.append(f"{ord_}\t\\N\n")
+                            continue
+                    else:
+                        if moment.tzinfo is not None:
+                            moment = moment.astimezone(zone).replace(tzinfo=None)
+                        if not MIN_YEAR <= moment.year <= MAX_YEAR:
+                            reason = f"received time out of range {_shown(raw_time)!r}"
+                    if reason:
+                        normalizer.bad.add(line, reason)
+                        bad_ords.append(f"{ord_}\t\\N\n")
+                    else:
+                        fixed.append(f"{ord_}\t{moment.isoformat(' ')}\n")
+                if len(fixed) + len(bad_ords) >= 10 * _FETCH_ROWS:
+                    self._write_fix(fixed, bad_ords)
+        self._write_fix(fixed, bad_ords)
+        if self._has_fix:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {self.fix}")
+        self._timed("times_fixed", started)
+
+    def _write_fix(self, fixed: list[str], bad_ords: list[str]) -> None:
+        if not fixed and not bad_ords:
+            return
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY {self.fix} FROM STDIN", io.StringIO("".join(fixed + bad_ords)))
+        fixed.clear()
+        bad_ords.clear()
+
+    def _good_time_filter(self, alias: str) -> str:
+        """Rows whose time is readable (a canonical time, or one parsed in Python)."""
+        if not self._has_fix:
+            return "TRUE"
+        return f"NOT EXISTS (SELECT 1 FROM {self.fix} b WHERE b.ord = {alias}.ord AND b.local_ts IS NULL)"
+
+    def _distinct_values(self) -> dict[tuple[str, str], str]:
+        """Clean each distinct value as the Python path would; returns {(code, description): key}.
+
+        One scan of the staging table, grouped by the call type columns and by each other column."""
+        started = time.perf_counter()
+        normalizer = self.normalizer
+        code, description = self._column(presets.CODE), self._column(presets.DESCRIPTION)
+        others = [
+            (column, clean)
+            for column, clean in (
+                (self._column(presets.AREA), clean_area),
+                (self._column(presets.PRIORITY), _clean_priority),
+                (self._column(presets.DISPOSITION), _clean_disposition),
+            )
+            if column
+        ]
+        code_sql = f"r.{code}" if code else "''"
+        description_sql = f"r.{description}" if description else "''"
+        type_columns = [c for c in (code, description) if c]
+        used = type_columns + [column for column, _clean in others]
+        if len(set(used)) == len(used):
+            # One scan, one hash table per set. GROUPING() has a bit set for each column a row
+            # is not grouped by: the type set is the one grouped by the type columns.
+            grouping = ", ".join(f"r.{c}" for c in used)
+            sets = [f"({', '.join(f'r.{c}' for c in type_columns)})"] + [f"(r.{c})" for c, _clean in others]
+            kind = (
+                "0"
+                if not others
+                else (
+                    f"CASE GROUPING({grouping}) "
+                    + " ".join(
+                        f"WHEN {((1 << len(used)) - 1) ^ (1 << (len(used) - 1 - index))} THEN {number}"
+                        for number, index in (
+                            (n, used.index(c)) for n, (c, _clean) in enumerate(others, start=1)
+                        )
+                    )
+                    + " ELSE 0 END"
+                )
+            )
+            others_sql = " ".join(
+                f"WHEN {((1 << len(used)) - 1) ^ (1 << (len(used) - 1 - used.index(c)))} THEN r.{c}"
+                for c, _clean in others
+            )
+            first_sql = f"CASE GROUPING({grouping}) {others_sql} ELSE {code_sql} END" if others else code_sql
+            query = (
+                f"SELECT {kind}, {first_sql}, {description_sql}, min(r.ord), count(*) FROM {self.raw} r "
+                f"WHERE {self._good_time_filter('r')} GROUP BY GROUPING SETS ({', '.join(sets)})"
+            )
+        else:
+            # A column mapped twice: one (set, value, value) triple per column and row.
+            triples = [f"(0, {code_sql}, {description_sql})"]
+            triples += [
+                f"({number}, r.{column}, '')" for number, (column, _clean) in enumerate(others, start=1)
+            ]
+            query = (
+                f"SELECT v.s, v.a, v.b, min(r.ord), count(*) FROM {self.raw} r "
+                f"CROSS JOIN LATERAL (VALUES {', '.join(triples)}) AS v(s, a, b) "
+                f"WHERE {self._good_time_filter('r')} GROUP BY 1, 2, 3"
+            )
+        pairs: list[tuple[int, str, str, int]] = []
+        values: list[dict[str, str]] = [{} for _other in others]
+        counts = [0] * len(others)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(query)
+            while True:
+                rows = cursor.fetchmany(_FETCH_ROWS)
+                if not rows:
+                    break
+                for kind, first_value, second_value, first, calls in rows:
+                    if kind == 0:
+                        pairs.append((first, first_value, second_value, calls))
+                        continue
+                    index = kind - 1
+                    counts[index] += 1
+                    if counts[index] > MAX_DISTINCT_VALUES:
+                        raise FastPathUnavailable(f"column {others[index][0]} holds free text")
+                    cleaned = others[index][1](first_value)
+                    if cleaned != first_value:
+                        values[index][first_value] = cleaned
+        keys: dict[tuple[str, str], str] = {}
+        # In order of first appearance, as the Python path meets them.
+        for _first, code_value, description_value, _calls in sorted(pairs):
+            keys[(code_value, description_value)] = normalizer._call_type(code_value, description_value)
+        self._counts = {(c, d): calls for _first, c, d, calls in pairs}
+        self._maps: dict[str, str] = {}
+        for (column, _clean), changed in zip(others, values, strict=True):
+            if not changed:
+                continue  # every value is already clean: no join needed
+            table = f"cfs_map_{secrets.token_hex(6)}"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {table} (raw text PRIMARY KEY, clean text NOT NULL) ON COMMIT DROP"
+                )
+                cursor.cursor.copy_expert(
+                    f"COPY {table} FROM STDIN",
+                    io.StringIO("".join(f"{_copy_text(k)}\t{_copy_text(v)}\n" for k, v in changed.items())),
+                )
+                cursor.execute(f"ANALYZE {table}")
+            self._tables.append(table)
+            self._maps[column] = table
+        self._timed("distinct_values", started)
+        return keys
+
+    def _type_map(self, keys: dict[tuple[str, str], str], city_id: int) -> None:
+        started = time.perf_counter()
+        self.types = f"cfs_types_{secrets.token_hex(6)}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.types} (code text, description text, key text) ON COMMIT DROP"
+            )
+            cursor.cursor.copy_expert(
+                f"COPY {self.types} FROM STDIN",
+                io.StringIO(
+                    "".join(
+                        f"{_copy_text(c)}\t{_copy_text(d)}\t{_copy_text(k)}\n"
+                        for (c, d), k in keys.items()
+                        if k
+                    )
+                ),
+            )
+            cursor.execute(
+                f"ALTER TABLE {self.types} ADD COLUMN type_id bigint; "
+                f"UPDATE {self.types} m SET type_id = t.id FROM assessment_cfscalltype t "
+                f"WHERE t.city_id = %s AND t.key = m.key; ANALYZE {self.types}",
+                [city_id],
+            )
+        self._tables.append(self.types)
+        self._timed("call_types", started)
+
+    def _insert(self, *, dataset_id: int) -> int:
+        """One statement: the calls, the slot counts and the period counts."""
+        started = time.perf_counter()
+        received = self._column(presets.RECEIVED)
+        code, description = self._column(presets.CODE), self._column(presets.DESCRIPTION)
+        joins = [
+            f"JOIN {self.types} m ON "
+            + " AND ".join(
+                [f"m.code = r.{code}"] * bool(code) + [f"m.description = r.{description}"] * bool(description)
+            )
+        ]
+        if self._has_fix:
+            joins.append(f"LEFT JOIN {self.fix} f ON f.ord = r.ord")
+            local = f"CASE WHEN f.ord IS NULL THEN r.{received}::timestamp ELSE f.local_ts END"
+            where = "WHERE f.ord IS NULL OR f.local_ts IS NOT NULL"
+        else:
+            local = f"r.{received}::timestamp"
+            where = ""
+
+        def value(name: str) -> str:
+            column = self._column(name)
+            if column is None:
+                return "''"
+            table = self._maps.get(column)
+            if table is None:
+                return f"r.{column}"
+            alias = f"v_{column}"
+            joins.append(f"LEFT JOIN {table} {alias} ON {alias}.raw = r.{column}")
+            return f"coalesce({alias}.clean, r.{column})"
+
+        area, priority, disposition = value(presets.AREA), value(presets.PRIORITY), value(presets.DISPOSITION)
+        latitude, longitude = self._column(presets.LATITUDE), self._column(presets.LONGITUDE)
+        if latitude and longitude:
+            # Python: both parse as numbers, in range, neither the placeholder 0; else both null.
+            # Text that is not a number fails the cast: the statement fails and the Python path runs.
+            point = (
+                f"CASE WHEN r.{latitude} <> '' AND r.{longitude} <> '' THEN r.{latitude}::float8 END AS la, "
+                f"CASE WHEN r.{latitude} <> '' AND r.{longitude} <> '' THEN r.{longitude}::float8 END AS lo"
+            )
+            valid = "(la BETWEEN -90 AND 90 AND lo BETWEEN -180 AND 180 AND la <> 0 AND lo <> 0)"
+            lat_out, lon_out = f"CASE WHEN {valid} THEN la END", f"CASE WHEN {valid} THEN lo END"
+        else:
+            point = "NULL::float8 AS la, NULL::float8 AS lo"
+            lat_out = lon_out = "NULL::float8"
+        sql = (
+            "WITH src AS MATERIALIZED ("
+            f" SELECT (r.ord + %(offset)s)::integer AS line, m.type_id, {local} AS local_ts,"
+            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {point}"
+            f" FROM {self.raw} r {' '.join(joins)} {where}"
+            "), calls AS ("
+            " INSERT INTO assessment_cfscall"
+            " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude)"
+            f" SELECT %(dataset)s, line, type_id, local_ts AT TIME ZONE %(zone)s, area, priority, disposition,"
+            f"  {lat_out}, {lon_out} FROM src"
+            "), slots AS ("
+            " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, calls)"
+            " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
+            "  date_part('hour', local_ts)::smallint, area, count(*) FROM src GROUP BY 2, 3, 4, 5"
+            "), periods AS ("
+            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, calls)"
+            " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, count(*)"
+            " FROM src GROUP BY 2, 3, 4"
+            ") SELECT count(*), min(local_ts), max(local_ts) FROM src"
+        )
+        with connection.cursor() as cursor:
+            # The staging table has no statistics: without this, the filter on the few fixed
+            # times can be estimated at one row and joined in a nested loop.
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            try:
+                cursor.execute(
+                    sql,
+                    {"offset": self.opened.header_line, "dataset": dataset_id, "zone": self.zone_name},
+                )
+            except DataError as exc:
+                # A value the server will not cast (a date such as 2018-02-30, text in a
+                # coordinate column): the Python path reads the file and says which line.
+                raise FastPathUnavailable(str(exc)) from exc
+            inserted, first, last = cursor.fetchone()
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        self.normalizer.good_rows = inserted
+        self.normalizer.first_local = _naive(first)
+        self.normalizer.last_local = _naive(last)
+        self._timed("insert_and_aggregate", started)
+        return inserted
+
+    def _bad_call_types(self, keys: dict[tuple[str, str], str]) -> None:
+        """Rows with a readable time but no call type: counted, the first ones with their line."""
+        empty = [pair for pair, key in keys.items() if not key]
+        if not empty:
+            return
+        code, description = self._column(presets.CODE), self._column(presets.DESCRIPTION)
+        total = sum(self._counts[pair] for pair in empty)
+        conditions = []
+        params: list[str] = []
+        for code_value, description_value in empty:
+            parts = []
+            if code:
+                parts.append(f"r.{code} = %s")
+                params.append(code_value)
+            if description:
+                parts.append(f"r.{description} = %s")
+                params.append(description_value)
+            conditions.append("(" + " AND ".join(parts) + ")")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ord FROM {self.raw} r WHERE ({' OR '.join(conditions)}) "
+                f"AND {self._good_time_filter('r')} ORDER BY ord LIMIT %s",
+                [*params, 20],
+            )
+            lines = [ord_ + self.opened.header_line for (ord_,) in cursor.fetchall()]
+        merged = BadRows()
+        for line, reason in sorted(
+            [*self.normalizer.bad.first, *((line, "no call type") for line in lines)],
+            key=lambda item: item[0],
+        ):
+            merged.add(line, reason)
+        merged.total = self.normalizer.bad.total + total
+        self.normalizer.bad = merged
+
+    def _drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {', '.join(self._tables)}")
+
+
+def _stray_quotes(chunk: str, delimiter: str) -> bool:
+    """Whether some quote is neither a field's opening or closing quote nor a doubled one.
+
+    COPY reads `say "hi" now` as `say hi now` where Python's csv keeps the quotes; such a file
+    goes to the Python path. Counted with str.count, which is fast: once the doubled quotes are
+    removed, every quote must open a field (after a delimiter or a line break) or close one
+    (before a delimiter or a line break); a quote that does both is counted once."""
+    if '"' not in chunk:
+        return False
+    text = chunk.replace('""', "")
+    total = text.count('"')
+    if not total:
+        return False
+    d = delimiter
+    opening = text.count(d + '"') + text.count('\n"') + (text[0] == '"')
+    closing = text.count('"' + d) + text.count('"\r\n') + text.count('"\n') + (text[-1] == '"')
+    both = text.count(d + '"' + d) + text.count(d + '"\r\n') + text.count(d + '"\n') + text.count('\n"' + d)
+    return opening + closing - both < total
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo is not None else value
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t")
+
+
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

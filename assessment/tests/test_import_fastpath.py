@@ -1,0 +1,165 @@
+"""The PostgreSQL fast path (raw COPY, parsing in SQL) against the Python path, file by file.
+
+Each file is imported twice, once by each path, into datasets of two cities; everything stored
+must be the same: calls with their lines, call types, aggregates, bad rows, blank lines, first and
+last times. Files the fast path cannot take must fall back to the Python path by themselves.
+"""
+
+import gzip
+
+import pytest
+from django.db import connection
+
+from assessment.cfs import fastload
+from assessment.models import CfsCall, CfsCallType, CfsDataset, CfsPeriodCount, CfsSlotCount
+from assessment.tests.factories import MILWAUKEE, MILWAUKEE_ROWS, MKE_HEADER, csv_text, mke_row, write_csv
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's"),
+]
+
+
+def _stored(dataset: CfsDataset) -> dict:
+    calls = sorted(
+        (c.line, c.call_type.key, c.received_at, c.area, c.priority, c.disposition, c.latitude, c.longitude)
+        for c in CfsCall.objects.filter(dataset=dataset).select_related("call_type")
+    )
+    slots = sorted(
+        (s.call_type.key, s.weekday, s.hour, s.area, s.calls)
+        for s in CfsSlotCount.objects.filter(dataset=dataset).select_related("call_type")
+    )
+    periods = sorted(
+        (p.call_type.key, p.month, p.priority, p.calls)
+        for p in CfsPeriodCount.objects.filter(dataset=dataset).select_related("call_type")
+    )
+    types = list(
+        CfsCallType.objects.filter(city=dataset.city).order_by("pk").values_list("key", "code", "description")
+    )
+    fields = (
+        dataset.row_count,
+        dataset.bad_row_count,
+        dataset.bad_rows,
+        dataset.blank_line_count,
+        dataset.first_received_at,
+        dataset.last_received_at,
+    )
+    return {"calls": calls, "slots": slots, "periods": periods, "types": types, "fields": fields}
+
+
+def _both_paths(import_csv, monkeypatch, path, **options):
+    """(fast result, python result, what each stored)."""
+    options.setdefault("timezone_name", "America/Chicago")
+    fast = import_csv(path, dataset_name="fast", city_name="Fast", **options)
+    with monkeypatch.context() as patched:
+        patched.setattr(fastload, "usable", lambda positions, sample: False)
+        slow = import_csv(path, dataset_name="slow", city_name="Slow", **options)
+    assert "copy_to_staging" in slow.timings
+    fast_dataset = CfsDataset.objects.get(pk=fast.dataset.pk)
+    slow_dataset = CfsDataset.objects.get(pk=slow.dataset.pk)
+    return fast, slow, _stored(fast_dataset), _stored(slow_dataset)
+
+
+def _fast_used(result) -> bool:
+    return "copy_raw" in result.timings
+
+
+def test_milwaukee_file_by_both_paths(import_csv, monkeypatch):
+    fast, slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, MILWAUKEE, preset="auto")
+    assert _fast_used(fast)
+    assert fast.rows_imported == slow.rows_imported == MILWAUKEE_ROWS
+    assert fast.new_call_types == slow.new_call_types > 100
+    assert fast_stored == slow_stored
+
+
+def test_quirks_and_bad_rows_by_both_paths(tmp_path, import_csv, monkeypatch):
+    long_area = "Z" * 70
+    rows = [MKE_HEADER]
+    rows += [
+        mke_row(1, "2018-05-03 10:00:00", "WELFARE CITIZEN", district="-1", lat="", lon=""),
+        mke_row(2, "2018-05-01 09:00:00", "TRBL W/SUBJ", district="3"),
+        mke_row(3, "2018-05-02 08:00:00", "trbl  w/subj", district=" SPD ", lat="0", lon="0"),
+        mke_row(4, "N/A", "THEFT"),
+        mke_row(5, "2018-05-02 24:00:00", "THEFT"),
+        mke_row(6, "1900-05-02 08:00:00", "THEFT"),
+        mke_row(7, "2018-05-02 08:00:00", ""),
+        mke_row(8, "2018-05-01T09:00:00-05:00", "THEFT", district=long_area),
+        mke_row(9, "05/01/2018 10:05:00 PM", "theft", district="UNKNOWN"),
+        mke_row(10, " 2018-05-04 07:00:00 ", "  ", lat="91", lon="-87.9"),
+        ["", "", "", "", "", "", "", ""],
+        ["11", "", "", "", "", "", "THEFT", ""],
+        mke_row(12, "2018-05-04 07:00:00", "A\\B", district="C\\D", lat="nan", lon="1"),
+        mke_row(13, "2018-03-11 02:30:00", "THEFT"),  # a time that does not exist in Chicago
+    ]
+    rows += [
+        mke_row(100 + i, f"2018-06-{1 + i % 28:02d} {i % 24:02d}:15:00", f"TYPE {i % 7}") for i in range(60)
+    ]
+    text = csv_text(rows, quote_all=True) + "\r\n\r\n"
+    path = tmp_path / "quirks.csv.gz"
+    path.write_bytes(gzip.compress("\ufeff".encode().decode("latin-1").encode() + text.encode()))
+
+    fast, slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, path, max_bad_share=0.9)
+    assert _fast_used(fast)
+    assert fast_stored == slow_stored
+    assert fast.bad_row_count == 6 and fast.blank_lines == 3
+    assert [line for line, _reason in fast.bad_rows] == [5, 6, 7, 8, 11, 13]
+
+
+def test_codes_descriptions_and_lookup_by_both_paths(tmp_path, import_csv, monkeypatch):
+    header = ["TimeCreate", "Type", "TypeText", "Priority", "PoliceDistrict", "Disposition"]
+    rows = [header]
+    for i in range(50):
+        description = "DISTURBANCE, DOMESTIC" if i % 3 else "DISTURBANCE, DOM"  # truncated sometimes
+        rows.append(
+            [
+                f"2019-01-{1 + i % 9:02d} 0{i % 10}:00:00",
+                "103D" if i % 2 else "21",
+                description,
+                str(i % 4),
+                str(i % 5),
+                "GOA",
+            ]
+        )
+    rows.append(["2019-01-09 00:00:00", "", "", "-", "0", "NAT"])
+    path = write_csv(tmp_path / "nola.csv", rows, line_end="\n")
+    lookup = write_csv(tmp_path / "lookup.csv", [["code", "description"], ["21", "COMPLAINT OTHER"]])
+
+    fast, slow, fast_stored, slow_stored = _both_paths(
+        import_csv, monkeypatch, path, lookup_path=lookup, preset="new_orleans"
+    )
+    assert _fast_used(fast)
+    assert fast_stored == slow_stored
+    assert fast.bad_rows == slow.bad_rows == [(52, "no call type")]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        '\r\n\r\n9,2018-05-01 00:00:00,"9 N 1ST ST",43.1,-87.9,1,THEFT,Advised\r\n',  # a blank line
+        '\r\n9,2018-05-01 00:00:00,"9 N\r\n1ST ST",43.1,-87.9,1,THEFT,Advised\r\n',  # a field on two lines
+        "\r\n9,2018-05-01 00:00:00,x,north,-87.9,1,THEFT,Advised\r\n",  # text as a coordinate
+        "\r\n9,2018-02-30 00:00:00,x,43.1,-87.9,1,THEFT,Advised\r\n",  # no such day
+        "\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,THEFT\r\n",  # a field missing
+        "\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,THEFT,Advised,extra\r\n",  # a field more
+        '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,say "hi" now,Advised\r\n',  # COPY drops these quotes
+        '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,TV 32" SCREEN,Advised\r\n',
+    ],
+    ids=[
+        "blank-line",
+        "multi-line-field",
+        "text-coordinate",
+        "bad-date",
+        "short-row",
+        "long-row",
+        "stray-quotes",
+        "one-stray-quote",
+    ],
+)
+def test_files_the_fast_path_cannot_take_fall_back(tmp_path, import_csv, monkeypatch, tail):
+    rows = [MKE_HEADER] + [mke_row(i, f"2018-05-0{1 + i % 9} 10:00:00", "THEFT") for i in range(1, 8)]
+    path = tmp_path / "odd.csv"
+    path.write_text(csv_text(rows).rstrip("\r\n") + tail, newline="")
+
+    fast, slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, path, max_bad_share=0.9)
+    assert not _fast_used(fast)
+    assert fast_stored == slow_stored
