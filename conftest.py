@@ -26,6 +26,17 @@ def _celery_eager_unless_real_worker(request):
 
 
 @pytest.fixture(autouse=True)
+def _small_table_caches_cleared():
+    """The hotline caches hours of operation and partner lines per process; rows a test rolls
+    back send no signal, so no test may see another's from the cache."""
+    from hotline.selectors import small_table_caches_clear
+
+    small_table_caches_clear()
+    yield
+    small_table_caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def _two_factor_off(settings):
     """Tests sign in with `force_login`, without a TOTP code; two-factor tests turn it back on."""
     settings.TWO_FACTOR_REQUIRED = False

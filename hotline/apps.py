@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,12 @@ class HotlineConfig(AppConfig):
 
     def ready(self) -> None:
         from hotline import checks  # noqa: F401 - registers the system checks
+        from hotline.models import OperatingHours, PartnerLine
+        from hotline.selectors import small_table_changed
+
+        # The incoming-call webhook reads these two tables from a per-process cache.
+        for model in (OperatingHours, PartnerLine):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    small_table_changed, sender=model, dispatch_uid=f"hotline-cache-{model.__name__}"
+                )

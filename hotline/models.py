@@ -13,6 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+# A Twilio From or To: a phone number, but also a SIP address ("sip:caller@pbx.example.org")
+# or a Voice SDK identity ("client:alice"), which can be long.
+CALL_PARTY_MAX_LENGTH = 255
+
 
 def language_label(code: str) -> str:
     """The display name of a language code ("ko" -> "Korean"), or the code itself."""
@@ -52,8 +56,8 @@ class Call(models.Model):
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND
     )
-    from_number = models.CharField(_("from"), max_length=32, blank=True)
-    to_number = models.CharField(_("to"), max_length=32, blank=True)
+    from_number = models.CharField(_("from"), max_length=CALL_PARTY_MAX_LENGTH, blank=True)
+    to_number = models.CharField(_("to"), max_length=CALL_PARTY_MAX_LENGTH, blank=True)
     language = models.CharField(_("language"), max_length=12, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RINGING)
     outcome = models.CharField(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
+from typing import Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,9 +16,66 @@ from django.utils import timezone
 from hotline.models import Call, HandoffApiKey, HandoffPartner, Intake, Message, OperatingHours, PartnerLine
 from volunteers.roles import Role, has_role
 
+T = TypeVar("T")
+
+# How long a process keeps the hours of operation and the partner lines it read. A change is
+# seen at once by the process that saved it (the cache is cleared on save and delete, see
+# HotlineConfig.ready) and by every other process within this many seconds.
+SMALL_TABLE_CACHE_SECONDS = 10
+
+
+class ProcessCache(Generic[T]):
+    """A small table's contents, read at most once per `ttl` seconds in each process.
+
+    The incoming-call webhook needs the partner lines and the hours of operation on every
+    call; they change a few times a year, so a query per call would be pure waste. Threads
+    that find it expired at once may each read the table; that is harmless.
+    """
+
+    def __init__(self, load: Callable[[], T], *, ttl: float = SMALL_TABLE_CACHE_SECONDS) -> None:
+        self._load = load
+        self._ttl = ttl
+        self._entry: tuple[float, T] | None = None  # (expires at, value), replaced whole
+
+    def get(self) -> T:
+        entry = self._entry
+        if entry is not None and monotonic() < entry[0]:
+            return entry[1]
+        value = self._load()
+        self._entry = (monotonic() + self._ttl, value)
+        return value
+
+    def clear(self) -> None:
+        self._entry = None
+
+
+def _hours_uncached() -> list[tuple[int, time, time]]:
+    return list(OperatingHours.objects.values_list("weekday", "opens", "closes"))
+
+
+def _active_partner_lines_uncached() -> dict[str, PartnerLine]:
+    return {line.number: line for line in PartnerLine.objects.filter(is_active=True)}
+
+
+operating_hours_cache: ProcessCache[list[tuple[int, time, time]]] = ProcessCache(_hours_uncached)
+partner_lines_cache: ProcessCache[dict[str, PartnerLine]] = ProcessCache(_active_partner_lines_uncached)
+
+
+def small_table_caches_clear() -> None:
+    """Forget this process's cached hours of operation and partner lines."""
+    operating_hours_cache.clear()
+    partner_lines_cache.clear()
+
+
+def small_table_changed(**_kwargs) -> None:
+    """Receiver of post_save and post_delete of both cached models: clear now, and again after
+    commit so that a read racing the save cannot keep the old rows."""
+    small_table_caches_clear()
+    transaction.on_commit(small_table_caches_clear)
+
 
 def _hours() -> list[tuple[int, time, time]]:
-    return list(OperatingHours.objects.values_list("weekday", "opens", "closes"))
+    return operating_hours_cache.get()
 
 
 def is_open(at: datetime | None = None) -> bool:
@@ -109,14 +170,20 @@ def open_intakes_for_caller(*, caller: str) -> QuerySet[Intake]:
 
 def partner_line_for_call(*, forwarded_from: str, from_number: str) -> PartnerLine | None:
     """The active partner line a call came through: the number that forwarded it (Twilio's
-    ForwardedFrom) first, else the caller's own number when a partner line placed the call."""
+    ForwardedFrom) first, else the caller's own number when a partner line placed the call.
+
+    Read from the process cache of active lines: no query on almost every call.
+    """
     from hotline.services import normalise_caller
 
-    numbers = [n for n in (normalise_caller(forwarded_from), normalise_caller(from_number)) if n]
-    if not numbers:
+    lines = partner_lines_cache.get()
+    if not lines:
         return None
-    lines = {line.number: line for line in PartnerLine.objects.filter(number__in=numbers, is_active=True)}
-    return next((lines[n] for n in numbers if n in lines), None)
+    for raw in (forwarded_from, from_number):
+        number = normalise_caller(raw)
+        if number and number in lines:
+            return lines[number]
+    return None
 
 
 def handoff_partners() -> QuerySet[HandoffPartner]:

@@ -90,4 +90,7 @@ def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         _without_nul(request)
         return view(request, *args, **kwargs)
 
-    return csrf_exempt(require_POST(checked))
+    webhook = csrf_exempt(require_POST(checked))
+    # Marks the view for hotline.middleware.TwilioWebhookMiddleware (no browser middleware).
+    webhook.twilio_webhook = True
+    return webhook
