@@ -297,7 +297,12 @@ DISPATCH_NOTIFY_BATCH_SIZE = 10
 DISPATCH_NOTIFY_RETRY_BASE_SECONDS = 5
 DISPATCH_NOTIFY_RETRY_CAP_SECONDS = 120
 DISPATCH_OUTBOX_SWEEP_AFTER_SECONDS = 30
-DISPATCH_OUTBOX_STUCK_AFTER_SECONDS = 300
+# A row still SENDING this long after its claim was left by a worker that stopped mid-send:
+# the sweep asks the provider and marks it sent, or sends it again, or fails it. A live send
+# lasts at most about 20 s (hotline.messaging.TWILIO_TIMEOUT_SECONDS to connect, as long to
+# read, no SDK retries), so 90 s leaves a wide margin before a late worker could still reach
+# Twilio, and recovery (with the 15 s sweep) comes before the 180 s escalation.
+DISPATCH_OUTBOX_STUCK_AFTER_SECONDS = 90
 CELERY_BEAT_SCHEDULE["dispatch-outbox-sweep"] = {"task": "dispatch.outbox_sweep", "schedule": 15.0}
 CELERY_BEAT_SCHEDULE["dispatch-escalations"] = {"task": "dispatch.escalation_sweep", "schedule": 15.0}
 

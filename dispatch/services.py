@@ -982,11 +982,13 @@ def _delivery_failed(notification: Notification, exc) -> Delivery:
     return Delivery(status="retry", retry_in=delay)
 
 
-def _mark_failed(notification: Notification, *, error: str) -> None:
+def _mark_failed(notification: Notification, *, error: str, claimed_at: datetime | None = None) -> bool:
+    """SENDING -> FAILED (only the claim made at `claimed_at`, when given), on the timeline."""
+    claim = Q(sending_since=claimed_at) if claimed_at is not None else Q()
     with transaction.atomic():
-        updated = Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
-            status=Notification.Status.FAILED, last_error=error, sending_since=None
-        )
+        updated = Notification.objects.filter(
+            claim, pk=notification.pk, status=Notification.Status.SENDING
+        ).update(status=Notification.Status.FAILED, last_error=error, sending_since=None)
         if updated and notification.incident_id:
             IncidentEvent.objects.create(
                 incident_id=notification.incident_id,
@@ -994,32 +996,28 @@ def _mark_failed(notification: Notification, *, error: str) -> None:
                 volunteer_id=notification.volunteer_id,
                 note=_("Text to %(to)s failed: %(error)s") % {"to": notification.to, "error": error[:300]},
             )
+    return bool(updated)
 
 
 @dataclass(frozen=True)
 class Sweep:
     enqueued: int
     due: int
-    stuck: int
+    stuck: int  # rows found stuck in SENDING and settled: recovered + resent + failed
+    recovered: int = 0  # the provider had the text: marked SENT
+    resent: int = 0  # the provider never got it: back to PENDING and enqueued
+    failed: int = 0  # nobody could tell: FAILED, for a dispatcher
 
 
-def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> Sweep:
-    """Re-send rows left pending too long (the broker was down) and give up on stuck sends.
+def outbox_sweep(*, now: datetime | None = None, limit: int = 500, stuck_limit: int = 10) -> Sweep:
+    """Re-send rows left pending too long (the broker was down) and settle stuck sends.
 
-    A row stuck in SENDING belongs to a worker that died mid-send: the text may have gone, so
-    it is not sent again (that could text someone twice) but marked failed for a dispatcher.
+    A row stuck in SENDING longer than DISPATCH_OUTBOX_STUCK_AFTER_SECONDS belongs to a worker
+    that stopped mid-send (no live send lasts that long). The provider is asked whether it got
+    the text (`notification_reconcile`): a text is never sent twice, and never silently lost.
+    At most `stuck_limit` of them per run, oldest first, as each costs a provider request.
     """
     now = now or timezone.now()
-    stuck_before = now - timedelta(seconds=settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS)
-    stuck = list(
-        Notification.objects.filter(status=Notification.Status.SENDING, sending_since__lte=stuck_before)[
-            :limit
-        ]
-    )
-    for notification in stuck:
-        _mark_failed(
-            notification, error=_("The sender stopped during the send; the text may not have arrived.")
-        )
     pending_before = now - timedelta(seconds=settings.DISPATCH_OUTBOX_SWEEP_AFTER_SECONDS)
     due = list(
         Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=pending_before)
@@ -1027,7 +1025,80 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> Sweep:
         .values_list("pk", flat=True)[:limit]
     )
     enqueued = notifications_enqueue(due) if due else 0
-    return Sweep(enqueued=enqueued, due=len(due), stuck=len(stuck))
+    stuck_before = now - timedelta(seconds=settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS)
+    stuck = list(
+        Notification.objects.filter(
+            status=Notification.Status.SENDING, sending_since__lte=stuck_before
+        ).order_by("sending_since", "pk")[:stuck_limit]
+    )
+    settled = {"sent": [], "pending": [], "failed": []}
+    for notification in stuck:
+        outcome = notification_reconcile(notification=notification)
+        if outcome in settled:
+            settled[outcome].append(notification.pk)
+    if settled["pending"]:
+        enqueued += notifications_enqueue(settled["pending"])
+    return Sweep(
+        enqueued=enqueued,
+        due=len(due),
+        stuck=sum(len(pks) for pks in settled.values()),
+        recovered=len(settled["sent"]),
+        resent=len(settled["pending"]),
+        failed=len(settled["failed"]),
+    )
+
+
+def notification_reconcile(*, notification: Notification) -> str:
+    """Settle a row left in SENDING by a worker that stopped mid-send; return what it became.
+
+    Asks the provider (`hotline.messaging.reconcile_sms`) whether the text reached it since
+    the row was claimed: yes -> SENT with the provider's id; no -> back to PENDING (the killed
+    attempt stays counted) for the normal path to send it once, or FAILED when the attempts
+    are used up; cannot tell -> FAILED with the reason, for a dispatcher to check, as a resend
+    could text twice. Each change is conditional on the row still being SENDING with the same
+    claim time, so two sweeps, or a sweep and a late worker, never both act on it. Returns
+    "sent", "pending", "failed", or "skipped" when the row had changed meanwhile.
+    """
+    from hotline.messaging import SmsError, reconcile_sms
+
+    claimed_at = notification.sending_since
+    if notification.status != Notification.Status.SENDING or claimed_at is None:
+        return "skipped"
+    still_ours = Notification.objects.filter(
+        pk=notification.pk, status=Notification.Status.SENDING, sending_since=claimed_at
+    )
+    try:
+        sent = reconcile_sms(to=notification.to, body=notification.body, since=claimed_at)
+    except Exception as exc:  # the provider or the backend could not say: a dispatcher decides
+        if not isinstance(exc, SmsError):
+            logger.exception("could not reconcile notification %s with the provider", notification.pk)
+        error = _(
+            "The sender stopped during the send and the provider could not say whether the text "
+            "went out (%(reason)s); the text may not have arrived."
+        ) % {"reason": str(exc)[:300] or exc.__class__.__name__}
+        return "failed" if _mark_failed(notification, error=error, claimed_at=claimed_at) else "skipped"
+    if sent is not None:
+        updated = still_ours.update(
+            status=Notification.Status.SENT,
+            provider_sid=sent.sid[:64],
+            sent_at=claimed_at,  # the provider had it within a live send's time of the claim
+            sending_since=None,
+            last_error="",
+        )
+        return "sent" if updated else "skipped"
+    error = _("The sender stopped before the provider had the text; it is sent again.")
+    if notification.attempts >= settings.DISPATCH_NOTIFY_MAX_ATTEMPTS:
+        error = _("The sender stopped before the provider had the text, after %(attempts)s attempts.") % {
+            "attempts": notification.attempts
+        }
+        return "failed" if _mark_failed(notification, error=error, claimed_at=claimed_at) else "skipped"
+    updated = still_ours.update(
+        status=Notification.Status.PENDING,
+        last_error=error,
+        next_attempt_at=timezone.now(),
+        sending_since=None,
+    )
+    return "pending" if updated else "skipped"
 
 
 def notification_resend(*, notification: Notification, by) -> Notification:

@@ -4,7 +4,8 @@
 DISPATCH_NOTIFY_BATCH_SIZE row ids each: it reads them in one query and claims each just
 before its text goes out (one round trip per text, see services.notifications_deliver); a
 call-out of 100 is spread over a few tasks that a worker's threads run in parallel. The beat
-schedule runs the two sweeps (settings.CELERY_BEAT_SCHEDULE, "dispatch-*").
+schedule runs the two sweeps (settings.CELERY_BEAT_SCHEDULE, "dispatch-*"); the outbox sweep
+also settles rows a killed worker left mid-send, asking the provider (services.outbox_sweep).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _once(name: str, seconds: int):
 def outbox_sweep() -> int:
     from dispatch.services import outbox_sweep as sweep
 
-    if not _once("outbox-sweep", 10):
+    # Settling stuck rows asks the provider (a request each, at most 10 a run): allow for it.
+    if not _once("outbox-sweep", 60):
         return 0
     try:
         return sweep().enqueued

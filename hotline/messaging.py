@@ -19,6 +19,11 @@
   "console" (prints; the default for `make run`) and "memory" (tests: everything sent is
   appended to the module-level lists `hotline.messaging.outbox` and `hotline.messaging.calls`,
   also reachable as `get_backend().sent` and `get_backend().calls`; clear them between tests).
+- `reconcile_sms(to=..., body=..., since=...)` settles a text whose sender stopped between
+  handing it over and hearing back (a worker killed mid-send): it asks the backend whether
+  the provider has that text (`find_sent`), returns its `SentMessage` (the stored Message
+  gets the provider's sid) or None (never handed over: the stored Message is deleted), and
+  raises `SmsError` (code "unknown") when the backend cannot tell.
 - `override_backend(backend)` swaps the backend in a `with` block (tests only).
 - Never call these inside an open database transaction: a provider round trip holds locks.
 """
@@ -30,14 +35,17 @@ import logging
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import IO, Protocol
 
 import phonenumbers
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
@@ -48,7 +56,14 @@ from hotline.signatures import public_url
 
 logger = logging.getLogger(__name__)
 
+# Per request, for connecting and again for reading (requests' timeout); the SDK does not
+# retry, so a live send takes at most about twice this (DISPATCH_OUTBOX_STUCK_AFTER_SECONDS).
 TWILIO_TIMEOUT_SECONDS = 10
+# `find_sent`: the provider's clock and ours may differ a little, and Twilio's dates are whole
+# seconds, so a text created up to this long before `since` still counts.
+LOOKUP_CLOCK_SKEW = timedelta(seconds=30)
+# `find_sent` reads at most this many of the latest texts to one number (one request).
+LOOKUP_LIMIT = 50
 # Twilio's own ways of saying "no caller ID": never texted or called back.
 WITHHELD_NUMBERS = frozenset(
     {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253", "anonymous", "restricted"}
@@ -94,6 +109,7 @@ class OutboxEntry:
     body: str
     sid: str
     status_callback: str | None
+    created_at: datetime = field(default_factory=timezone.now)
 
 
 @dataclass(frozen=True)
@@ -117,6 +133,14 @@ class Backend(Protocol):
 
     def start_call(self, *, to: str, from_: str, url: str, status_callback: str | None) -> str:
         """Place a call that runs the TwiML at url; return its sid. Raise SmsError on failure."""
+
+    def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> tuple[str, str] | None:
+        """The provider's (sid, status) for a text of `body` from `from_` to `to` created at or
+        after `since`, or None when it has none. Raise SmsError when it cannot tell."""
+
+
+def _cannot_tell(reason: str) -> SmsError:
+    return SmsError(reason, code="unknown")
 
 
 def _rest_error(exc: TwilioRestException) -> SmsError:
@@ -173,6 +197,32 @@ class TwilioBackend:
             raise SmsError(f"Twilio could not be reached: {exc}") from exc
         return call.sid
 
+    def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> tuple[str, str] | None:
+        """Read the latest texts from `from_` to `to` (Messages list, newest first, one request).
+
+        No date filter: Twilio filters on DateSent, and a text still queued has none. A text
+        counts when its body is ours and it was created at or after `since` (less the clock
+        skew). "Not found" is only believed when every text listed is older than that: any
+        other text to that number in the window (Twilio may have re-encoded ours, or a full page
+        of newer texts hides it) means it cannot tell.
+        """
+        cutoff = since - LOOKUP_CLOCK_SKEW
+        try:
+            latest = self.client.messages.list(to=to, from_=from_, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT)
+        except TwilioRestException as exc:
+            raise _cannot_tell(f"Twilio could not list the texts: {_rest_error(exc)}") from exc
+        except (TwilioException, requests.RequestException) as exc:
+            raise _cannot_tell(f"Twilio could not be reached to list the texts: {exc}") from exc
+        recent = [m for m in latest if m.date_created is None or m.date_created >= cutoff]
+        for message in recent:
+            if message.body == body:
+                return str(message.sid), str(message.status or Message.Status.QUEUED)
+        if recent:
+            raise _cannot_tell(
+                f"Twilio has {len(recent)} other text(s) to {to} since then, none with this text"
+            )
+        return None
+
 
 class ConsoleBackend:
     """Prints what would be sent (development with `make run`)."""
@@ -195,6 +245,9 @@ class ConsoleBackend:
         self._write(f"[call] {from_ or '(hotline)'} -> {to}, then TwiML from {url}")
         return sid
 
+    def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> tuple[str, str] | None:
+        raise _cannot_tell("the console backend keeps no record of what it printed")
+
 
 class MemoryBackend:
     """Keeps everything in the module-level `outbox` and `calls` lists (tests)."""
@@ -211,6 +264,13 @@ class MemoryBackend:
         sid = "CA" + uuid.uuid4().hex
         calls.append(OutboundCall(to=to, from_=from_, url=url, sid=sid, status_callback=status_callback))
         return sid
+
+    def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> tuple[str, str] | None:
+        cutoff = since - LOOKUP_CLOCK_SKEW
+        for entry in reversed(outbox):
+            if (entry.to, entry.from_, entry.body) == (to, from_, body) and entry.created_at >= cutoff:
+                return entry.sid, Message.Status.QUEUED
+        return None
 
 
 BACKENDS = {"twilio": TwilioBackend, "console": ConsoleBackend, "memory": MemoryBackend}
@@ -408,6 +468,63 @@ def send_sms_many(
             ),
         )
     return results
+
+
+def reconcile_sms(*, to: str, body: str, since: datetime) -> SentMessage | None:
+    """Settle a text handed over (or about to be) at `since` by a sender that then stopped.
+
+    Asks the backend whether the provider has it. When it has, the text's stored outbound
+    Message (left "sending" without a sid) gets the provider's sid and status, or one is
+    stored, and its SentMessage is returned. When it has not, that stored Message is deleted,
+    as `send_sms_many` does for a text it did not hand over, and None is returned: sending it
+    again texts the person once. Raise SmsError (code "unknown") when the backend cannot tell.
+
+    Only for a send that cannot still be in flight (well past TWILIO_TIMEOUT_SECONDS): a live
+    request could reach the provider after this answered None. Never inside a transaction.
+    """
+    try:
+        number = normalise_phone(to)
+    except SmsError:
+        return None  # refused before any hand-over: it cannot have been sent
+    backend = get_backend()
+    find_sent = getattr(backend, "find_sent", None)
+    if find_sent is None:
+        raise _cannot_tell(f"the {type(backend).__name__} SMS backend cannot look up sent texts")
+    found = find_sent(to=number, from_=settings.HOTLINE_NUMBER, body=body, since=since)
+    # The Message written for this text: the latest one never named by the provider.
+    unnamed = (
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            to_number=number,
+            body=body,
+            message_sid=None,
+            status=Message.Status.SENDING,
+            created_at__lte=since,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[:1]
+    )
+    with transaction.atomic():
+        stored = next(iter(unnamed), None)
+        if found is None:
+            if stored is not None:
+                Message.objects.filter(pk=stored, message_sid=None).delete()
+            return None
+        sid, status = found
+        message_id = Message.objects.filter(message_sid=sid).values_list("pk", flat=True).first()
+        if message_id is None and stored is not None:
+            if Message.objects.filter(pk=stored, message_sid=None).update(message_sid=sid, status=status):
+                message_id = stored
+        if message_id is None:
+            message_id = Message.objects.create(
+                direction=Message.Direction.OUTBOUND,
+                message_sid=sid,
+                from_number=settings.HOTLINE_NUMBER,
+                to_number=number,
+                body=body,
+                status=status,
+            ).pk
+    return SentMessage(sid=sid, to=number, body=body, status=status, message_id=message_id)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class TwilioWebhookMiddleware:
             except Resolver404:
                 match = None
             if match is not None and getattr(match.func, "twilio_webhook", False):
+                # What CommonMiddleware would do first: a Host outside ALLOWED_HOSTS is a 400.
+                request.get_host()
                 request.resolver_match = match
                 # No LocaleMiddleware here: the site's language, never one left on this thread
                 # by an earlier request (TwiML and replies choose the caller's language).

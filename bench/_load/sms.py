@@ -5,7 +5,8 @@ included) appends to the same file, opened with O_APPEND and written with one `w
 line, so lines from different processes never interleave and a line is on disk (in the page
 cache) the moment the provider "accepted" the text: a process SIGKILLed after that write
 cannot take it back. The bench counts these lines against the outbox rows to find texts lost
-(a row with no line) or duplicated (a row with two lines).
+(a row with no line) or duplicated (a row with two lines). `find_sent` answers the outbox
+sweep's question about a row a killed worker left in SENDING from the same file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import time
 import uuid
+from datetime import datetime
 
 from hotline.models import Message
 
@@ -38,6 +40,21 @@ class FileBackend:
             {"kind": "sms", "sid": sid, "to": to, "body": body, "pid": os.getpid(), "at": time.time()}
         )
         return sid, Message.Status.QUEUED
+
+    def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> tuple[str, str] | None:
+        """What the outbox sweep asks about a row a killed worker left in SENDING: the file is
+        this "provider's" record of every text it accepted."""
+        cutoff = since.timestamp() - 30  # the same clock allowance as the Twilio backend
+        try:
+            with open(self.path, encoding="utf-8") as log:
+                for line in log:
+                    record = json.loads(line)
+                    if record["kind"] == "sms" and record["to"] == to and record["body"] == body:
+                        if record["at"] >= cutoff:
+                            return record["sid"], Message.Status.QUEUED
+        except FileNotFoundError:
+            return None
+        return None
 
     def start_call(self, *, to: str, from_: str, url: str, status_callback: str | None) -> str:
         sid = "CA" + uuid.uuid4().hex

@@ -6,6 +6,7 @@ The same rules against a real worker on Redis are in test_worker.py.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from datetime import timedelta
@@ -85,19 +86,128 @@ class TestOutbox:
         assert len(texts) == 1
 
     def test_a_worker_killed_mid_send_never_sends_twice(self, dispatcher, responders, texts, settings):
-        """The row was claimed, then the worker died: redelivery does nothing; the sweep reports it."""
-        with override_backend(_Unreachable()):
-            incident = send_responders(user=dispatcher, responders=responders[:1]).incident
-        row = incident.notifications.get()
-        Notification.objects.filter(pk=row.pk).update(status="sending", sending_since=timezone.now())
+        """Killed after the claim, before the provider had the text: redelivery does nothing, and
+        the sweep, once the provider says it never got it, sends it exactly once."""
+        with override_backend(_Recording(_kill_at(1))), pytest.raises(_WorkerKilled):
+            send_responders(user=dispatcher, responders=responders[:1])
+        row = Notification.objects.get()
+        assert row.status == "sending" and texts == []
         assert tasks.notifications_send([row.pk]) == ["skipped"]
-        assert texts == []
+        assert services.outbox_sweep().stuck == 0  # it may still be on its way
         later = timezone.now() + timedelta(seconds=settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS + 1)
         result = services.outbox_sweep(now=later)
-        assert result.stuck == 1 and texts == []
+        assert (result.stuck, result.resent, result.enqueued) == (1, 1, 1)
+        assert [t.to for t in texts] == [row.to]
+        row.refresh_from_db()
+        assert (row.status, row.attempts, row.provider_sid) == ("sent", 2, texts[0].sid)
+        assert row.last_error == "" and row.sent_at is not None
+        # Nothing further: another sweep, a redelivered task.
+        assert services.outbox_sweep(now=later).stuck == 0
+        assert tasks.notifications_send([row.pk]) == ["skipped"]
+        assert len(texts) == 1
+        # The Message stored for the killed attempt went with it; the text sent is stored once.
+        stored = Message.objects.filter(direction="out", to_number=row.to)
+        assert list(stored.values_list("message_sid", flat=True)) == [texts[0].sid]
+        assert not row.incident.events.filter(kind=IncidentEvent.Kind.NOTIFICATION_FAILED).exists()
+
+    def test_a_worker_killed_after_the_provider_took_the_text_is_marked_sent(
+        self, dispatcher, responders, texts, settings
+    ):
+        with override_backend(_KilledAfterHandOver()), pytest.raises(_WorkerKilled):
+            send_responders(user=dispatcher, responders=responders[:1])
+        row = Notification.objects.get()
+        assert row.status == "sending" and len(texts) == 1
+        later = timezone.now() + timedelta(seconds=settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS + 1)
+        result = services.outbox_sweep(now=later)
+        assert (result.stuck, result.recovered, result.enqueued) == (1, 1, 0)
+        row.refresh_from_db()
+        assert (row.status, row.attempts, row.provider_sid) == ("sent", 1, texts[0].sid)
+        assert row.sent_at is not None and row.last_error == ""
+        assert tasks.notifications_send([row.pk]) == ["skipped"]
+        assert services.outbox_sweep(now=later).stuck == 0
+        assert len(texts) == 1
+        # The stored Message now carries the provider's id, so its status callbacks find it.
+        message = Message.objects.get(direction="out", to_number=row.to)
+        assert (message.message_sid, message.status) == (texts[0].sid, "queued")
+
+    def test_a_stuck_send_the_provider_cannot_confirm_is_failed_for_a_dispatcher(
+        self, dispatcher, responders, texts, settings
+    ):
+        with override_backend(_Recording(_kill_at(1))), pytest.raises(_WorkerKilled):
+            send_responders(user=dispatcher, responders=responders[:1])
+        incident = Incident.objects.get()
+        row = incident.notifications.get()
+        later = timezone.now() + timedelta(seconds=settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS + 1)
+        # The console backend keeps no record of what it printed: it cannot tell.
+        with override_backend(messaging.ConsoleBackend(stream=io.StringIO())):
+            result = services.outbox_sweep(now=later)
+        assert (result.stuck, result.failed, result.enqueued) == (1, 1, 0)
         row.refresh_from_db()
         assert row.status == "failed" and "may not have arrived" in row.last_error
-        assert incident.events.filter(kind=IncidentEvent.Kind.NOTIFICATION_FAILED).exists()
+        assert "no record" in row.last_error
+        assert incident.events.filter(kind=IncidentEvent.Kind.NOTIFICATION_FAILED).count() == 1
+        assert texts == []
+
+    def test_a_backend_that_cannot_look_up_texts_fails_the_row_as_before(self, responders, texts, settings):
+        [row] = outbox(1)
+        _stick(row, settings)
+        with override_backend(_Unreachable()):
+            assert services.outbox_sweep().failed == 1
+        row.refresh_from_db()
+        assert row.status == "failed" and "cannot look up" in row.last_error and texts == []
+
+    def test_a_lookup_that_blows_up_fails_the_row_and_the_sweep_goes_on(self, texts, settings):
+        first, second = outbox(2)
+        _stick(first, settings, seconds_ago=200)
+        _stick(second, settings)
+
+        class Broken(messaging.MemoryBackend):
+            def find_sent(self, *, to, **kwargs):
+                if to == first.to:
+                    raise ValueError("unexpected answer")
+                return super().find_sent(to=to, **kwargs)
+
+        with override_backend(Broken()):
+            result = services.outbox_sweep()
+        assert (result.failed, result.resent) == (1, 1)
+        statuses = dict(Notification.objects.values_list("pk", "status"))
+        assert (statuses[first.pk], statuses[second.pk]) == ("failed", "sent")
+        assert [t.to for t in texts] == [second.to]
+
+    def test_a_sweep_racing_a_late_worker_never_sends_again(self, texts, settings):
+        """The worker records its send while the sweep is asking the provider: the sweep's
+        change is conditional on the same claim, so it leaves the row alone."""
+        [row] = outbox(1)
+        _stick(row, settings)
+
+        class LateWorker(messaging.MemoryBackend):
+            def find_sent(self, **kwargs):
+                Notification.objects.filter(pk=row.pk).update(
+                    status="sent", provider_sid="SMlate", sent_at=timezone.now()
+                )
+                return None  # the provider had not listed it yet
+
+        with override_backend(LateWorker()):
+            result = services.outbox_sweep()
+        assert (result.stuck, result.enqueued) == (0, 0)
+        row.refresh_from_db()
+        assert (row.status, row.provider_sid) == ("sent", "SMlate") and texts == []
+
+    def test_a_newer_claim_is_not_settled_by_an_older_look(self, texts, settings):
+        [row] = outbox(1)
+        _stick(row, settings)
+        stale = Notification.objects.get(pk=row.pk)
+        # Meanwhile the row was re-pended and claimed again by a live worker.
+        Notification.objects.filter(pk=row.pk).update(sending_since=timezone.now())
+        assert services.notification_reconcile(notification=stale) == "skipped"
+        assert Notification.objects.get(pk=row.pk).status == "sending" and texts == []
+
+    def test_a_row_whose_attempts_are_used_up_is_failed_not_resent(self, texts, settings):
+        [row] = outbox(1)
+        _stick(row, settings, attempts=settings.DISPATCH_NOTIFY_MAX_ATTEMPTS)
+        assert services.outbox_sweep().failed == 1
+        row.refresh_from_db()
+        assert row.status == "failed" and "attempts" in row.last_error and texts == []
 
     def test_sweep_sends_rows_left_pending_exactly_once(
         self, dispatcher, responders, texts, monkeypatch, settings
@@ -202,6 +312,27 @@ class TestProviderErrors:
             incident = send_responders(user=dispatcher, responders=responders[:1]).incident
         row = incident.notifications.get()
         assert (row.status, row.attempts, len(transport.requests)) == ("failed", 1, 1)
+
+    def test_a_stuck_row_twilio_has_is_marked_sent_without_texting_again(self, texts, settings):
+        from email.utils import format_datetime
+
+        [row] = outbox(1)
+        _stick(row, settings)
+        since = Notification.objects.get(pk=row.pk).sending_since
+        theirs = {
+            **twilio_message(sid="SM" + "7" * 32),
+            "to": row.to,
+            "body": row.body,
+            "date_created": format_datetime(since + timedelta(seconds=1), usegmt=True),
+            "date_sent": None,
+        }
+        page = {"messages": [theirs], "next_page_uri": None, "page": 0, "page_size": 50}
+        transport = FakeTwilio((200, page))
+        with override_backend(TwilioBackend(http_client=transport)):
+            result = services.outbox_sweep()
+        assert (result.recovered, result.enqueued, len(transport.requests)) == (1, 0, 1)
+        row.refresh_from_db()
+        assert (row.status, row.provider_sid, row.attempts) == ("sent", "SM" + "7" * 32, 1)
 
     def test_retry_delays_back_off_up_to_a_cap(self, settings):
         settings.DISPATCH_NOTIFY_RETRY_BASE_SECONDS = 5
@@ -449,6 +580,29 @@ class _WorkerKilled(BaseException):
     """Stands in for SIGKILL: nothing in the task catches it."""
 
 
+def _kill_at(text_number: int):
+    def hook(number: int) -> None:
+        if number == text_number:
+            raise _WorkerKilled
+
+    return hook
+
+
+class _KilledAfterHandOver(messaging.MemoryBackend):
+    """The provider takes the text, then the worker dies before hearing back."""
+
+    def send_sms(self, **kwargs):
+        super().send_sms(**kwargs)
+        raise _WorkerKilled
+
+
+def _stick(row: Notification, settings, *, seconds_ago: int | None = None, attempts: int = 1) -> None:
+    """Leave `row` as a worker killed mid-send would: SENDING, claimed long enough ago."""
+    seconds_ago = seconds_ago or settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS + 1
+    since = timezone.now() - timedelta(seconds=seconds_ago)
+    Notification.objects.filter(pk=row.pk).update(status="sending", sending_since=since, attempts=attempts)
+
+
 @pytest.mark.django_db
 class TestBatches:
     def test_a_batch_costs_about_one_query_per_text(self, texts):
@@ -546,17 +700,14 @@ class TestBatches:
         assert [statuses[r.pk] for r in rows] == ["pending", "sent", "pending"]
         assert "no network" in Notification.objects.get(pk=rows[0].pk).last_error
 
-    def test_a_worker_killed_mid_batch_leaves_only_the_text_in_flight_unsure(self, texts, settings):
-        """Sent texts are recorded, the one in flight stays SENDING (never re-sent), and the rest
-        stay PENDING: the redelivered task sends those, each exactly once."""
+    def test_a_worker_killed_mid_batch_sends_every_text_exactly_once(self, texts, settings):
+        """Sent texts are recorded, the one in flight stays SENDING (the redelivered task leaves
+        it alone) and the rest stay PENDING for the redelivered task; the sweep then learns
+        from the provider that the one in flight never reached it and sends it once."""
         rows = outbox(5)
         ids = [r.pk for r in rows]
 
-        def killed(number: int) -> None:
-            if number == 3:
-                raise _WorkerKilled
-
-        with override_backend(_Recording(killed)), pytest.raises(_WorkerKilled):
+        with override_backend(_Recording(_kill_at(3))), pytest.raises(_WorkerKilled):
             tasks.notifications_send(ids)
         statuses = dict(Notification.objects.values_list("pk", "status"))
         assert [statuses[pk] for pk in ids] == ["sent", "sent", "sending", "pending", "pending"]
@@ -564,6 +715,8 @@ class TestBatches:
         assert tasks.notifications_send(ids) == ["skipped", "skipped", "skipped", "sent", "sent"]
         assert sorted(t.to for t in texts) == sorted(r.to for r in rows[:2] + rows[3:])
         later = timezone.now() + timedelta(seconds=settings.DISPATCH_OUTBOX_STUCK_AFTER_SECONDS + 1)
-        assert services.outbox_sweep(now=later).stuck == 1
-        assert Notification.objects.get(pk=rows[2].pk).status == "failed"
-        assert len(texts) == 4
+        assert services.outbox_sweep(now=later).resent == 1
+        assert sorted(t.to for t in texts) == sorted(r.to for r in rows)
+        rows_now = Notification.objects.filter(pk__in=ids)
+        assert {r.status for r in rows_now} == {"sent"}
+        assert {r.provider_sid for r in rows_now} == {t.sid for t in texts}

@@ -202,3 +202,11 @@ def test_a_webhook_still_refuses_get_and_unsigned_posts(twilio, client):
     assert client.get("/hotline/voice/incoming/").status_code == 405
     assert twilio.post("/hotline/voice/incoming/", payload("voice_incoming"), signed=False).status_code == 403
     assert not Call.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_webhook_for_a_host_outside_allowed_hosts_is_refused(twilio, settings):
+    settings.ALLOWED_HOSTS = ["hotline.example.org"]  # not the test client's "testserver"
+    response = call_in(twilio)
+    assert response.status_code == 400
+    assert not Call.objects.exists()

@@ -2,10 +2,13 @@
 
 import io
 import json
+from datetime import timedelta
+from email.utils import format_datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.utils import timezone
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
@@ -17,6 +20,7 @@ from hotline.messaging import (
     TwilioBackend,
     get_backend,
     override_backend,
+    reconcile_sms,
     send_sms,
     start_callback,
 )
@@ -47,7 +51,9 @@ class FakeTransport(HttpClient):
         timeout=None,
         allow_redirects=False,
     ):
-        self.requests.append({"method": method, "uri": uri, "data": data, "headers": headers, "auth": auth})
+        self.requests.append(
+            {"method": method, "uri": uri, "params": params, "data": data, "headers": headers, "auth": auth}
+        )
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -354,3 +360,188 @@ def test_send_sms_many_records_a_provider_error_on_the_stored_text():
     assert (failed.status, failed.error_code, failed.message_sid) == ("failed", "21211", None)
     assert Message.objects.get(pk=sent.message_id).message_sid == sent.sid
     assert len(transport.requests) == 2
+
+
+# --- Settling a text whose sender stopped mid-send (reconcile_sms, Backend.find_sent) ------------
+
+LIST_URI = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+
+
+def listed(*messages):
+    """Twilio's answer to GET .../Messages.json: one page, newest first."""
+    return (
+        200,
+        {
+            "messages": list(messages),
+            "first_page_uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json?PageSize=50&Page=0",
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "start": 0,
+            "end": max(len(messages) - 1, 0),
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json?PageSize=50&Page=0",
+        },
+    )
+
+
+def sent_resource(*, sid, body, created, status="queued", date_sent=None):
+    return {
+        **message_resource(sid=sid, status=status),
+        "body": body,
+        "date_created": format_datetime(created, usegmt=True),
+        "date_sent": format_datetime(date_sent, usegmt=True) if date_sent else None,
+    }
+
+
+def unnamed_message(body="Checking in", *, created=None):
+    """The Message `send_sms_many` stores before the hand-over, as a killed worker leaves it."""
+    return Message.objects.create(
+        direction="out",
+        from_number=HOTLINE_NUMBER,
+        to_number="+12025550177",
+        body=body,
+        status="sending",
+        created_at=created or timezone.now() - timedelta(seconds=100),
+    )
+
+
+@pytest.mark.django_db
+def test_twilio_lookup_finds_a_queued_text_by_its_creation_time():
+    since = timezone.now() - timedelta(seconds=95)
+    stored = unnamed_message(created=since - timedelta(seconds=1))
+    transport = FakeTransport(
+        listed(
+            # Still queued at Twilio: no date_sent yet, so only date_created can place it.
+            sent_resource(sid="SM" + "1" * 32, body="Checking in", created=since + timedelta(seconds=1)),
+            sent_resource(
+                sid="SM" + "2" * 32,
+                body="An older text",
+                created=since - timedelta(hours=2),
+                status="delivered",
+                date_sent=since - timedelta(hours=2),
+            ),
+        )
+    )
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        sent = reconcile_sms(to="(202) 555-0177", body="Checking in", since=since)
+
+    [request] = transport.requests
+    assert (request["method"], request["uri"]) == ("GET", LIST_URI)
+    assert request["params"] == {"To": "+12025550177", "From": HOTLINE_NUMBER, "PageSize": 50}
+    assert request["auth"] == (ACCOUNT, "12345678901234567890123456789012")
+    assert (sent.sid, sent.status, sent.to, sent.message_id) == (
+        "SM" + "1" * 32,
+        "queued",
+        "+12025550177",
+        stored.pk,
+    )
+    stored.refresh_from_db()
+    assert (stored.message_sid, stored.status) == ("SM" + "1" * 32, "queued")
+
+
+@pytest.mark.django_db
+def test_twilio_lookup_allows_for_clock_skew_and_whole_seconds():
+    since = timezone.now() - timedelta(seconds=95)
+    created = since - messaging.LOOKUP_CLOCK_SKEW + timedelta(seconds=1)
+    transport = FakeTransport(listed(sent_resource(sid="SM" + "3" * 32, body="Checking in", created=created)))
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        sent = reconcile_sms(to="+12025550177", body="Checking in", since=since)
+
+    assert sent.sid == "SM" + "3" * 32
+    # Nothing was stored for it (e.g. removed): the text the provider has is stored now.
+    message = Message.objects.get(pk=sent.message_id)
+    assert (message.direction, message.to_number, message.body, message.message_sid) == (
+        "out",
+        "+12025550177",
+        "Checking in",
+        sent.sid,
+    )
+
+
+@pytest.mark.django_db
+def test_twilio_lookup_with_only_older_texts_says_never_sent_and_drops_the_stored_copy():
+    since = timezone.now() - timedelta(seconds=95)
+    stored = unnamed_message(created=since - timedelta(seconds=1))
+    older = since - messaging.LOOKUP_CLOCK_SKEW - timedelta(seconds=5)
+    transport = FakeTransport(
+        listed(sent_resource(sid="SM" + "4" * 32, body="Checking in", created=older, date_sent=older))
+    )
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        assert reconcile_sms(to="+12025550177", body="Checking in", since=since) is None
+
+    assert not Message.objects.filter(pk=stored.pk).exists()
+
+
+@pytest.mark.django_db
+def test_twilio_lookup_with_another_recent_text_cannot_tell():
+    since = timezone.now() - timedelta(seconds=95)
+    stored = unnamed_message(created=since - timedelta(seconds=1))
+    transport = FakeTransport(
+        listed(sent_resource(sid="SM" + "5" * 32, body="Checking in, re-encoded", created=since))
+    )
+
+    with override_backend(TwilioBackend(http_client=transport)), pytest.raises(SmsError) as raised:
+        reconcile_sms(to="+12025550177", body="Checking in", since=since)
+
+    assert raised.value.code == "unknown" and "other text" in str(raised.value)
+    assert Message.objects.get(pk=stored.pk).status == "sending"  # left as it was
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (503, {"code": 20503, "message": "Service unavailable", "status": 503}),
+        (401, {"code": 20003, "message": "Authenticate", "status": 401}),
+        requests.ConnectionError("connection reset by peer"),
+    ],
+)
+def test_twilio_lookup_errors_cannot_tell(answer):
+    with (
+        override_backend(TwilioBackend(http_client=FakeTransport(answer))),
+        pytest.raises(SmsError) as raised,
+    ):
+        reconcile_sms(to="+12025550177", body="Checking in", since=timezone.now())
+
+    assert raised.value.code == "unknown"
+
+
+@pytest.mark.django_db
+def test_memory_backend_finds_what_it_sent_since_then():
+    before = timezone.now()
+    sent = send_sms(to="+12025550177", body="Checking in")
+    backend = get_backend()
+
+    found = backend.find_sent(to="+12025550177", from_=HOTLINE_NUMBER, body="Checking in", since=before)
+    assert found == (sent.sid, "queued")
+    assert backend.find_sent(to="+12025550177", from_=HOTLINE_NUMBER, body="Other", since=before) is None
+    assert (
+        backend.find_sent(to="+12025550178", from_=HOTLINE_NUMBER, body="Checking in", since=before) is None
+    )
+    later = timezone.now() + messaging.LOOKUP_CLOCK_SKEW + timedelta(seconds=1)
+    assert backend.find_sent(to="+12025550177", from_=HOTLINE_NUMBER, body="Checking in", since=later) is None
+    # The text already stored with its sid is the one returned, no copy is made.
+    assert reconcile_sms(to="+12025550177", body="Checking in", since=before).message_id == sent.message_id
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_console_backend_cannot_tell():
+    with override_backend(ConsoleBackend(stream=io.StringIO())), pytest.raises(SmsError) as raised:
+        reconcile_sms(to="+12025550177", body="Checking in", since=timezone.now())
+
+    assert raised.value.code == "unknown"
+
+
+@pytest.mark.django_db
+def test_a_number_never_handed_over_was_never_sent():
+    transport = FakeTransport()
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        assert reconcile_sms(to="not a number", body="Checking in", since=timezone.now()) is None
+
+    assert transport.requests == []
