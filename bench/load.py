@@ -750,6 +750,38 @@ def sending_now(*, timeout: float) -> bool:
         connection.close()
 
 
+def rows_mid_send() -> dict[int, int]:
+    """Outbox rows in SENDING (id -> attempts): after the worker's SIGKILL, the ones it died on."""
+    from django.db import connection
+
+    from dispatch.models import Notification
+
+    try:
+        return dict(
+            Notification.objects.filter(status=Notification.Status.SENDING).values_list("pk", "attempts")
+        )
+    finally:
+        connection.close()
+
+
+def mid_send_outcome(killed: dict[int, int]) -> dict[str, int]:
+    """How the sweep settled the rows the killed worker was sending: the provider had the text
+    (marked sent, attempts unchanged), sent again (one more attempt), or failed for a person."""
+    from dispatch.models import Notification
+
+    outcome = {"rows": len(killed), "recovered": 0, "resent": 0, "failed": 0, "unsettled": 0}
+    for pk, status, attempts in Notification.objects.filter(pk__in=killed).values_list(
+        "pk", "status", "attempts"
+    ):
+        if status == Notification.Status.SENT:
+            outcome["resent" if attempts > killed[pk] else "recovered"] += 1
+        elif status == Notification.Status.FAILED:
+            outcome["failed"] += 1
+        else:
+            outcome["unsettled"] += 1
+    return outcome
+
+
 def outbox_settled() -> bool:
     """Nothing pending and nothing in SENDING: rows a killed worker left mid-send are settled
     by the sweep with the provider (sent, sent again, or failed) after BENCH_STUCK_AFTER."""
@@ -908,7 +940,8 @@ def _run(args, stack: Stack) -> dict:
     if args.kill_mid_send:
         sending_now(timeout=5)
     stack.worker_kill()
-    event("celery worker SIGKILLed, a new one starting")
+    killed_mid_send = rows_mid_send()
+    event(f"celery worker SIGKILLed with {len(killed_mid_send)} text(s) mid-send, a new one starting")
     replacement = stack.worker_start()
 
     def replacement_ready() -> None:
@@ -938,6 +971,7 @@ def _run(args, stack: Stack) -> dict:
     time.sleep(1)  # a late duplicate would show up now
     boundaries = [("steady", phase1_start, phase2_start), ("faults", phase2_start, float("inf"))]
     texts, unmatched = count_texts(stack.sms_log, boundaries)
+    settled = mid_send_outcome(killed_mid_send)
     connections.close_all()
     web_log = stack.tail("gunicorn", 10**9)
     degraded = web_log.count("answering with degraded TwiML")
@@ -1007,6 +1041,11 @@ def _run(args, stack: Stack) -> dict:
         f"sweep {left_for_sweep}; texts not from an outbox row {unmatched}; "
         f"webhooks answered with degraded TwiML {degraded}; tracebacks in the gunicorn log {tracebacks}"
     )
+    log(
+        f"killed worker: {settled['rows']} text(s) mid-send; the sweep found {settled['recovered']} at the "
+        f"provider (marked sent), sent {settled['resent']} again, failed {settled['failed']}, "
+        f"{settled['unsettled']} unsettled"
+    )
     return {
         "bench": "load",
         "requests": total["requests"],
@@ -1022,6 +1061,7 @@ def _run(args, stack: Stack) -> dict:
         "left_for_sweep": left_for_sweep,
         "stuck_sending": sum(c.stuck for c in texts.values()),
         "drain_s": round(drained_in, 1),
+        "killed_mid_send": settled,
         "degraded_twiml": degraded,
         "phases": result_phases,
         "faults": events,
