@@ -163,3 +163,66 @@ def test_files_the_fast_path_cannot_take_fall_back(tmp_path, import_csv, monkeyp
     fast, slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, path, max_bad_share=0.9)
     assert not _fast_used(fast)
     assert fast_stored == slow_stored
+
+
+def _stray_reference(chunk: str, delimiter: str) -> bool:
+    """Character by character: a quote (doubled ones aside) with no delimiter or line break on
+    either side."""
+    text = chunk.replace('""', "").replace("\r\n", "\n")
+    for index, char in enumerate(text):
+        if char == '"':
+            before = text[index - 1] if index else "\n"
+            after = text[index + 1] if index + 1 < len(text) else "\n"
+            if before not in (delimiter, "\n") and after not in (delimiter, "\n"):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_stray_quote_check_matches_a_character_by_character_reading(delimiter):
+    import random
+
+    rng = random.Random(2018)  # noqa: S311 - test data
+    alphabet = ["a", '"', delimiter, "\n", "\r\n", '""', "b"]
+    strays = 0
+    for _ in range(20_000):
+        chunk = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14)))
+        expected = _stray_reference(chunk, delimiter)
+        assert fastload._stray_quotes(chunk, delimiter) is expected, repr(chunk)
+        strays += expected
+    assert 0 < strays < 20_000  # both answers were exercised
+    # A lone quote on its own line is a field's opening (and closing) quote, not a stray one;
+    # a quote between two letters after it is.
+    assert not fastload._stray_quotes('a,b\n"\nc,d\n', ",")
+    assert fastload._stray_quotes('"\r\n\nba"a\n"', ",")
+
+
+def _reader_threads() -> list:
+    import threading
+
+    return [thread for thread in threading.enumerate() if thread.name == "cfs-copy-reader"]
+
+
+@pytest.mark.parametrize("broken_at", [None, 150])
+def test_many_small_chunks_are_read_ahead_in_order(tmp_path, import_csv, monkeypatch, broken_at):
+    """Chunks of 64 characters: the reader thread hands over hundreds of them in file order; a
+    stray quote far into the file stops it and the file falls back, with no thread left."""
+    monkeypatch.setattr(fastload, "CHUNK_CHARS", 64)
+    rows = [MKE_HEADER] + [
+        mke_row(
+            i,
+            f"2018-05-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
+            "THEFT" if i % 3 else "ASSIST CITIZEN",
+        )
+        for i in range(1, 301)
+    ]
+    if broken_at:
+        rows[broken_at][6] = "BROKEN"
+    path = tmp_path / "long.csv"
+    path.write_text(csv_text(rows).replace("BROKEN", 'TV 32" SCREEN'), newline="")
+
+    fast, slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, path, max_bad_share=0.9)
+    assert _fast_used(fast) is (broken_at is None)
+    assert fast_stored == slow_stored
+    assert fast.rows_imported == 300
+    assert _reader_threads() == []
