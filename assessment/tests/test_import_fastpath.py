@@ -143,6 +143,7 @@ def test_codes_descriptions_and_lookup_by_both_paths(tmp_path, import_csv, monke
         "\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,THEFT,Advised,extra\r\n",  # a field more
         '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,say "hi" now,Advised\r\n',  # COPY drops these quotes
         '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,TV 32" SCREEN,Advised\r\n',
+        '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,TV 32"" SCREEN,Advised\r\n',  # COPY: TV 32 SCREEN
     ],
     ids=[
         "blank-line",
@@ -153,6 +154,7 @@ def test_codes_descriptions_and_lookup_by_both_paths(tmp_path, import_csv, monke
         "long-row",
         "stray-quotes",
         "one-stray-quote",
+        "doubled-quote-unquoted",
     ],
 )
 def test_files_the_fast_path_cannot_take_fall_back(tmp_path, import_csv, monkeypatch, tail):
@@ -166,15 +168,31 @@ def test_files_the_fast_path_cannot_take_fall_back(tmp_path, import_csv, monkeyp
 
 
 def _stray_reference(chunk: str, delimiter: str) -> bool:
-    """Character by character: a quote (doubled ones aside) with no delimiter or line break on
-    either side."""
-    text = chunk.replace('""', "").replace("\r\n", "\n")
-    for index, char in enumerate(text):
+    """Character by character: a quote that is not part of a well-formed quoted field (one that
+    starts a field, holds only doubled quotes and ends where the field ends)."""
+    text = chunk.replace("\r\n", "\n").replace("\n", delimiter)
+    index, field_start = 0, True
+    while index < len(text):
+        char = text[index]
+        if char == delimiter:
+            index, field_start = index + 1, True
+            continue
         if char == '"':
-            before = text[index - 1] if index else "\n"
-            after = text[index + 1] if index + 1 < len(text) else "\n"
-            if before not in (delimiter, "\n") and after not in (delimiter, "\n"):
+            if not field_start:
                 return True
+            index += 1
+            while True:
+                if index >= len(text):
+                    return True  # never closed
+                if text[index] == '"':
+                    if text[index + 1 : index + 2] == '"':
+                        index += 2
+                        continue
+                    break
+                index += 1
+            if index + 1 < len(text) and text[index + 1] != delimiter:
+                return True  # text after the closing quote
+        index, field_start = index + 1, False
     return False
 
 
@@ -191,10 +209,9 @@ def test_stray_quote_check_matches_a_character_by_character_reading(delimiter):
         assert fastload._stray_quotes(chunk, delimiter) is expected, repr(chunk)
         strays += expected
     assert 0 < strays < 20_000  # both answers were exercised
-    # A lone quote on its own line is a field's opening (and closing) quote, not a stray one;
-    # a quote between two letters after it is.
-    assert not fastload._stray_quotes('a,b\n"\nc,d\n', ",")
-    assert fastload._stray_quotes('"\r\n\nba"a\n"', ",")
+    assert not fastload._stray_quotes('1,"32"" TV, black",x\r\n"",2,""""\r\n', ",")
+    assert fastload._stray_quotes('1,TV 32"" SCREEN,x\r\n', ",")  # COPY would read TV 32 SCREEN
+    assert fastload._stray_quotes('1,"unclosed,x\r\n', ",")
 
 
 def _reader_threads() -> list:
