@@ -617,10 +617,11 @@ class FastLoader:
                 parts.append(f"r.{description} = %s")
                 params.append(description_value)
             conditions.append("(" + " AND ".join(parts) + ")")
+        where = f"({' OR '.join(conditions)}) AND {self._good_time_filter('r')}"
+        self._check_times_of_rows_without_call_type(where, params)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT ord FROM {self.raw} r WHERE ({' OR '.join(conditions)}) "
-                f"AND {self._good_time_filter('r')} ORDER BY ord LIMIT %s",
+                f"SELECT ord FROM {self.raw} r WHERE {where} ORDER BY ord LIMIT %s",
                 [*params, 20],
             )
             lines = [ord_ + self.opened.header_line for (ord_,) in cursor.fetchall()]
@@ -632,6 +633,27 @@ class FastLoader:
             merged.add(line, reason)
         merged.total = self.normalizer.bad.total + total
         self.normalizer.bad = merged
+
+    def _check_times_of_rows_without_call_type(self, where: str, params: list[str]) -> None:
+        """The insert casts the canonical-looking times of the rows it stores, and fails (so the
+        Python path runs) on an impossible one such as 2018-02-30; rows without a call type are
+        not stored, so their times are checked here. The Python path reports such a row for its
+        time, which it reads first."""
+        received = self._column(presets.RECEIVED)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT r.{received} FROM {self.raw} r WHERE {where} AND {_CANONICAL.format(t='r.' + received)}",
+                params,
+            )
+            while True:
+                rows = cursor.fetchmany(_FETCH_ROWS)
+                if not rows:
+                    return
+                for (value,) in rows:
+                    try:
+                        datetime.fromisoformat(value)
+                    except ValueError:
+                        raise FastPathUnavailable(f"an impossible time {_shown(value)!r}") from None
 
     def _drop(self) -> None:
         with connection.cursor() as cursor:

@@ -6,6 +6,7 @@ last times. Files the fast path cannot take must fall back to the Python path by
 """
 
 import gzip
+import os
 
 import pytest
 from django.db import connection
@@ -144,6 +145,7 @@ def test_codes_descriptions_and_lookup_by_both_paths(tmp_path, import_csv, monke
         '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,say "hi" now,Advised\r\n',  # COPY drops these quotes
         '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,TV 32" SCREEN,Advised\r\n',
         '\r\n9,2018-05-01 00:00:00,x,43.1,-87.9,1,TV 32"" SCREEN,Advised\r\n',  # COPY: TV 32 SCREEN
+        "\r\n9,2018-02-30 00:00:00,x,43.1,-87.9,1,,Advised\r\n",  # no such day, and no call type
     ],
     ids=[
         "blank-line",
@@ -155,6 +157,7 @@ def test_codes_descriptions_and_lookup_by_both_paths(tmp_path, import_csv, monke
         "stray-quotes",
         "one-stray-quote",
         "doubled-quote-unquoted",
+        "bad-date-no-call-type",
     ],
 )
 def test_files_the_fast_path_cannot_take_fall_back(tmp_path, import_csv, monkeypatch, tail):
@@ -243,3 +246,141 @@ def test_many_small_chunks_are_read_ahead_in_order(tmp_path, import_csv, monkeyp
     assert fast_stored == slow_stored
     assert fast.rows_imported == 300
     assert _reader_threads() == []
+
+
+# Values real exports hold, quirks included: odd times, quotes, delimiters, placeholders.
+_TIMES = [
+    "2018-05-01 10:00:00",
+    "2018-05-31 23:59:59",
+    "2018-11-04 01:30:00",  # the hour that happens twice in Chicago
+    "2018-03-11 02:30:00",  # the hour that does not happen
+    "2018-05-01T10:00:00",
+    "2018-05-01 10:00:00-05:00",
+    "05/01/2018 10:00",
+    " 2018-05-01 10:00:00 ",
+    "2018-02-30 10:00:00",
+    "2018-05-01 24:00:00",
+    "2018-05-01 10:75:00",
+    "2018-13-01 10:00:00",
+    "1899-05-01 10:00:00",
+    "N/A",
+    "",
+]
+_NATURES = [
+    "THEFT",
+    "ASSIST CITIZEN",
+    "Welfare Check",
+    " spaced ",
+    "ÜBER",
+    "",
+    "A,B",
+    'say "hi"',
+    'TV 32"" SCREEN',
+    "x" * 250,
+]
+_AREAS = ["1", "7", "-1", "0", "", " 3 ", "CITY", "Z1"]
+_COORDINATES = [
+    ("43.05", "-87.95"),
+    ("", ""),
+    ("0", "0"),
+    ("91", "-87.9"),
+    ("43.1", ""),
+    ("4.31e1", "-87.9"),
+    ("north", "-87.9"),
+]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_generated_files_store_the_same_by_both_paths(import_csv, monkeypatch, tmp_path):
+    """Differential fuzzing: generated files with the quirks above, written with either quoting,
+    either line end, with or without a BOM, sometimes with values pasted in unquoted (so quotes
+    and delimiters land in unquoted fields). Whatever the fast path takes must be stored exactly
+    as the Python path stores it; what it cannot take must fall back. 60 fixed examples in the
+    suite; `FUZZ_EXAMPLES=300` runs that many random ones (more hit the lock table: every import
+    of the test shares one transaction)."""
+    import csv
+    import io
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from assessment.services import CfsImportError
+
+    def mostly_first(values, clean):
+        # The first `clean` values half the time, so that many files stay on the fast path.
+        return st.one_of(st.sampled_from(values[:clean]), st.sampled_from(values))
+
+    rows_strategy = st.lists(
+        st.tuples(
+            mostly_first(_TIMES, 4),
+            mostly_first(_NATURES, 5),
+            mostly_first(_AREAS, 4),
+            mostly_first(_COORDINATES, 3),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+    runs = {"fast": 0, "fallback": 0}
+    counter = iter(range(10_000))
+
+    @settings(
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+        deadline=None,
+        derandomize=not os.environ.get("FUZZ_EXAMPLES"),
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        rows=rows_strategy,
+        canonical_first=st.integers(min_value=1, max_value=4),
+        quote_all=st.booleans(),
+        line_end=st.sampled_from(["\r\n", "\n"]),
+        bom=st.booleans(),
+        unquoted=st.booleans(),
+    )
+    def check(rows, canonical_first, quote_all, line_end, bom, unquoted):
+        # A few canonical rows first, so that the fast path is chosen often.
+        table = [mke_row(i, f"2018-05-0{i} 0{i}:15:00", "THEFT") for i in range(1, canonical_first + 1)]
+        for number, (time, nature, area, (lat, lon)) in enumerate(rows, start=100):
+            table.append([str(number), time, f"{number} N 1ST ST", lat, lon, area, nature, "Advised"])
+        pasted = {}
+        if unquoted:
+            # The generated values pasted in as they are, past the writer's quoting.
+            for index, row in enumerate(table[canonical_first:]):
+                for column in (1, 5, 6):
+                    pasted[f"@{index}.{column}@"] = row[column]
+                    row[column] = f"@{index}.{column}@"
+        buffer = io.StringIO()
+        writer = csv.writer(
+            buffer, lineterminator=line_end, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+        )
+        writer.writerows([MKE_HEADER, *table])
+        text = buffer.getvalue()
+        for marker, value in pasted.items():
+            text = text.replace(f'"{marker}"', value).replace(marker, value)
+        path = tmp_path / f"generated-{next(counter)}.csv"
+        path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+
+        number = next(counter)
+        options = {"timezone_name": "America/Chicago", "max_bad_share": 1.0, "preset": "auto"}
+        outcomes = []
+        for label, fast_allowed in (("fast", True), ("slow", False)):
+            with monkeypatch.context() as patched:
+                if not fast_allowed:
+                    patched.setattr(fastload, "usable", lambda positions, sample: False)
+                try:
+                    result = import_csv(
+                        path, dataset_name=f"{label}{number}", city_name=f"{label} {number}", **options
+                    )
+                except CfsImportError as exc:
+                    outcomes.append(("error", str(exc)))
+                else:
+                    dataset = CfsDataset.objects.get(pk=result.dataset.pk)
+                    outcomes.append(("stored", _stored(dataset), result.bad_rows, _fast_used(result)))
+        fast, slow = outcomes
+        assert fast[:3] == slow[:3], path.read_text()
+        if fast[0] == "stored":
+            runs["fast" if fast[3] else "fallback"] += 1
+
+    check()
+    assert runs["fast"] >= 10  # the comparison was exercised, both ways
+    assert runs["fallback"] >= 5
