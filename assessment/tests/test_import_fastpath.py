@@ -290,14 +290,27 @@ _COORDINATES = [
 ]
 
 
-@pytest.mark.django_db(transaction=False)
-def test_generated_files_store_the_same_by_both_paths(import_csv, monkeypatch, tmp_path):
-    """Differential fuzzing: generated files with the quirks above, written with either quoting,
-    either line end, with or without a BOM, sometimes with values pasted in unquoted (so quotes
-    and delimiters land in unquoted fields). Whatever the fast path takes must be stored exactly
-    as the Python path stores it; what it cannot take must fall back. 60 fixed examples in the
-    suite; `FUZZ_EXAMPLES=300` runs that many random ones (more hit the lock table: every import
-    of the test shares one transaction)."""
+_CODES = ["21", "103D", "", " 21 ", "21A", "103d"]
+_DESCRIPTIONS = [
+    "DISTURBANCE, DOMESTIC",
+    "COMPLAINT OTHER",
+    "",
+    "DISTURBANCE, DOM",
+    "complaint  other",
+    'TV 32"" SCREEN',
+]
+_PRIORITIES = ["1", "2A", "", "-", " 3 ", "0"]
+_DISPOSITIONS = ["GOA", "NAT", "", "rtf ", "N/A"]
+
+
+def _fuzz_both_paths(import_csv, monkeypatch, tmp_path, *, header, clean_row, fields, options) -> dict:
+    """Import generated files by both paths and require the same outcome.
+
+    `clean_row(i)` is a canonical row; `fields` maps a column index to (values, how many of the
+    first values are clean). Each file: a few clean rows, then generated ones; either quoting,
+    line end and delimiter, with or without a BOM, sometimes with the generated values pasted in
+    past the writer's quoting (so quotes and delimiters land in unquoted fields). Returns how many
+    files were stored by the fast path and how many fell back."""
     import csv
     import io
 
@@ -306,22 +319,13 @@ def test_generated_files_store_the_same_by_both_paths(import_csv, monkeypatch, t
 
     from assessment.services import CfsImportError
 
-    def mostly_first(values, clean):
-        # The first `clean` values half the time, so that many files stay on the fast path.
+    def mostly_clean(values, clean):
         return st.one_of(st.sampled_from(values[:clean]), st.sampled_from(values))
 
-    rows_strategy = st.lists(
-        st.tuples(
-            mostly_first(_TIMES, 4),
-            mostly_first(_NATURES, 5),
-            mostly_first(_AREAS, 4),
-            mostly_first(_COORDINATES, 3),
-        ),
-        min_size=1,
-        max_size=12,
-    )
+    columns = sorted(fields)
+    row_strategy = st.tuples(*(mostly_clean(*fields[column]) for column in columns))
     runs = {"fast": 0, "fallback": 0}
-    counter = iter(range(10_000))
+    counter = iter(range(100_000))
 
     @settings(
         max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
@@ -330,30 +334,34 @@ def test_generated_files_store_the_same_by_both_paths(import_csv, monkeypatch, t
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(
-        rows=rows_strategy,
-        canonical_first=st.integers(min_value=1, max_value=4),
+        rows=st.lists(row_strategy, min_size=1, max_size=12),
+        clean_first=st.integers(min_value=1, max_value=4),
         quote_all=st.booleans(),
         line_end=st.sampled_from(["\r\n", "\n"]),
+        delimiter=st.sampled_from([",", ";", "\t"]),
         bom=st.booleans(),
         unquoted=st.booleans(),
     )
-    def check(rows, canonical_first, quote_all, line_end, bom, unquoted):
-        # A few canonical rows first, so that the fast path is chosen often.
-        table = [mke_row(i, f"2018-05-0{i} 0{i}:15:00", "THEFT") for i in range(1, canonical_first + 1)]
-        for number, (time, nature, area, (lat, lon)) in enumerate(rows, start=100):
-            table.append([str(number), time, f"{number} N 1ST ST", lat, lon, area, nature, "Advised"])
+    def check(rows, clean_first, quote_all, line_end, delimiter, bom, unquoted):
+        table = [clean_row(i) for i in range(1, clean_first + 1)]
         pasted = {}
-        if unquoted:
-            # The generated values pasted in as they are, past the writer's quoting.
-            for index, row in enumerate(table[canonical_first:]):
-                for column in (1, 5, 6):
-                    pasted[f"@{index}.{column}@"] = row[column]
-                    row[column] = f"@{index}.{column}@"
+        for index, values in enumerate(rows):
+            row = clean_row(100 + index)
+            for column, value in zip(columns, values, strict=True):
+                if unquoted:
+                    marker = f"@{index}.{column}@"
+                    pasted[marker] = value
+                    value = marker
+                row[column] = value
+            table.append(row)
         buffer = io.StringIO()
         writer = csv.writer(
-            buffer, lineterminator=line_end, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+            buffer,
+            delimiter=delimiter,
+            lineterminator=line_end,
+            quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
         )
-        writer.writerows([MKE_HEADER, *table])
+        writer.writerows([header, *table])
         text = buffer.getvalue()
         for marker, value in pasted.items():
             text = text.replace(f'"{marker}"', value).replace(marker, value)
@@ -361,7 +369,6 @@ def test_generated_files_store_the_same_by_both_paths(import_csv, monkeypatch, t
         path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
 
         number = next(counter)
-        options = {"timezone_name": "America/Chicago", "max_bad_share": 1.0, "preset": "auto"}
         outcomes = []
         for label, fast_allowed in (("fast", True), ("slow", False)):
             with monkeypatch.context() as patched:
@@ -382,5 +389,64 @@ def test_generated_files_store_the_same_by_both_paths(import_csv, monkeypatch, t
             runs["fast" if fast[3] else "fallback"] += 1
 
     check()
+    return runs
+
+
+# Differential fuzzing: whatever the fast path takes must be stored exactly as the Python path
+# stores it, and what it cannot take must fall back. 60 fixed examples each in the suite;
+# `FUZZ_EXAMPLES=300` runs that many random ones (many more fill the lock table: every import of
+# a test shares its one transaction).
+
+
+def test_generated_milwaukee_files_store_the_same_by_both_paths(import_csv, monkeypatch, tmp_path):
+    runs = _fuzz_both_paths(
+        import_csv,
+        monkeypatch,
+        tmp_path,
+        header=MKE_HEADER,
+        clean_row=lambda i: mke_row(i, f"2018-05-0{1 + i % 9} 0{i % 10}:15:00", "THEFT"),
+        fields={
+            1: (_TIMES, 4),
+            3: ([lat for lat, _lon in _COORDINATES], 3),
+            5: (_AREAS, 4),
+            6: (_NATURES, 5),
+        },
+        options={"timezone_name": "America/Chicago", "max_bad_share": 1.0, "preset": "auto"},
+    )
     assert runs["fast"] >= 10  # the comparison was exercised, both ways
+    assert runs["fallback"] >= 5
+
+
+def test_generated_code_and_description_files_store_the_same_by_both_paths(tmp_path, import_csv, monkeypatch):
+    lookup = write_csv(tmp_path / "lookup.csv", [["code", "description"], ["21", "COMPLAINT OTHER"]])
+    header = ["TimeCreate", "Type", "TypeText", "Priority", "PoliceDistrict", "Disposition"]
+    runs = _fuzz_both_paths(
+        import_csv,
+        monkeypatch,
+        tmp_path,
+        header=header,
+        clean_row=lambda i: [
+            f"2019-01-0{1 + i % 9} 0{i % 10}:00:00",
+            "21",
+            "COMPLAINT OTHER",
+            "1",
+            "3",
+            "GOA",
+        ],
+        fields={
+            0: (_TIMES, 4),
+            1: (_CODES, 2),
+            2: (_DESCRIPTIONS, 2),
+            3: (_PRIORITIES, 3),
+            4: (_AREAS, 4),
+            5: (_DISPOSITIONS, 3),
+        },
+        options={
+            "timezone_name": "America/New_York",
+            "max_bad_share": 1.0,
+            "preset": "new_orleans",
+            "lookup_path": lookup,
+        },
+    )
+    assert runs["fast"] >= 10
     assert runs["fallback"] >= 5
