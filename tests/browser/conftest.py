@@ -14,12 +14,19 @@ from .journey import launch, new_page
 def browser(live_server):
     """A headless Chromium for the test; `journey.new_page(browser)` opens a person's page."""
     playwright_api = pytest.importorskip("playwright.sync_api")
+    from django.db import connections
+
     with playwright_api.sync_playwright() as playwright:
         chromium = launch(playwright)
         try:
             yield chromium
         finally:
             chromium.close()
+            # While Playwright's sync API is running, the test's queries go through a database
+            # connection of their own, not the one pytest-django closes; left open, it kept the
+            # test database from being dropped at the end of the run ("being accessed by other
+            # users").
+            connections.close_all()
 
 
 @pytest.fixture
