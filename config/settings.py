@@ -262,6 +262,13 @@ CELERY_BEAT_SCHEDULE["hotline-missed-call-sweep"] = {
     "task": "hotline.tasks.missed_call_sweep",
     "schedule": 120.0,
 }
+# Outbound texts left "sending" without a provider sid this long (a sender killed mid-batch) are
+# looked up at the provider and settled: sent, or failed with the reason.
+SMS_UNSETTLED_AFTER_SECONDS = env_int("SMS_UNSETTLED_AFTER_SECONDS", 600)
+CELERY_BEAT_SCHEDULE["hotline-settle-unsent-texts"] = {
+    "task": "hotline.tasks.settle_unsent_texts",
+    "schedule": 300.0,
+}
 
 # --- volunteers ---
 # The SMS sender (dotted path, resolved at call time so volunteers never imports hotline).

@@ -42,7 +42,7 @@ from typing import IO, Protocol
 import phonenumbers
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -525,6 +525,75 @@ def reconcile_sms(*, to: str, body: str, since: datetime) -> SentMessage | None:
                 status=status,
             ).pk
     return SentMessage(sid=sid, to=number, body=body, status=status, message_id=message_id)
+
+
+@dataclass
+class UnsettledTexts:
+    sent: int = 0  # found at the provider: its sid and status recorded
+    not_sent: int = 0  # marked failed: the provider has no such text (or it is recorded on another row)
+    unknown: int = 0  # marked failed: the backend could not tell
+
+
+def settle_unsent_texts(*, older_than: timedelta | None = None, limit: int = 100) -> UnsettledTexts:
+    """Settle outbound texts stored as "sending" that never got a provider sid.
+
+    `send_sms_many` stores a whole batch as "sending" before handing the texts over one by one;
+    a sender killed half-way leaves the rest so, although the provider never saw them (their
+    notifications are sent again, as new messages). Old enough that no sender can still be
+    handing them over (settings.SMS_UNSETTLED_AFTER_SECONDS, well past the outbox's own
+    reconciliation), each is looked up at the provider: found and not yet recorded, it gets the
+    provider's sid and status; otherwise it is marked failed with the reason, so that nobody
+    reads "sending" for ever. Rows are never deleted: they are the record of an attempt.
+    Never inside a transaction (it calls the provider).
+    """
+    older_than = older_than or timedelta(seconds=settings.SMS_UNSETTLED_AFTER_SECONDS)
+    result = UnsettledTexts()
+    backend = get_backend()
+    find_sent = getattr(backend, "find_sent", None)
+    unsettled = list(
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            status=Message.Status.SENDING,
+            message_sid=None,
+            created_at__lt=timezone.now() - older_than,
+        ).order_by("created_at", "pk")[:limit]
+    )
+    for message in unsettled:
+        still = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, message_sid=None)
+        try:
+            if find_sent is None:
+                raise _cannot_tell(f"the {type(backend).__name__} SMS backend cannot look up sent texts")
+            found = find_sent(
+                to=message.to_number, from_=message.from_number, body=message.body, since=message.created_at
+            )
+        except SmsError as exc:
+            still.update(
+                status=Message.Status.FAILED,
+                error_code="unconfirmed",
+                error_message=(
+                    "The sender stopped before the provider confirmed this text, and the provider "
+                    f"could not be asked whether it has it: {exc}"
+                )[:500],
+            )
+            result.unknown += 1
+            continue
+        if found is not None and not Message.objects.filter(message_sid=found[0]).exists():
+            try:
+                with transaction.atomic():
+                    if still.update(message_sid=found[0], status=found[1]):
+                        result.sent += 1
+                        continue
+            except IntegrityError:
+                pass  # its status callback recorded the sid on another row meanwhile
+        if still.update(
+            status=Message.Status.FAILED,
+            error_code="not_sent",
+            error_message="The sender stopped before handing this text to the provider; it was not sent.",
+        ):
+            result.not_sent += 1
+    if unsettled:
+        logger.info("settled %d outbound texts left sending: %s", len(unsettled), result)
+    return result
 
 
 @dataclass(frozen=True)

@@ -17,3 +17,12 @@ def missed_call_sweep() -> int:
     from hotline.services import missed_call_notify, missed_calls_unnotified
 
     return sum(missed_call_notify(call_id=call_id) for call_id in missed_calls_unnotified())
+
+
+@shared_task(ignore_result=True)
+def settle_unsent_texts() -> int:
+    """Settle outbound texts a stopped sender left "sending" (see messaging.settle_unsent_texts)."""
+    from hotline.messaging import settle_unsent_texts as settle
+
+    result = settle()
+    return result.sent + result.not_sent + result.unknown

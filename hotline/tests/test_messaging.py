@@ -545,3 +545,121 @@ def test_a_number_never_handed_over_was_never_sent():
         assert reconcile_sms(to="not a number", body="Checking in", since=timezone.now()) is None
 
     assert transport.requests == []
+
+
+# --- Texts a stopped sender left "sending" (settle_unsent_texts) ------------------------------
+
+
+class Killed(BaseException):
+    """What a SIGKILL looks like from inside: nothing after it runs."""
+
+
+class DiesOnSecondText(messaging.MemoryBackend):
+    def __init__(self):
+        self.count = 0
+
+    def send_sms(self, **kwargs):
+        self.count += 1
+        if self.count == 2:
+            raise Killed
+        return super().send_sms(**kwargs)
+
+
+def _age_all(seconds):
+    Message.objects.update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+
+@pytest.mark.django_db
+def test_a_batch_killed_half_way_leaves_no_text_sending_for_ever(settings):
+    texts = [messaging.Text(to=f"+1202555017{n}", body=f"text {n}") for n in range(3)]
+    with override_backend(DiesOnSecondText()), pytest.raises(Killed):
+        messaging.send_sms_many(texts)
+    assert sorted(Message.objects.values_list("to_number", "status")) == [
+        ("+12025550170", "sending"),  # handed over, its sid not yet recorded: the kill came first
+        ("+12025550171", "sending"),  # the one being handed over
+        ("+12025550172", "sending"),  # never reached
+    ]
+    [delivered] = messaging.outbox
+
+    # Too young: a sender may still be handing them over.
+    assert messaging.settle_unsent_texts() == messaging.UnsettledTexts()
+    _age_all(settings.SMS_UNSETTLED_AFTER_SECONDS + 1)
+    result = messaging.settle_unsent_texts()
+
+    assert result == messaging.UnsettledTexts(sent=1, not_sent=2, unknown=0)
+    stored = {m.to_number: m for m in Message.objects.all()}
+    assert (stored["+12025550170"].status, stored["+12025550170"].message_sid) == ("queued", delivered.sid)
+    for number in ("+12025550171", "+12025550172"):
+        assert (stored[number].status, stored[number].message_sid, stored[number].error_code) == (
+            "failed",
+            None,
+            "not_sent",
+        )
+        assert "it was not sent" in stored[number].error_message
+    # Settled once: nothing is left for the next run.
+    assert messaging.settle_unsent_texts() == messaging.UnsettledTexts()
+
+
+@pytest.mark.django_db
+def test_a_text_sent_again_later_is_not_taken_for_the_stopped_attempt(settings):
+    ghost = unnamed_message(body="Call-out: welfare check")
+    again = send_sms(to="+12025550177", body="Call-out: welfare check")  # the outbox's re-send
+    _age_all(settings.SMS_UNSETTLED_AFTER_SECONDS + 1)
+
+    assert messaging.settle_unsent_texts() == messaging.UnsettledTexts(not_sent=1)
+
+    ghost.refresh_from_db()
+    assert (ghost.status, ghost.message_sid, ghost.error_code) == ("failed", None, "not_sent")
+    assert Message.objects.get(pk=again.message_id).message_sid == again.sid
+
+
+@pytest.mark.django_db
+def test_twilio_is_asked_about_each_text_left_sending(settings):
+    ghost = unnamed_message(
+        created=timezone.now() - timedelta(seconds=settings.SMS_UNSETTLED_AFTER_SECONDS + 60)
+    )
+    transport = FakeTransport(
+        listed(
+            sent_resource(
+                sid="SM" + "3" * 32, body="Checking in", created=ghost.created_at, status="delivered"
+            )
+        )
+    )
+
+    with override_backend(TwilioBackend(http_client=transport)):
+        assert messaging.settle_unsent_texts() == messaging.UnsettledTexts(sent=1)
+
+    [request] = transport.requests
+    assert (request["method"], request["uri"]) == ("GET", LIST_URI)
+    ghost.refresh_from_db()
+    assert (ghost.message_sid, ghost.status) == ("SM" + "3" * 32, "delivered")
+
+
+@pytest.mark.django_db
+def test_a_backend_that_cannot_tell_leaves_the_text_failed_with_the_reason(settings):
+    ghost = unnamed_message(
+        created=timezone.now() - timedelta(seconds=settings.SMS_UNSETTLED_AFTER_SECONDS + 60)
+    )
+
+    with override_backend(ConsoleBackend(stream=io.StringIO())):
+        assert messaging.settle_unsent_texts() == messaging.UnsettledTexts(unknown=1)
+
+    ghost.refresh_from_db()
+    assert (ghost.status, ghost.error_code) == ("failed", "unconfirmed")
+    assert "could not be asked" in ghost.error_message
+
+
+@pytest.mark.django_db
+def test_the_settling_task_runs_on_the_beat(settings):
+    from hotline.tasks import settle_unsent_texts
+
+    unnamed_message(created=timezone.now() - timedelta(seconds=settings.SMS_UNSETTLED_AFTER_SECONDS + 60))
+    unnamed_message(body="Too young to settle", created=timezone.now())
+
+    assert settle_unsent_texts() == 1
+    assert sorted(Message.objects.values_list("body", "status")) == [
+        ("Checking in", "failed"),
+        ("Too young to settle", "sending"),
+    ]
+    schedule = settings.CELERY_BEAT_SCHEDULE["hotline-settle-unsent-texts"]
+    assert schedule["task"] == settle_unsent_texts.name
