@@ -470,6 +470,15 @@ def send_sms_many(
     return results
 
 
+def _find_sent(*, to: str, from_: str, body: str, since: datetime) -> tuple[str, str] | None:
+    """The backend's `find_sent`; SmsError (code "unknown") when the backend has none."""
+    backend = get_backend()
+    find_sent = getattr(backend, "find_sent", None)
+    if find_sent is None:
+        raise _cannot_tell(f"the {type(backend).__name__} SMS backend cannot look up sent texts")
+    return find_sent(to=to, from_=from_, body=body, since=since)
+
+
 def reconcile_sms(*, to: str, body: str, since: datetime) -> SentMessage | None:
     """Settle a text handed over (or about to be) at `since` by a sender that then stopped.
 
@@ -486,11 +495,7 @@ def reconcile_sms(*, to: str, body: str, since: datetime) -> SentMessage | None:
         number = normalise_phone(to)
     except SmsError:
         return None  # refused before any hand-over: it cannot have been sent
-    backend = get_backend()
-    find_sent = getattr(backend, "find_sent", None)
-    if find_sent is None:
-        raise _cannot_tell(f"the {type(backend).__name__} SMS backend cannot look up sent texts")
-    found = find_sent(to=number, from_=settings.HOTLINE_NUMBER, body=body, since=since)
+    found = _find_sent(to=number, from_=settings.HOTLINE_NUMBER, body=body, since=since)
     # The Message written for this text: the latest one never named by the provider.
     unnamed = (
         Message.objects.filter(
@@ -548,8 +553,6 @@ def settle_unsent_texts(*, older_than: timedelta | None = None, limit: int = 100
     """
     older_than = older_than or timedelta(seconds=settings.SMS_UNSETTLED_AFTER_SECONDS)
     result = UnsettledTexts()
-    backend = get_backend()
-    find_sent = getattr(backend, "find_sent", None)
     unsettled = list(
         Message.objects.filter(
             direction=Message.Direction.OUTBOUND,
@@ -561,9 +564,7 @@ def settle_unsent_texts(*, older_than: timedelta | None = None, limit: int = 100
     for message in unsettled:
         still = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, message_sid=None)
         try:
-            if find_sent is None:
-                raise _cannot_tell(f"the {type(backend).__name__} SMS backend cannot look up sent texts")
-            found = find_sent(
+            found = _find_sent(
                 to=message.to_number, from_=message.from_number, body=message.body, since=message.created_at
             )
         except SmsError as exc:
@@ -577,14 +578,14 @@ def settle_unsent_texts(*, older_than: timedelta | None = None, limit: int = 100
             )
             result.unknown += 1
             continue
-        if found is not None and not Message.objects.filter(message_sid=found[0]).exists():
+        if found is not None:
             try:
                 with transaction.atomic():
                     if still.update(message_sid=found[0], status=found[1]):
                         result.sent += 1
                         continue
             except IntegrityError:
-                pass  # its status callback recorded the sid on another row meanwhile
+                pass  # the sid is another row's: the text found is that one (a later send), not this
         if still.update(
             status=Message.Status.FAILED,
             error_code="not_sent",

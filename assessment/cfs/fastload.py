@@ -640,6 +640,7 @@ class FastLoader:
         not stored, so their times are checked here. The Python path reports such a row for its
         time, which it reads first."""
         received = self._column(presets.RECEIVED)
+        parser = TimeParser()
         with connection.chunked_cursor() as cursor:
             cursor.execute(
                 f"SELECT DISTINCT r.{received} FROM {self.raw} r WHERE {where} AND {_CANONICAL.format(t='r.' + received)}",
@@ -650,10 +651,8 @@ class FastLoader:
                 if not rows:
                     return
                 for (value,) in rows:
-                    try:
-                        datetime.fromisoformat(value)
-                    except ValueError:
-                        raise FastPathUnavailable(f"an impossible time {_shown(value)!r}") from None
+                    if parser.parse(value) is None:
+                        raise FastPathUnavailable(f"an impossible time {_shown(value)!r}")
 
     def _drop(self) -> None:
         with connection.cursor() as cursor:

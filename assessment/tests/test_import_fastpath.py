@@ -248,7 +248,7 @@ def test_many_small_chunks_are_read_ahead_in_order(tmp_path, import_csv, monkeyp
     assert _reader_threads() == []
 
 
-# Values real exports hold, quirks included: odd times, quotes, delimiters, placeholders.
+# Values real exports hold, quirks included: odd times, quotes, delimiters, -1 and 0 for no area.
 _TIMES = [
     "2018-05-01 10:00:00",
     "2018-05-31 23:59:59",
