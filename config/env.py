@@ -59,6 +59,22 @@ def env_required(name: str, *, when: bool, dev_default: str) -> str:
     return dev_default
 
 
+def _sqlite(name: str | Path) -> dict:
+    """SQLite for development, safe for the web process and the embedded scheduler writing at
+    once: write-ahead logging (readers never wait for a writer), transactions that take the
+    write lock when they begin (no "database is locked" when a reader turns writer), and a
+    generous busy timeout instead of failing at the first contended write."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
 def database_from_url(url: str, *, base_dir: Path) -> dict:
     """Translate DATABASE_URL into Django's DATABASES['default'].
 
@@ -66,7 +82,7 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
     (relative to the project folder) or sqlite:////absolute/path.
     """
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3"}
+        return _sqlite(base_dir / "db.sqlite3")
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
@@ -78,7 +94,7 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
             name = ":memory:"
         else:
             name = base_dir / path.lstrip("/")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+        return _sqlite(name)
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
         name = unquote(parts.path.lstrip("/"))
         if not name:

@@ -11,13 +11,12 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from config.tasks import HEARTBEAT_KEY
+from config.tasks import HEARTBEAT_KEY, heartbeat_cache
 
 HEALTH_PATH = "/healthz/"
 
@@ -70,7 +69,7 @@ def _check_broker() -> str:
 def _worker_age() -> float | None:
     """Seconds since a worker last ran the heartbeat task; informational, not a failure."""
     try:
-        stamp = cache.get(HEARTBEAT_KEY)
+        stamp = heartbeat_cache().get(HEARTBEAT_KEY)
     except Exception:  # noqa: BLE001 - a down cache is reported by the broker check
         return None
     seen = parse_datetime(stamp) if stamp else None

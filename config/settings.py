@@ -109,8 +109,17 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+    CACHES["scheduler"] = CACHES["default"]
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Without Redis the web process and the embedded scheduler (config.devserver) are two
+        # processes: the scheduler's heartbeat goes through files both can read.
+        "scheduler": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("EMBEDDED_CACHE_DIR", str(BASE_DIR / ".run" / "cache")),
+        },
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,7 +179,8 @@ FALLBACK_NUMBER = env_str("FALLBACK_NUMBER")
 SMS_BACKEND = env_str("SMS_BACKEND", "console" if DEBUG else "twilio")
 
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# "localhost" named so kombu does not warn about a missing host for the in-process broker.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost//"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -197,8 +207,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
+# A worker (or, without Redis, the embedded scheduler) proves it is alive this often; /healthz/
+# reports how long ago as worker_seen_seconds_ago.
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 60.0},
+    "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 15.0},
 }
 
 # Behind a TLS-terminating proxy (see README, production deployment).

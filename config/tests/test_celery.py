@@ -1,10 +1,9 @@
 import time
 
 import pytest
-from django.core.cache import cache
 
 from config.celery import app
-from config.tasks import HEARTBEAT_KEY, worker_heartbeat
+from config.tasks import HEARTBEAT_KEY, heartbeat_cache, worker_heartbeat
 
 
 def test_production_celery_settings():
@@ -21,17 +20,17 @@ def test_production_celery_settings():
 
 
 def test_heartbeat_runs_eagerly_and_records_time():
-    cache.delete(HEARTBEAT_KEY)
+    heartbeat_cache().delete(HEARTBEAT_KEY)
     stamp = worker_heartbeat.delay().get()
-    assert cache.get(HEARTBEAT_KEY) == stamp
+    assert heartbeat_cache().get(HEARTBEAT_KEY) == stamp
 
 
 @pytest.mark.worker
 def test_real_worker_on_redis_runs_a_task(celery_worker_process, transactional_db):
-    cache.delete(HEARTBEAT_KEY)
+    heartbeat_cache().delete(HEARTBEAT_KEY)
     assert app.conf.task_always_eager is False
     worker_heartbeat.delay()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and cache.get(HEARTBEAT_KEY) is None:
+    while time.monotonic() < deadline and heartbeat_cache().get(HEARTBEAT_KEY) is None:
         time.sleep(0.1)
-    assert cache.get(HEARTBEAT_KEY) is not None, "the worker did not run the task"
+    assert heartbeat_cache().get(HEARTBEAT_KEY) is not None, "the worker did not run the task"

@@ -36,7 +36,7 @@ def test_no_environment_gives_sqlite_and_eager_celery():
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"] == str(ROOT / "db.sqlite3")
     assert values["eager"] is True
-    assert values["broker"] == "memory://"
+    assert values["broker"] == "memory://localhost//"
     assert values["cache"].endswith("LocMemCache")
     assert values["tz"] == "America/Los_Angeles"
     assert values["sms"] == "console"
