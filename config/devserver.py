@@ -38,7 +38,17 @@ def scheduler_command(*, redis_url: str, run_dir: Path) -> list[str]:
     celery = [sys.executable, "-m", "celery", "-A", "config"]
     schedule = str(run_dir / "celerybeat-schedule")
     if redis_url:
-        return [*celery, "worker", "--beat", "--schedule", schedule, "--loglevel", "INFO", "--concurrency", "2"]
+        return [
+            *celery,
+            "worker",
+            "--beat",
+            "--schedule",
+            schedule,
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+        ]
     return [*celery, "beat", "--schedule", schedule, "--loglevel", "INFO"]
 
 

@@ -19,8 +19,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from config.devserver import scheduler_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +78,13 @@ def test_make_run_configuration_escalates_on_time_and_reports_heartbeat(tmp_path
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
     setup = subprocess.run(
-        [*manage, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=120, capture_output=True, text=True
+        [*manage, "shell", "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
     )
     line = next(line for line in setup.stdout.splitlines() if line.startswith("INCIDENT"))
     _, incident_id, level = line.split()
