@@ -976,7 +976,7 @@ def _run(args, stack: Stack) -> dict:
     web_log = stack.tail("gunicorn", 10**9)
     degraded = web_log.count("answering with degraded TwiML")
     tracebacks = web_log.count("Traceback")
-    # What the web processes could not hand to the down broker (dispatch.services logs each).
+    # What the web processes could not hand to the down broker (dispatch.services.outbox logs each).
     left_for_sweep = sum(int(n) for n in re.findall(r"(\d+) text\(s\) left for the outbox sweep", web_log))
 
     samples = recorder.samples

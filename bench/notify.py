@@ -191,7 +191,7 @@ def one_round(dispatcher, responders: int, batch_size: int) -> tuple[float, list
     intake = Intake.objects.create(channel=Intake.Channel.VOICE, caller="+12025550143", language="en")
     triage = services.triage_claim(intake=intake, user=dispatcher)
     committed: list[float] = []
-    # Read by dispatch.services.notifications_enqueue, in this process, at commit.
+    # Read by dispatch.services.outbox.notifications_enqueue, in this process, at commit.
     settings.DISPATCH_NOTIFY_BATCH_SIZE = batch_size
     with transaction.atomic():
         # Registered first, so it runs first at commit: the clock starts before any enqueue.

@@ -33,7 +33,7 @@ from dispatch.protocol import (
     clean_answers,
     recommend,
 )
-from dispatch.services import QuestionInput, RuleInput
+from dispatch.services.protocol import QuestionInput, RuleInput
 from outreach.models import Partner, ServiceType
 from volunteers.models import Volunteer
 from volunteers.roles import Role

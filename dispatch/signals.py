@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def acknowledgement_received(sender, *, message, volunteer, **kwargs) -> None:
-    from dispatch.services import sms_acknowledgement
+    from dispatch.services.acknowledgements import sms_acknowledgement
 
     if volunteer is None:
         return

@@ -2,10 +2,10 @@
 
 `notifications_send` is enqueued after the outbox rows have committed, with up to
 DISPATCH_NOTIFY_BATCH_SIZE row ids each: it reads them in one query and claims each just
-before its text goes out (one round trip per text, see services.notifications_deliver); a
+before its text goes out (one round trip per text, see services.outbox.notifications_deliver); a
 call-out of 100 is spread over a few tasks that a worker's threads run in parallel. The beat
 schedule runs the two sweeps (settings.CELERY_BEAT_SCHEDULE, "dispatch-*"); the outbox sweep
-also settles rows a killed worker left mid-send, asking the provider (services.outbox_sweep).
+also settles rows a killed worker left mid-send, asking the provider (services.outbox.outbox_sweep).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.core.cache import cache
 @shared_task(name="dispatch.notifications_send", ignore_result=True)
 def notifications_send(notification_ids: list[int]) -> list[str]:
     """Send the outbox rows (claimed before sending: a duplicated task sends nothing twice)."""
-    from dispatch.services import notifications_deliver, notifications_enqueue
+    from dispatch.services.outbox import notifications_deliver, notifications_enqueue
 
     deliveries = notifications_deliver(list(notification_ids))
     retries: dict[int, list[int]] = {}
@@ -36,7 +36,7 @@ def _once(name: str, seconds: int):
 
 @shared_task(name="dispatch.outbox_sweep", ignore_result=True)
 def outbox_sweep() -> int:
-    from dispatch.services import outbox_sweep as sweep
+    from dispatch.services.outbox import outbox_sweep as sweep
 
     # Settling stuck rows asks the provider (a request each, at most 10 a run): allow for it.
     if not _once("outbox-sweep", 60):
@@ -49,7 +49,7 @@ def outbox_sweep() -> int:
 
 @shared_task(name="dispatch.escalation_sweep", ignore_result=True)
 def escalation_sweep() -> int:
-    from dispatch.services import incidents_escalate_due
+    from dispatch.services.escalation import incidents_escalate_due
 
     if not _once("escalation-sweep", 10):
         return 0

@@ -21,6 +21,7 @@ from twilio.http.response import Response
 from config.celery import app as celery_app
 from dispatch import services, tasks
 from dispatch.models import Incident, IncidentEvent, IncidentResponder, Notification, OnCallPeriod
+from dispatch.services import outbox as outbox_service
 from dispatch.tests.factories import SEND_ANSWERS, claimed, committing, responder_on_shift, send_responders
 from hotline import messaging
 from hotline.messaging import TwilioBackend, override_backend
@@ -212,7 +213,7 @@ class TestOutbox:
     def test_sweep_sends_rows_left_pending_exactly_once(
         self, dispatcher, responders, texts, monkeypatch, settings
     ):
-        monkeypatch.setattr(services, "notifications_enqueue", lambda ids, *, countdown=None: 0)
+        monkeypatch.setattr(outbox_service, "notifications_enqueue", lambda ids, *, countdown=None: 0)
         incident = send_responders(user=dispatcher).incident
         monkeypatch.undo()
         assert texts == [] and set(incident.notifications.values_list("status", flat=True)) == {"pending"}
@@ -342,7 +343,7 @@ class TestProviderErrors:
     def test_a_temporary_error_schedules_the_next_try(self, dispatcher, responders, monkeypatch):
         scheduled = []
         monkeypatch.setattr(
-            services,
+            outbox_service,
             "notifications_enqueue",
             lambda ids, *, countdown=None: scheduled.append((ids, countdown)) or 0,
         )
@@ -665,7 +666,7 @@ class TestBatches:
     def test_an_unexpected_backend_error_fails_that_text_without_a_retry(self, texts, monkeypatch):
         scheduled = []
         monkeypatch.setattr(
-            services, "notifications_enqueue", lambda ids, *, countdown=None: scheduled.append(ids) or 0
+            outbox_service, "notifications_enqueue", lambda ids, *, countdown=None: scheduled.append(ids) or 0
         )
         rows = outbox(3)
 
@@ -683,7 +684,7 @@ class TestBatches:
     def test_temporary_errors_in_a_batch_are_retried_together(self, monkeypatch):
         scheduled = []
         monkeypatch.setattr(
-            services,
+            outbox_service,
             "notifications_enqueue",
             lambda ids, *, countdown=None: scheduled.append((ids, countdown)) or 0,
         )

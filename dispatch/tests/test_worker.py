@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.models import Incident, Notification
+from dispatch.services import outbox as outbox_service
 from dispatch.tests.factories import SEND_ANSWERS, claimed, ensure_seeded
 from dispatch.tests.test_notifications import _broker_at
 from hotline.models import Message
@@ -102,7 +103,7 @@ def test_broker_down_at_dispatch_then_the_sweep_sends_exactly_once(
 def outbox_rows(dispatcher, volunteers, monkeypatch) -> list[Notification]:
     """Call-out rows written and committed, but not handed to the broker (the test does that)."""
     with monkeypatch.context() as patch:
-        patch.setattr(services, "notifications_enqueue", lambda ids, *, countdown=None: 0)
+        patch.setattr(outbox_service, "notifications_enqueue", lambda ids, *, countdown=None: 0)
         incident = services.triage_decide(
             triage=claimed(user=dispatcher),
             user=dispatcher,

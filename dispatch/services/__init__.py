@@ -1,0 +1,91 @@
+"""State changes of the dispatch app, one module per concept. Each service owns its transaction.
+
+    claims            who holds an intake for triage (claim, release, hand over)
+    triage            the protocol's answers, the recommendation and the dispatcher's decision
+    incidents         opening an incident, its status timeline, outcome, close and cancel
+    acknowledgements  a responder's YES/NO by link or SMS reply (hotline's sms_received)
+    escalation        an incident whose team is not full in time asks more people
+    outbox            Notification rows and their sending, retries and sweep
+    protocol          a coordinator saves the screening protocol as its next version
+    field_contacts    a responder on shift opens an incident on the spot
+
+Texts are never sent from a service: services write `Notification` rows (the outbox) in their
+transaction and hand the row ids to Celery once it has committed (`outbox._send_after_commit`).
+
+Other apps and tests import from here (`from dispatch.services import triage_claim`). To replace
+a name in a test, patch it in the module that looks it up, e.g.
+`dispatch.services.outbox.notifications_enqueue`, not on this package.
+"""
+
+from ._common import DispatchError, ReferralChoice
+from .acknowledgements import Answer, parse_acknowledgement, responder_answer, sms_acknowledgement
+from .claims import ClaimTaken, intake_view_record, triage_claim, triage_hand_over, triage_release
+from .escalation import incident_escalate, incidents_escalate_due
+from .field_contacts import incident_open_field
+from .incidents import (
+    FIELD_STATUSES,
+    CallOut,
+    OutcomeInput,
+    incident_add_note,
+    incident_cancel,
+    incident_close,
+    incident_notify_more,
+    incident_record_outcome,
+    incident_record_status,
+)
+from .outbox import (
+    Delivery,
+    Sweep,
+    notification_deliver,
+    notification_reconcile,
+    notification_resend,
+    notifications_deliver,
+    notifications_enqueue,
+    outbox_sweep,
+    retry_delay,
+)
+from .protocol import QuestionInput, RuleInput, protocol_problems, protocol_version_create
+from .triage import DecisionRejected, derived_fields, triage_decide, triage_save_answers
+
+__all__ = [
+    "FIELD_STATUSES",
+    "Answer",
+    "CallOut",
+    "ClaimTaken",
+    "DecisionRejected",
+    "Delivery",
+    "DispatchError",
+    "OutcomeInput",
+    "QuestionInput",
+    "ReferralChoice",
+    "RuleInput",
+    "Sweep",
+    "derived_fields",
+    "incident_add_note",
+    "incident_cancel",
+    "incident_close",
+    "incident_escalate",
+    "incident_notify_more",
+    "incident_open_field",
+    "incident_record_outcome",
+    "incident_record_status",
+    "incidents_escalate_due",
+    "intake_view_record",
+    "notification_deliver",
+    "notification_reconcile",
+    "notification_resend",
+    "notifications_deliver",
+    "notifications_enqueue",
+    "outbox_sweep",
+    "parse_acknowledgement",
+    "protocol_problems",
+    "protocol_version_create",
+    "responder_answer",
+    "retry_delay",
+    "sms_acknowledgement",
+    "triage_claim",
+    "triage_decide",
+    "triage_hand_over",
+    "triage_release",
+    "triage_save_answers",
+]

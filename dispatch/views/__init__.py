@@ -1,0 +1,67 @@
+"""Views of the dispatch app: HTTP in, one service call, HTML out. One module per part of the app:
+
+    console_queue    the dispatcher console and its live queue
+    intakes          an intake's page, its claim, the triage protocol and the decision
+    incidents        an incident's page, timeline, outcome, close/cancel, more responders
+    responders       the responder's link page, "my incidents", field contacts
+    protocol_editor  the screening protocol's versions and the coordinators' editor
+
+Pages that show caller data are `never_cache` (Cache-Control: no-store); every view and change
+of an intake or incident goes to the audit trail (the live partials the open pages poll do not:
+the page that polls them was recorded). Responders reach their page by a signed, expiring link.
+dispatch/urls.py routes to the names re-exported here.
+"""
+
+from .console_queue import console, queue
+from .incidents import (
+    incident,
+    incident_cancel,
+    incident_close,
+    incident_live,
+    incident_note,
+    incident_notify_more,
+    incident_outcome,
+    incident_status,
+    notification_resend,
+)
+from .intakes import (
+    intake,
+    intake_candidates,
+    intake_claim,
+    intake_decide,
+    intake_hand_over,
+    intake_recommendation,
+    intake_release,
+    partners,
+)
+from .protocol_editor import protocol, protocol_edit, protocol_version
+from .responders import field_contact, my_incidents, responder, responder_action
+
+__all__ = [
+    "console",
+    "field_contact",
+    "incident",
+    "incident_cancel",
+    "incident_close",
+    "incident_live",
+    "incident_note",
+    "incident_notify_more",
+    "incident_outcome",
+    "incident_status",
+    "intake",
+    "intake_candidates",
+    "intake_claim",
+    "intake_decide",
+    "intake_hand_over",
+    "intake_recommendation",
+    "intake_release",
+    "my_incidents",
+    "notification_resend",
+    "partners",
+    "protocol",
+    "protocol_edit",
+    "protocol_version",
+    "queue",
+    "responder",
+    "responder_action",
+]

@@ -1,0 +1,46 @@
+"""The dispatcher console: the queue of intakes waiting for triage and the open incidents, with
+alerts for incidents that escalated or whose texts failed. `queue` is the live part, polled by
+htmx every two seconds. Routed in dispatch/urls.py as `console` and `queue`.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from dispatch import selectors
+from volunteers.roles import Role, role_required
+
+
+def _queue_context() -> dict:
+    now = timezone.now()
+    intakes = list(selectors.queue_intakes(now=now))
+    incidents = list(selectors.open_incidents())
+    alerts = [
+        i for i in incidents if i.failed_count or (i.escalation_level and i.accepted_count < i.team_size)
+    ]
+    return {
+        "now": now,
+        "intakes": intakes,
+        "incidents": incidents,
+        "alerts": alerts,
+        "newest_intake": max((i.pk for i in intakes), default=0),
+        "alert_key": ",".join(f"{i.pk}:{i.escalation_level}:{i.failed_count}" for i in alerts),
+    }
+
+
+@never_cache
+@role_required(Role.DISPATCHER)
+@require_GET
+def console(request):
+    return render(request, "dispatch/console.html", _queue_context())
+
+
+@never_cache
+@role_required(Role.DISPATCHER)
+@require_GET
+def queue(request):
+    """The live part of the console, polled by htmx every two seconds."""
+    return render(request, "dispatch/_queue.html", _queue_context())
