@@ -46,10 +46,10 @@ from assessment.cfs.parsing import (
     OpenedCsv,
     RowNormalizer,
     TimeParser,
-    _clean_disposition,
-    _clean_priority,
-    _shown,
     clean_area,
+    clean_disposition,
+    clean_priority,
+    shown,
 )
 
 CHUNK_CHARS = 1 << 20
@@ -346,7 +346,7 @@ class FastLoader:
                     reason = ""
                     if moment is None:
                         if raw_time.strip():
-                            reason = f"unreadable received time {_shown(raw_time)!r}"
+                            reason = f"unreadable received time {shown(raw_time)!r}"
                         elif any(value.strip() for value in row):
                             reason = "no received time"
                         else:
@@ -357,7 +357,7 @@ class FastLoader:
                         if moment.tzinfo is not None:
                             moment = moment.astimezone(zone).replace(tzinfo=None)
                         if not MIN_YEAR <= moment.year <= MAX_YEAR:
-                            reason = f"received time out of range {_shown(raw_time)!r}"
+                            reason = f"received time out of range {shown(raw_time)!r}"
                     if reason:
                         normalizer.bad.add(line, reason)
                         bad_ords.append(f"{ord_}\t\\N\n")
@@ -396,8 +396,8 @@ class FastLoader:
             (column, clean)
             for column, clean in (
                 (self._column(presets.AREA), clean_area),
-                (self._column(presets.PRIORITY), _clean_priority),
-                (self._column(presets.DISPOSITION), _clean_disposition),
+                (self._column(presets.PRIORITY), clean_priority),
+                (self._column(presets.DISPOSITION), clean_disposition),
             )
             if column
         ]
@@ -652,7 +652,7 @@ class FastLoader:
                     return
                 for (value,) in rows:
                     if parser.parse(value) is None:
-                        raise FastPathUnavailable(f"an impossible time {_shown(value)!r}")
+                        raise FastPathUnavailable(f"an impossible time {shown(value)!r}")
 
     def _drop(self) -> None:
         with connection.cursor() as cursor:

@@ -326,7 +326,7 @@ def test_an_error_in_the_middle_of_the_file_changes_nothing(tmp_path, import_csv
     """Raised while rows stream into the staging table (COPY on PostgreSQL): nothing stays."""
     before = _state()
     rows = [MKE_HEADER] + [mke_row(i, "2018-05-01 00:00:00", f"NOTE {i}") for i in range(3000)]
-    monkeypatch.setattr(parsing, "MAX_CALL_TYPES", 2500)
+    monkeypatch.setattr(parsing.rows, "MAX_CALL_TYPES", 2500)
     with pytest.raises(CfsImportError, match="More than 2,500 different call types"):
         import_csv(write_csv(tmp_path / "free_text.csv", rows))
     assert _state() == before

@@ -408,7 +408,7 @@ def test_us_formatted_files_and_a_damaged_gzip(tmp_path):
 
 
 def test_a_column_of_free_text_is_not_taken_for_call_types(tmp_path, monkeypatch):
-    monkeypatch.setattr(parsing, "MAX_CALL_TYPES", 10)
+    monkeypatch.setattr(parsing.rows, "MAX_CALL_TYPES", 10)
     rows = [MKE_HEADER] + [mke_row(i, "2018-05-01 00:00:00", f"NOTE NUMBER {i}") for i in range(11)]
     with pytest.raises(CfsFileError, match="More than 10 different call types"):
         _normalize(tmp_path, rows)

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 
-from assessment.pilot import selectors
 from assessment.pilot.db import percentile, percentiles_of
 from assessment.pilot.selectors import Metrics, Period
+from assessment.pilot.selectors import metrics as metrics_module
 from assessment.pilot.tests.factories import local, make_call, make_contact, make_incident, make_triage
 
 
@@ -32,7 +32,7 @@ def test_database_and_python_percentiles_agree(monkeypatch):
         make_call(started_at=local(day, 0) + timedelta(minutes=index * 5), answered_after=rng.uniform(1, 60))
     period = Period(day, day)
     database = Metrics(period=period, pilot=None).answering.time_to_answer
-    monkeypatch.setattr("assessment.pilot.selectors.database_percentiles", lambda: False)
+    monkeypatch.setattr("assessment.pilot.db.database_percentiles", lambda: False)
     python = Metrics(period=period, pilot=None).answering.time_to_answer
     assert database.count == python.count == 200
     assert database.median == pytest.approx(python.median, abs=1e-6)
@@ -60,13 +60,13 @@ def test_prefetch_runs_the_heavy_queries_concurrently_with_the_same_results(
         )
     period = Period(day, day)
     threads_seen = set()
-    original = selectors.contact_slices
+    original = metrics_module.contact_slices
 
     def recording(period):
         threads_seen.add(threading.current_thread().name)
         return original(period)
 
-    monkeypatch.setattr(selectors, "contact_slices", recording)
+    monkeypatch.setattr(metrics_module, "contact_slices", recording)
     settings.PILOT_DASHBOARD_QUERY_THREADS = 3
     concurrent = Metrics(period=period, pilot=None).prefetch()
     settings.PILOT_DASHBOARD_QUERY_THREADS = 1
