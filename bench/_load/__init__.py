@@ -1,4 +1,6 @@
-"""Support code for bench/load.py: its settings and an SMS backend that logs every send to a file.
+"""The parts of bench/load.py: set-up (`setup`), load clients (`traffic`), faults (`faults`),
+figures (`report`), plus the bench's Django settings and an SMS backend that logs every send to
+a file (`settings`, `apps`, `sms`).
 
 Lives in a folder so that `make bench` (which runs bench/*.py) does not execute it.
 """
