@@ -194,6 +194,27 @@ def test_every_production_variable_is_in_the_readme_configuration_table():
             assert f"`{line.partition('=')[0]}`" in table
 
 
+def test_every_pinned_package_says_why_it_is_here():
+    table = section(
+        (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"),
+        "Dependencies (requirements.txt, pinned)",
+    )
+    packages = [
+        line.split("==")[0].strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert "Django" in packages
+    named = {
+        name.strip().split(" ")[0].lower()
+        for row in table.splitlines()[2:]
+        if row.startswith("|")
+        for name in row.split("|")[1].split(",")
+    }
+    missing = [package for package in packages if package.lower() not in named]
+    assert missing == [], f"not in docs/architecture.md's dependency table: {missing}"
+
+
 def test_the_dashboard_definitions_in_the_docs_are_the_code_s():
     from django.utils import translation
 
