@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run test check worker bench messages clean
+.PHONY: install run test check worker bench screenshots messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ worker: install
 
 bench: install
 	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+# docs/img/console.png and docs/img/dashboard.png, from the demo data (needs /usr/bin/chromium).
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 APPS := volunteers hotline outreach dispatch assessment
 

@@ -213,7 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 15.0},
 }
 
-# Behind a TLS-terminating proxy (see README, production deployment).
+# Behind a TLS-terminating proxy (see docs/operators.md, production deployment).
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = False
