@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Throttled login (volunteers.login_throttle); it shadows contrib.auth's "login" below.
     path("accounts/login/", volunteer_views.LoginView.as_view(), name="login"),
+    # Its old-password check is throttled the same way.
+    path("accounts/password_change/", volunteer_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -20,9 +22,6 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("audit/", include("audit.urls")),
 ]
-
-admin.site.site_header = "Rapid-response hotline"
-admin.site.site_title = "Hotline admin"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

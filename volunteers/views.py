@@ -40,6 +40,7 @@ from volunteers.forms import (
     ShiftSeriesForm,
     SignupForm,
     ThrottledAuthenticationForm,
+    ThrottledPasswordChangeForm,
     TrainingModuleForm,
     TrainingSessionForm,
     VolunteerFilterForm,
@@ -685,6 +686,15 @@ class LoginView(auth_views.LoginView):
     """Django's login page with the throttled form (see volunteers.login_throttle)."""
 
     authentication_form = ThrottledAuthenticationForm
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, its old-password check under the login throttle."""
+
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"request": self.request}
 
 
 @login_required
