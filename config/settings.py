@@ -333,6 +333,8 @@ NO_STORE_PATH_PREFIXES = ["/hotline/", "/dispatch/", "/api/"]
 # Off only for tests and, if you must, local development (TWO_FACTOR_REQUIRED=0).
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Rapid-response hotline")
+# No TOTP secret or QR code in the admin (volunteers.admin also leaves them out).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Caller numbers, message bodies, recordings and notes are removed after this many days
 # (retention app; nightly, and `manage.py redact_contacts --older-than DAYS`).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)

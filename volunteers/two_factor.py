@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.services import Action, audit_record
 from volunteers.roles import Role, has_role
 
 DEVICE_NAME = "authenticator"
@@ -47,6 +48,13 @@ def device_confirm(*, user, device: TOTPDevice) -> TOTPDevice:
         TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        audit_record(
+            action=Action.CHANGED,
+            subject=TOTPDevice,
+            ids=[device.pk],
+            what="two-factor: enrolled",
+            actor=user,
+        )
     return device
 
 
