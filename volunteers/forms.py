@@ -23,7 +23,6 @@ from volunteers.models import (
     TrainingSession,
     Volunteer,
 )
-from volunteers.services import AlreadyRegistered
 
 AVAILABILITY_CHOICES = [
     (f"{day}_{part}", f"{day_label} · {part_label}")
@@ -104,17 +103,10 @@ class SignupForm(forms.Form):
     # A honeypot: hidden from people, filled in by bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"]
-        if Volunteer.objects.filter(phone=phone).exists():
-            raise ValidationError(AlreadyRegistered("phone").message, code="duplicate")
-        return phone
-
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if Volunteer.objects.filter(email__iexact=email).exists():
-            raise ValidationError(AlreadyRegistered("email").message, code="duplicate")
-        return email
+        # Whether the phone or email is already registered is never said here: the sign-up
+        # answers known and new people alike (volunteers.services.volunteer_apply).
+        return self.cleaned_data["email"].strip().lower()
 
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))

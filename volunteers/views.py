@@ -110,13 +110,10 @@ def signup(request):
                     lead_reference=data["lead_reference"],
                     sms_consent=data["sms_consent"],
                 )
-                try:
-                    services.volunteer_apply(application=application)
-                except services.AlreadyRegistered as exc:
-                    form.add_error(exc.field, exc.message)
-                else:
-                    done = reverse("volunteers:signup_done")
-                    return redirect(f"{done}?lang={language}" if request.GET.get("lang") else done)
+                # Known or new, the same answer (a known person is told by text or email).
+                services.volunteer_apply(application=application)
+                done = reverse("volunteers:signup_done")
+                return redirect(f"{done}?lang={language}" if request.GET.get("lang") else done)
             if not form.is_valid() and status == 200:
                 status = 400
         else:
