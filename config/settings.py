@@ -316,6 +316,9 @@ CELERY_BEAT_SCHEDULE["dispatch-escalations"] = {"task": "dispatch.escalation_swe
 # --- assessment (911 calls-for-service import) ---
 # Uploaded exports wait here for their import task; the worker must see the same folder.
 CFS_UPLOAD_DIR = Path(env_str("CFS_UPLOAD_DIR", str(MEDIA_ROOT / "cfs_uploads")))
+# The largest upload (a 911 export, 2 GiB), and so the largest request: deploy/nginx.conf's
+# client_max_body_size says the same (2048m); config/tests/test_deploy.py checks they agree.
+CFS_UPLOAD_MAX_BYTES = 2 * 1024**3
 # An import fails when more than this share of its rows cannot be read (wrong column or format).
 CFS_MAX_BAD_ROW_SHARE = 0.5
 CELERY_BEAT_SCHEDULE["assessment-cfs-uploads-clean"] = {
