@@ -73,7 +73,7 @@ class CfsUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("Upload a .csv file (or .csv.gz); export spreadsheets as CSV first.")
             )
-        limit = getattr(settings, "CFS_UPLOAD_MAX_BYTES", 2 * 1024**3)
+        limit = settings.CFS_UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
                 _("The file is larger than the %(mb)d MB allowed.") % {"mb": limit // 1024**2}

@@ -1,5 +1,8 @@
 """Health checks for load balancers and process supervisors: the database and the broker.
 
+Scheduled jobs that failed (the nightly redaction) are listed under "warnings": they need an
+operator, but the site still serves, so they do not turn the answer into a 503.
+
 Served by a middleware placed first so that a load balancer's probe needs no session, no
 CSRF token and no allowed Host header, and is never redirected to HTTPS.
 """
@@ -25,6 +28,7 @@ HEALTH_PATH = "/healthz/"
 class HealthReport:
     checks: dict[str, str] = field(default_factory=dict)
     worker_seen_seconds_ago: float | None = None
+    warnings: dict[str, str] = field(default_factory=dict)
 
     @property
     def healthy(self) -> bool:
@@ -35,6 +39,7 @@ class HealthReport:
             "status": "ok" if self.healthy else "error",
             "checks": self.checks,
             "worker_seen_seconds_ago": self.worker_seen_seconds_ago,
+            "warnings": self.warnings,
         }
 
 
@@ -78,11 +83,27 @@ def _worker_age() -> float | None:
     return round((timezone.now() - seen).total_seconds(), 1)
 
 
+def _retention_warning() -> str | None:
+    """The nightly redaction's last run, when a step of it failed."""
+    from retention.services import last_run
+
+    try:
+        run = last_run()
+    except Exception:  # noqa: BLE001 - a down cache is reported by the broker check
+        return None
+    if not run or not run.get("failed"):
+        return None
+    steps = "; ".join(f"{label}: {error}" for label, error in run["failed"].items())
+    return f"redaction of {run['finished_at']} failed in {steps}"
+
+
 def health_report() -> HealthReport:
     report = HealthReport()
     report.checks["database"] = _check_database()
     report.checks["broker"] = _check_broker()
     report.worker_seen_seconds_ago = _worker_age()
+    if warning := _retention_warning():
+        report.warnings["retention"] = warning
     return report
 
 

@@ -33,7 +33,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.HotlineAdminConfig",  # django.contrib.admin with the throttled site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -328,6 +328,9 @@ CELERY_BEAT_SCHEDULE["dispatch-escalations"] = {"task": "dispatch.escalation_swe
 # --- assessment (911 calls-for-service import) ---
 # Uploaded exports wait here for their import task; the worker must see the same folder.
 CFS_UPLOAD_DIR = Path(env_str("CFS_UPLOAD_DIR", str(MEDIA_ROOT / "cfs_uploads")))
+# The largest upload (a 911 export, 2 GiB), and so the largest request: deploy/nginx.conf's
+# client_max_body_size says the same (2048m); config/tests/test_deploy.py checks they agree.
+CFS_UPLOAD_MAX_BYTES = 2 * 1024**3
 # An import fails when more than this share of its rows cannot be read (wrong column or format).
 CFS_MAX_BAD_ROW_SHARE = 0.5
 CELERY_BEAT_SCHEDULE["assessment-cfs-uploads-clean"] = {
@@ -345,6 +348,8 @@ NO_STORE_PATH_PREFIXES = ["/hotline/", "/dispatch/", "/api/"]
 # Off only for tests and, if you must, local development (TWO_FACTOR_REQUIRED=0).
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Rapid-response hotline")
+# No TOTP secret or QR code in the admin (volunteers.admin also leaves them out).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Caller numbers, message bodies, recordings and notes are removed after this many days
 # (retention app; nightly, and `manage.py redact_contacts --older-than DAYS`).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)

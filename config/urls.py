@@ -1,14 +1,27 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
 from volunteers import views as volunteer_views
+from volunteers.two_factor import second_factor_required
 
 urlpatterns = [
     path("", views.home, name="home"),
     # Throttled login (volunteers.login_throttle); it shadows contrib.auth's "login" below.
     path("accounts/login/", volunteer_views.LoginView.as_view(), name="login"),
+    # Its old-password check is throttled the same way; both pages need the second factor.
+    path(
+        "accounts/password_change/",
+        second_factor_required(volunteer_views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        second_factor_required(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -20,9 +33,6 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("audit/", include("audit.urls")),
 ]
-
-admin.site.site_header = "Rapid-response hotline"
-admin.site.site_title = "Hotline admin"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

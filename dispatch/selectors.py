@@ -258,8 +258,21 @@ def on_call_coordinator(*, at: datetime | None = None) -> OnCallPeriod | None:
 # --- Responders --------------------------------------------------------------------------------
 
 
+def volunteer_may_respond(volunteer: Volunteer) -> bool:
+    """Active volunteer with an active account (or none): may answer call-outs and use links."""
+    return volunteer.status == Volunteer.Status.ACTIVE and (
+        volunteer.user is None or volunteer.user.is_active
+    )
+
+
+def _link_version(volunteer: Volunteer) -> int:
+    """Changes whenever the volunteer is deactivated or reactivated: links signed before stop."""
+    return int(volunteer.status_changed_at.timestamp() * 1_000_000)  # microseconds
+
+
 def responder_token(*, incident: Incident, volunteer: Volunteer) -> str:
-    return signing.TimestampSigner(salt=RESPONDER_LINK_SALT).sign(f"{incident.pk}.{volunteer.pk}")
+    value = f"{incident.pk}.{volunteer.pk}.{_link_version(volunteer)}"
+    return signing.TimestampSigner(salt=RESPONDER_LINK_SALT).sign(value)
 
 
 def responder_path(*, incident: Incident, volunteer: Volunteer) -> str:
@@ -272,20 +285,32 @@ def responder_url(*, incident: Incident, volunteer: Volunteer) -> str:
 
 
 def responder_assignment_from_token(token: str) -> IncidentResponder:
-    """The assignment a responder link names; 404 when forged, expired or unknown."""
+    """The assignment a responder link names; 404 when forged, expired or unknown, and at once
+    when the responder is no longer active (volunteer or account deactivated: a link signed
+    before any deactivation never works again) or was stood down from the call-out."""
     try:
         value = signing.TimestampSigner(salt=RESPONDER_LINK_SALT).unsign(
             token, max_age=settings.DISPATCH_RESPONDER_LINK_MAX_AGE
         )
-        incident_id, volunteer_id = (int(part) for part in value.split("."))
-    except (signing.BadSignature, ValueError):
+        parts = [int(part) for part in value.split(".")]
+        # Links texted before versions existed have two parts; the active check still applies.
+        incident_id, volunteer_id, version = parts if len(parts) == 3 else (*parts, None)
+    except (signing.BadSignature, ValueError, TypeError):
         raise Http404 from None
     try:
-        return IncidentResponder.objects.select_related(
-            "incident__call_type", "incident__area", "volunteer"
+        assignment = IncidentResponder.objects.select_related(
+            "incident__call_type", "incident__area", "volunteer__user"
         ).get(incident_id=incident_id, volunteer_id=volunteer_id)
     except IncidentResponder.DoesNotExist:
         raise Http404 from None
+    volunteer = assignment.volunteer
+    if (
+        not volunteer_may_respond(volunteer)
+        or (version is not None and version != _link_version(volunteer))
+        or assignment.status == IncidentResponder.Status.STOOD_DOWN
+    ):
+        raise Http404
+    return assignment
 
 
 def incidents_for_volunteer(volunteer: Volunteer) -> QuerySet[IncidentResponder]:

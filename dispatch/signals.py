@@ -12,10 +12,11 @@ logger = logging.getLogger(__name__)
 
 
 def acknowledgement_received(sender, *, message, volunteer, **kwargs) -> None:
+    from dispatch.selectors import volunteer_may_respond
     from dispatch.services.acknowledgements import sms_acknowledgement
 
-    if volunteer is None:
-        return
+    if volunteer is None or not volunteer_may_respond(volunteer):
+        return  # a deactivated responder's "YES" no longer joins a team (nor do their links work)
     handled = sms_acknowledgement(volunteer=volunteer, body=message.body or "")
     logger.info(
         "text from volunteer %s %s", volunteer.pk, "answered a call-out" if handled else "was not an answer"

@@ -6,12 +6,11 @@
   cannot create a second response.
 - The honeypot is a field people never see; bots that fill every input give themselves away.
 - The rate limit counts posts per client address and survey in the shared cache (Redis in
-  production). If the cache is down the form still works: losing answers is worse than spam.
+  production). If the cache is down it counts per process: losing answers is worse than spam.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import time
@@ -19,7 +18,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+
+from config.ratelimit import rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -57,28 +57,12 @@ def form_token_check(token: str, *, survey_id: int, now: float | None = None) ->
     return FormToken(nonce=str(payload["n"]), issued_at=float(payload["t"]))
 
 
-def client_address(request) -> str:
-    """The client's address; behind our trusted proxy, the one it appended to X-Forwarded-For."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def rate_limit_exceeded(request, *, scope: str) -> bool:
-    """Count one attempt for this client and scope; True when over the limit for the window."""
-    address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
-    key = f"outreach:rate:{scope}:{address}"
-    window = settings.OUTREACH_SURVEY_RATE_WINDOW_SECONDS
-    try:
-        cache.add(key, 0, timeout=window)
-        attempts = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this is the first attempt of a new window.
-        cache.set(key, 1, timeout=window)
-        attempts = 1
-    except Exception:
-        logger.warning("survey rate limit skipped: cache unavailable", exc_info=True)
-        return False
-    return attempts > settings.OUTREACH_SURVEY_RATE_LIMIT
+    """Count one attempt for this client and scope; True when over the limit for the window.
+    Without the cache it counts per process (config.ratelimit), so answers are never lost."""
+    return rate_limit_hit(
+        request,
+        scope=f"outreach:{scope}",
+        limit=settings.OUTREACH_SURVEY_RATE_LIMIT,
+        window=settings.OUTREACH_SURVEY_RATE_WINDOW_SECONDS,
+    )

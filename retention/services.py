@@ -11,6 +11,13 @@ repeat-caller figure needs numbers, so it only covers the retention period.)
 
 Each step works in batches, one transaction per batch, and selects only rows that still hold
 something to remove: running it again does nothing, and an interrupted run resumes.
+
+Redaction never breaks a database rule. A field that a check constraint requires to be filled
+in some states (who transported the person, why an incident was cancelled, why a dispatcher
+overrode the recommendation) is replaced with the marker "[redacted]" instead of being emptied,
+so its emptiness, and every constraint that tests it, is unchanged. One failing step does not
+stop the others: it is logged with its traceback, named in the report and in /healthz/'s
+warnings, and retried the next night.
 Intakes still open are left alone (someone is working on them; an open text conversation is
 keyed by the caller's number). Opt-outs (SmsOptOut) are kept: honouring "STOP" needs the number.
 """
@@ -20,9 +27,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from audit.services import Action, audit_record
@@ -33,6 +42,10 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 AUDIT_ACTOR = "system: redact_contacts"
+# Stored in place of a required text; not translated: it is data, the same in every language.
+REDACTED = "[redacted]"
+# The last run's outcome, read by /healthz/ (config.health).
+LAST_RUN_KEY = "retention-last-run"
 
 
 def _audit_redaction(model, pks, *, label: str, fields) -> None:
@@ -55,30 +68,90 @@ PENDING_NOTIFICATIONS = (Notification.Status.PENDING, Notification.Status.SENDIN
 class RedactionReport:
     cutoff: datetime
     counts: dict[str, int] = field(default_factory=dict)
+    # Step label -> "ExceptionType: message" for each step that failed this run.
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _constraint_lookups(condition) -> list[tuple[str, object]]:
+    """Every (lookup, value) pair in a Q tree, F() values included as their field names."""
+    found = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            found.extend(_constraint_lookups(child))
+        else:
+            lookup, value = child
+            found.append((lookup, value))
+            if isinstance(value, models.F):
+                found.append((value.name, value))
+    return found
+
+
+def constrained_fields(model) -> set[str]:
+    """Names of the fields a check constraint of `model` looks at."""
+    names = set()
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            names.update(
+                lookup.split("__")[0] for lookup, _value in _constraint_lookups(constraint.condition)
+            )
+    return names
+
+
+def _redacted_value(model, name: str, blank):
+    """What a field becomes: its blank, or for a text a constraint looks at, the marker.
+
+    "" stays "" and anything else becomes REDACTED, so whether the field is empty, the only
+    thing a constraint tests about a free text (see the retention tests), does not change.
+    """
+    if name in constrained_fields(model) and blank == "":
+        return Case(When(**{name: ""}, then=Value("")), default=Value(REDACTED))
+    return blank
+
+
+def _still_holds(model, name: str, blank) -> Q:
+    """Rows whose field still holds something to redact."""
+    if blank is None:
+        return Q(**{f"{name}__isnull": False})
+    if name in constrained_fields(model) and blank == "":
+        return ~Q(**{f"{name}__in": ["", REDACTED]})
+    return ~Q(**{name: blank})
+
 
 @dataclass(frozen=True)
 class Step:
     label: str
-    queryset: QuerySet
+    base: QuerySet
     blank: dict
+
+    @property
+    def model(self):
+        return self.base.model
+
+    @property
+    def queryset(self) -> QuerySet:
+        holds = Q()
+        for name, blank in self.blank.items():
+            holds |= _still_holds(self.model, name, blank)
+        return self.base.filter(holds)
+
+    def values(self) -> dict:
+        return {name: _redacted_value(self.model, name, blank) for name, blank in self.blank.items()}
 
 
 def _steps(cutoff: datetime) -> list[Step]:
+    closed_incident = [Incident.Status.CLOSED, Incident.Status.CANCELLED]
     return [
         Step(
             "calls",
-            Call.objects.filter(started_at__lt=cutoff).filter(
-                ~Q(from_number="")
-                | ~Q(to_number="")
-                | ~Q(answered_number="")
-                | ~Q(recording_url="")
-                | Q(recording_sid__isnull=False)
-            ),
+            Call.objects.filter(started_at__lt=cutoff),
             {
                 "from_number": "",
                 "to_number": "",
@@ -89,37 +162,22 @@ def _steps(cutoff: datetime) -> list[Step]:
         ),
         Step(
             "messages",
-            Message.objects.filter(created_at__lt=cutoff).filter(
-                ~Q(from_number="") | ~Q(to_number="") | ~Q(body="") | ~Q(media_urls=[]) | ~Q(error_message="")
-            ),
+            Message.objects.filter(created_at__lt=cutoff),
             {"from_number": "", "to_number": "", "body": "", "media_urls": [], "error_message": ""},
         ),
         Step(
             "intakes",
-            Intake.objects.filter(created_at__lt=cutoff, status=Intake.Status.CLOSED).filter(
-                ~Q(caller="") | ~Q(location="") | ~Q(summary="")
-            ),
+            Intake.objects.filter(created_at__lt=cutoff, status=Intake.Status.CLOSED),
             {"caller": "", "location": "", "summary": ""},
         ),
         Step(
             "handoffs",
-            Handoff.objects.filter(created_at__lt=cutoff, intake__status=Intake.Status.CLOSED).filter(
-                ~Q(callback_number="") | ~Q(notes="")
-            ),
+            Handoff.objects.filter(created_at__lt=cutoff, intake__status=Intake.Status.CLOSED),
             {"callback_number": "", "notes": ""},
         ),
         Step(
             "incidents",
-            Incident.objects.filter(
-                opened_at__lt=cutoff, status__in=[Incident.Status.CLOSED, Incident.Status.CANCELLED]
-            ).filter(
-                ~Q(location="")
-                | ~Q(details="")
-                | ~Q(transported_by="")
-                | ~Q(outcome_notes="")
-                | ~Q(follow_up_notes="")
-                | ~Q(cancel_reason="")
-            ),
+            Incident.objects.filter(opened_at__lt=cutoff, status__in=closed_incident),
             {
                 "location": "",
                 "details": "",
@@ -131,25 +189,39 @@ def _steps(cutoff: datetime) -> list[Step]:
         ),
         Step(
             "incident events",
-            IncidentEvent.objects.filter(
-                created_at__lt=cutoff,
-                incident__status__in=[Incident.Status.CLOSED, Incident.Status.CANCELLED],
-            ).exclude(note=""),
+            IncidentEvent.objects.filter(created_at__lt=cutoff, incident__status__in=closed_incident),
             {"note": ""},
         ),
         Step(
             "referrals",
-            Referral.objects.filter(created_at__lt=cutoff).exclude(notes=""),
+            Referral.objects.filter(created_at__lt=cutoff),
             {"notes": ""},
         ),
         Step(
             "notifications",
-            Notification.objects.filter(created_at__lt=cutoff)
-            .exclude(status__in=PENDING_NOTIFICATIONS)
-            .filter(~Q(to="") | ~Q(body="") | ~Q(last_error="")),
+            Notification.objects.filter(created_at__lt=cutoff).exclude(status__in=PENDING_NOTIFICATIONS),
             {"to": "", "body": "", "last_error": ""},
         ),
     ]
+
+
+def _step_redact(step: Step, batch_size: int) -> int:
+    done = 0
+    while True:
+        with transaction.atomic():
+            pks = list(
+                step.queryset.order_by("pk")
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not pks:
+                return done
+            done += step.model.objects.filter(pk__in=pks).update(**step.values())
+            _audit_redaction(step.model, pks, label=step.label, fields=step.blank)
+
+
+# The free texts of a triage (its answers are handled apart).
+TRIAGE_TEXTS = {"location": "", "notes": "", "override_reason": ""}
 
 
 def _triage_answers_redact(cutoff: datetime, batch_size: int) -> int:
@@ -180,12 +252,12 @@ def _triage_answers_redact(cutoff: datetime, batch_size: int) -> int:
                     for key, value in (triage.answers or {}).items()
                     if (triage.protocol_id, key) not in free_text
                 }
-                if answers == triage.answers and not (
-                    triage.location or triage.notes or triage.override_reason
-                ):
+                texts_left = triage.location or triage.notes or triage.override_reason not in ("", REDACTED)
+                if answers == triage.answers and not texts_left:
                     continue
                 Triage.objects.filter(pk=triage.pk).update(
-                    answers=answers, location="", notes="", override_reason=""
+                    answers=answers,
+                    **{name: _redacted_value(Triage, name, blank) for name, blank in TRIAGE_TEXTS.items()},
                 )
                 changed.append(triage.pk)
             if changed:
@@ -197,25 +269,42 @@ def _triage_answers_redact(cutoff: datetime, batch_size: int) -> int:
 def contacts_redact(
     *, older_than_days: int, batch_size: int = BATCH_SIZE, now: datetime | None = None
 ) -> RedactionReport:
-    """Remove contact details and free text from records older than `older_than_days`."""
+    """Remove contact details and free text from records older than `older_than_days`.
+
+    A step that fails is logged and reported (`report.failed`, /healthz/) and the next steps
+    still run; what it left is picked up by the next run.
+    """
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
     report = RedactionReport(cutoff=cutoff)
-    for step in _steps(cutoff):
-        done = 0
-        while True:
-            with transaction.atomic():
-                pks = list(
-                    step.queryset.order_by("pk")
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .values_list("pk", flat=True)[:batch_size]
-                )
-                if not pks:
-                    break
-                done += step.queryset.model.objects.filter(pk__in=pks).update(**step.blank)
-                _audit_redaction(step.queryset.model, pks, label=step.label, fields=step.blank)
-        report.counts[step.label] = done
-    report.counts["triages"] = _triage_answers_redact(cutoff, batch_size)
-    logger.info("Redacted contacts older than %s: %s", cutoff.date(), report.counts)
+    steps = [(step.label, partial(_step_redact, step, batch_size)) for step in _steps(cutoff)]
+    steps.append(("triages", partial(_triage_answers_redact, cutoff, batch_size)))
+    for label, run in steps:
+        try:
+            report.counts[label] = run()
+        except Exception as exc:  # noqa: BLE001 - one step's failure must not stop the others
+            logger.exception(
+                "Redaction step %r failed; the other steps go on, the next run retries it", label
+            )
+            report.counts[label] = 0
+            report.failed[label] = f"{type(exc).__name__}: {exc}"[:300]
+    _last_run_record(report)
+    if report.failed:
+        logger.error("Redaction of records before %s left steps undone: %s", cutoff.date(), report.failed)
+    else:
+        logger.info("Redacted contacts older than %s: %s", cutoff.date(), report.counts)
     return report
+
+
+def _last_run_record(report: RedactionReport) -> None:
+    record = {"finished_at": timezone.now().isoformat(), "failed": report.failed}
+    try:
+        cache.set(LAST_RUN_KEY, record, timeout=None)
+    except Exception:  # noqa: BLE001 - the run itself is done; the log already says how it went
+        logger.exception("Could not record the redaction run for /healthz/")
+
+
+def last_run() -> dict | None:
+    """The last run's {"finished_at": iso, "failed": {step: error}}, or None if unknown."""
+    return cache.get(LAST_RUN_KEY)

@@ -1,5 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.admin import AuditedAdminMixin
+from audit.services import Action
 from volunteers.models import (
     Area,
     Language,
@@ -128,3 +134,75 @@ class ShiftAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "shift__role"]
     search_fields = ["volunteer__first_name", "volunteer__last_name"]
     raw_id_fields = ["shift", "volunteer", "assigned_by"]
+
+
+# --- accounts: users, role groups, authenticator devices ------------------------------------------
+# Who may do what is security: every change is audited, only superusers grant privileges, and a
+# TOTP secret (which would let anyone make codes) is never shown.
+
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+SECRET_FIELDS = ("key", "qrcode_link")
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(User)
+class SecuredUserAdmin(AuditedAdminMixin, UserAdmin):
+    """Coordinators manage accounts here, but cannot grant privileges (staff, superuser, roles,
+    permissions) nor touch a superuser's account (its password would be a way in)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        return (*readonly, *PRIVILEGE_FIELDS)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            self._audit(request, Action.CHANGED, [id], "admin: password set", fields=["password"])
+        return response
+
+
+@admin.register(Group)
+class SecuredGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    """The role groups: only superusers change what a role may do."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else (*readonly, "name", "permissions")
+
+
+@admin.register(TOTPDevice)
+class SecuredTOTPDeviceAdmin(AuditedAdminMixin, TOTPDeviceAdmin):
+    """Authenticator devices without their secret: no key, no QR code, no configuration page.
+    Devices are enrolled by their owner in the app (volunteers.two_factor), never added here."""
+
+    def get_list_display(self, request):
+        return [name for name in super().get_list_display(request) if name != "qrcode_link"]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f not in SECRET_FIELDS]})
+            for title, options in super().get_fieldsets(request, obj)
+            if [f for f in options["fields"] if f not in SECRET_FIELDS]
+        ]
+
+    def get_urls(self):
+        return admin.ModelAdmin.get_urls(self)  # without the package's config and QR code pages
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,6 @@ from volunteers.models import (
     TrainingSession,
     Volunteer,
 )
-from volunteers.services import AlreadyRegistered
 
 AVAILABILITY_CHOICES = [
     (f"{day}_{part}", f"{day_label} · {part_label}")
@@ -102,17 +103,10 @@ class SignupForm(forms.Form):
     # A honeypot: hidden from people, filled in by bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"]
-        if Volunteer.objects.filter(phone=phone).exists():
-            raise ValidationError(AlreadyRegistered("phone").message, code="duplicate")
-        return phone
-
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if Volunteer.objects.filter(email__iexact=email).exists():
-            raise ValidationError(AlreadyRegistered("email").message, code="duplicate")
-        return email
+        # Whether the phone or email is already registered is never said here: the sign-up
+        # answers known and new people alike (volunteers.services.volunteer_apply).
+        return self.cleaned_data["email"].strip().lower()
 
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
@@ -334,38 +328,88 @@ class AssignForm(forms.Form):
 # --- sign-in ---------------------------------------------------------------------------------
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form, refusing a username at an address after repeated failures."""
+LOCKED_MESSAGE = _(
+    "Too many failed attempts. For your safety, signing in with this username is paused "
+    "for %(minutes)s minutes. You can reset your password meanwhile."
+)
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": _(
-            "Too many failed attempts. For your safety, signing in with this username is paused "
-            "for %(minutes)s minutes. You can reset your password meanwhile."
-        ),
-    }
+
+def _locked_error() -> ValidationError:
+    return ValidationError(
+        LOCKED_MESSAGE, code="locked", params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)}
+    )
+
+
+def _password_checked(*, request, username: str, check, wrong_code: str):
+    """Run `check` (a form's own password check) under the login throttle.
+
+    Every place a password is checked goes through here, so they share one count per username
+    and address: wrong passwords at the admin login or in the old-password field of a password
+    change lock the account at that address exactly as at /accounts/login/.
+    """
+    from volunteers import login_throttle
+
+    address = login_throttle.client_address(request) if request else ""
+    if login_throttle.login_locked(username=username, address=address):
+        raise _locked_error()
+    try:
+        result = check()
+    except ValidationError as error:
+        wrong = error.code == wrong_code
+        if wrong and login_throttle.login_failure_record(username=username, address=address):
+            raise _locked_error() from error
+        raise
+    login_throttle.login_failures_clear(username=username, address=address)
+    return result
+
+
+class LoginThrottleMixin:
+    """For AuthenticationForm and its subclasses: a username is refused at an address after
+    repeated failures (volunteers.login_throttle)."""
+
+    error_messages = {**AuthenticationForm.error_messages, "locked": LOCKED_MESSAGE}
 
     def clean(self):
-        from volunteers import login_throttle
-
-        username = self.cleaned_data.get("username") or ""
-        address = login_throttle.client_address(self.request) if self.request else ""
-        locked = ValidationError(
-            self.error_messages["locked"],
-            code="locked",
-            params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)},
+        return _password_checked(
+            request=self.request,
+            username=self.cleaned_data.get("username") or "",
+            check=super().clean,
+            wrong_code="invalid_login",
         )
-        if login_throttle.login_locked(username=username, address=address):
-            raise locked
-        try:
-            cleaned = super().clean()
-        except ValidationError as error:
-            failed_password = error.code == "invalid_login"
-            if failed_password and login_throttle.login_failure_record(username=username, address=address):
-                raise locked from error
-            raise
-        login_throttle.login_failures_clear(username=username, address=address)
-        return cleaned
+
+
+class OldPasswordThrottleMixin:
+    """For PasswordChangeForm and its subclasses: the old-password check counts as a sign-in."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        return _password_checked(
+            request=self.request,
+            username=self.user.get_username(),
+            check=super().clean_old_password,
+            wrong_code="password_incorrect",
+        )
+
+
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
+    """Django's login form, refusing a username at an address after repeated failures."""
+
+
+class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The admin's login form (staff only), under the same throttle."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "locked": LOCKED_MESSAGE}
+
+
+class ThrottledPasswordChangeForm(OldPasswordThrottleMixin, PasswordChangeForm):
+    pass
+
+
+class ThrottledAdminPasswordChangeForm(OldPasswordThrottleMixin, AdminOwnPasswordChangeForm):
+    pass
 
 
 class OneTimeCodeForm(forms.Form):

@@ -14,19 +14,11 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
+from config.ratelimit import client_address  # noqa: F401 - one definition, used by the forms
+
 logger = logging.getLogger(__name__)
-
-
-def client_address(request: HttpRequest) -> str:
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        # Behind our proxy the last X-Forwarded-For entry is the one the proxy added.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @sensitive_variables("username")

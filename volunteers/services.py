@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -142,14 +143,29 @@ class Application:
     sms_consent: bool = False
 
 
-def volunteer_apply(*, application: Application) -> Volunteer:
-    """Record a public application. A phone or email already known raises AlreadyRegistered."""
+def _already_registered(*, phone: str, email: str) -> list[Volunteer]:
+    return list(Volunteer.objects.filter(Q(phone=phone) | Q(email__iexact=email)).order_by("pk"))
+
+
+def _duplicate_notices_enqueue(volunteers: list[Volunteer]) -> None:
+    from volunteers.tasks import send_duplicate_signup_notice
+
+    for volunteer in volunteers:
+        transaction.on_commit(partial(send_duplicate_signup_notice.delay, volunteer.pk))
+
+
+def volunteer_apply(*, application: Application) -> Volunteer | None:
+    """Record a public application; None when its phone or email is already registered.
+
+    The sign-up page answers both the same way, so that it never tells a stranger who is
+    registered: the person already known gets a text (or email) saying so instead, and no
+    second record is made.
+    """
     email = application.email.strip().lower()
     phone = str(application.phone)
-    if Volunteer.objects.filter(phone=phone).exists():
-        raise AlreadyRegistered("phone")
-    if Volunteer.objects.filter(email__iexact=email).exists():
-        raise AlreadyRegistered("email")
+    if known := _already_registered(phone=phone, email=email):
+        _duplicate_notices_enqueue(known)
+        return None
     try:
         with transaction.atomic():
             volunteer = Volunteer.objects.create(
@@ -171,10 +187,37 @@ def volunteer_apply(*, application: Application) -> Volunteer:
             volunteer.languages.set(application.languages)
             volunteer.areas.set(application.areas)
     except IntegrityError:
-        # Two submissions raced past the checks; the unique constraints decided.
-        field = "phone" if Volunteer.objects.filter(phone=phone).exists() else "email"
-        raise AlreadyRegistered(field) from None
+        # Two submissions raced past the check; the unique constraints decided.
+        _duplicate_notices_enqueue(_already_registered(phone=phone, email=email))
+        return None
     return volunteer
+
+
+# One notice per person and day at most, however often their number is typed into the form.
+DUPLICATE_NOTICE_INTERVAL = 24 * 3600
+
+
+def volunteer_duplicate_signup_notify(*, volunteer_id: int) -> bool:
+    """Tell a registered person that someone (probably they) signed up again with their details."""
+    volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
+    if volunteer is None:
+        return False
+    try:
+        first = cache.add(f"volunteers:duplicate-notice:{volunteer_id}", 1, timeout=DUPLICATE_NOTICE_INTERVAL)
+    except Exception:  # noqa: BLE001 - without the cache, tell them anyway
+        logger.warning("duplicate sign-up notice: cache unavailable, sending", exc_info=True)
+        first = True
+    if not first:
+        return False
+    with translation.override(volunteer.preferred_language):
+        body = _(
+            "Rapid-response hotline: someone just used your phone number or email to sign up as a "
+            "volunteer. You are already registered, so nothing changed. If it was not you, you can "
+            "ignore this message."
+        )
+        subject = _("You are already registered")
+        _notify(volunteer, body=body, subject=subject)
+    return True
 
 
 def _username_for(volunteer: Volunteer) -> str:

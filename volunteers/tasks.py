@@ -10,6 +10,13 @@ def send_invitation(volunteer_id: int) -> None:
     volunteer_invitation_send(volunteer_id=volunteer_id)
 
 
+@shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=30, retry_jitter=True)
+def send_duplicate_signup_notice(volunteer_id: int) -> None:
+    from volunteers.services import volunteer_duplicate_signup_notify
+
+    volunteer_duplicate_signup_notify(volunteer_id=volunteer_id)
+
+
 @shared_task
 def send_shift_reminders() -> int:
     from volunteers.services import shift_reminders_send

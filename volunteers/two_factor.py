@@ -1,9 +1,11 @@
 """Two-factor sign-in (TOTP, django-otp) for dispatchers and coordinators.
 
 They see caller data, so after the password they also give a code from an authenticator app.
-`TwoFactorMiddleware` guards every `role_required` view and the admin: a dispatcher or
-coordinator without a confirmed device is sent to enrol, one with a device but an unverified
-session is sent to verify. Other roles may enrol but are not required to.
+`TwoFactorMiddleware` guards every view that needs a signed-in user (`role_required` ones,
+the admin, and account-security pages marked `second_factor_required`, such as the password
+change): a dispatcher or coordinator without a confirmed device is sent to enrol, one with a
+device but an unverified session is sent to verify. A session that has passed only the password
+step reaches nothing but the two-factor pages, sign-out and public pages. Other roles may enrol but are not required to.
 settings.TWO_FACTOR_REQUIRED turns the requirement off (tests, local development only).
 """
 
@@ -20,6 +22,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.services import Action, audit_record
 from volunteers.roles import Role, has_role
 
 DEVICE_NAME = "authenticator"
@@ -45,6 +48,13 @@ def device_confirm(*, user, device: TOTPDevice) -> TOTPDevice:
         TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        audit_record(
+            action=Action.CHANGED,
+            subject=TOTPDevice,
+            ids=[device.pk],
+            what="two-factor: enrolled",
+            actor=user,
+        )
     return device
 
 
@@ -65,6 +75,21 @@ def safe_next(request, default: str = "home") -> str:
     return reverse(default)
 
 
+def second_factor_required(view):
+    """Mark a view that needs a signed-in user outside `role_required` (the password change):
+    users who must have two-factor sign-in reach it only after the code."""
+    view.second_factor_required = True
+    return view
+
+
+def _guarded(request, view_func) -> bool:
+    return (
+        hasattr(view_func, "required_roles")
+        or getattr(view_func, "second_factor_required", False)
+        or request.path.startswith(reverse("admin:index"))
+    )
+
+
 class TwoFactorMiddleware:
     """Placed after django_otp's OTPMiddleware (which sets `request.user.is_verified`)."""
 
@@ -78,8 +103,11 @@ class TwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or not two_factor_required_for(user):
             return None
-        guarded = hasattr(view_func, "required_roles") or request.path.startswith(reverse("admin:index"))
-        if not guarded or request.path.startswith(reverse("admin:logout")) or user.is_verified():
+        if (
+            not _guarded(request, view_func)
+            or request.path.startswith(reverse("admin:logout"))
+            or user.is_verified()
+        ):
             return None
         target = "volunteers:two_factor_verify" if confirmed_device(user) else "volunteers:two_factor_setup"
         return redirect(f"{reverse(target)}?next={request.get_full_path()}")

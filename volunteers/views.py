@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from config.ratelimit import rate_limit_hit
 from volunteers import selectors, services, two_factor
 from volunteers.calendar import shifts_calendar
 from volunteers.forms import (
@@ -40,6 +40,7 @@ from volunteers.forms import (
     ShiftSeriesForm,
     SignupForm,
     ThrottledAuthenticationForm,
+    ThrottledPasswordChangeForm,
     TrainingModuleForm,
     TrainingSessionForm,
     VolunteerFilterForm,
@@ -63,25 +64,11 @@ coordinator_required = role_required(Role.COORDINATOR)
 # --- public sign-up ---------------------------------------------------------------------
 
 
-def _client_address(request) -> str:
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        # Behind our proxy the last X-Forwarded-For entry is the one the proxy added.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _signup_rate_limited(request) -> bool:
-    """Count sign-up submissions per client address per hour in the shared cache."""
-    key = f"volunteers:signup:{_client_address(request)}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.VOLUNTEERS_SIGNUP_RATE_PER_HOUR
+    """Sign-up submissions per client address per hour (config.ratelimit; degrades without Redis)."""
+    return rate_limit_hit(
+        request, scope="volunteers:signup", limit=settings.VOLUNTEERS_SIGNUP_RATE_PER_HOUR, window=3600
+    )
 
 
 def _signup_language(request) -> str:
@@ -123,13 +110,10 @@ def signup(request):
                     lead_reference=data["lead_reference"],
                     sms_consent=data["sms_consent"],
                 )
-                try:
-                    services.volunteer_apply(application=application)
-                except services.AlreadyRegistered as exc:
-                    form.add_error(exc.field, exc.message)
-                else:
-                    done = reverse("volunteers:signup_done")
-                    return redirect(f"{done}?lang={language}" if request.GET.get("lang") else done)
+                # Known or new, the same answer (a known person is told by text or email).
+                services.volunteer_apply(application=application)
+                done = reverse("volunteers:signup_done")
+                return redirect(f"{done}?lang={language}" if request.GET.get("lang") else done)
             if not form.is_valid() and status == 200:
                 status = 400
         else:
@@ -685,6 +669,15 @@ class LoginView(auth_views.LoginView):
     """Django's login page with the throttled form (see volunteers.login_throttle)."""
 
     authentication_form = ThrottledAuthenticationForm
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, its old-password check under the login throttle."""
+
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"request": self.request}
 
 
 @login_required

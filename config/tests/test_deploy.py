@@ -40,3 +40,17 @@ def test_check_deploy_is_clean_with_documented_production_settings():
 
 # That every variable here (and every one the settings read) is documented in README.md's
 # configuration table is checked with the other documentation checks, in tests/test_docs.py.
+
+
+NGINX_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def test_nginx_body_limit_is_the_upload_setting(settings):
+    """One limit: the proxy refuses exactly what the app would, no 200 MB proxy in front of 2 GB uploads."""
+    import re
+
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    limits = re.findall(r"^\s*client_max_body_size\s+(\d+)([kmgKMG]?)\s*;", conf, re.MULTILINE)
+    assert limits, "deploy/nginx.conf states no client_max_body_size (nginx's default is 1 MB)"
+    for number, unit in limits:
+        assert int(number) * NGINX_UNITS[unit.lower()] == settings.CFS_UPLOAD_MAX_BYTES

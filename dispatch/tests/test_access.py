@@ -116,7 +116,8 @@ class TestResponderLink:
         path = responder_path(incident=triage.incident, volunteer=volunteer)
         token = path.rstrip("/").split("/")[-1]
         other = responders[-1] if responders[-1] != volunteer else responders[0]
-        forged = token.replace(f".{volunteer.pk}:", f".{other.pk}:")
+        forged = token.replace(f".{volunteer.pk}.", f".{other.pk}.", 1)
+        assert forged != token
         assert client.get(reverse("dispatch:responder", args=[forged])).status_code == 404
         assert client.get(reverse("dispatch:responder", args=["nonsense"])).status_code == 404
         assert (
@@ -139,6 +140,39 @@ class TestResponderLink:
             f"{triage.incident.pk}.{responders[2].pk}"
         )
         assert client.get(reverse("dispatch:responder", args=[token])).status_code == 404
+
+    @pytest.mark.parametrize("how", ["volunteer deactivated", "account deactivated", "stood down"])
+    def test_a_link_stops_at_once_when_the_responder_is_out(self, client, dispatcher, responders, how):
+        from dispatch.services import incident_cancel
+        from volunteers.services import volunteer_deactivate
+
+        triage = send_responders(user=dispatcher)
+        assignment = triage.incident.responders.first()
+        volunteer = assignment.volunteer
+        path = responder_path(incident=triage.incident, volunteer=volunteer)
+        assert client.get(path).status_code == 200
+        if how == "volunteer deactivated":
+            volunteer_deactivate(volunteer=volunteer, by=dispatcher)
+        elif how == "account deactivated":  # in the admin, say
+            type(volunteer.user).objects.filter(pk=volunteer.user_id).update(is_active=False)
+        else:
+            incident_cancel(incident=triage.incident, by=dispatcher, reason="duplicate")
+        assert client.get(path).status_code == 404
+        assert client.post(path + "act/", {"action": "accept"}).status_code == 404
+        assignment.refresh_from_db()
+        assert assignment.status != "accepted"
+
+    def test_a_link_signed_before_a_deactivation_never_works_again(self, client, dispatcher, responders):
+        from volunteers.services import volunteer_deactivate, volunteer_reactivate
+
+        triage = send_responders(user=dispatcher)
+        volunteer = triage.incident.responders.first().volunteer
+        old = responder_path(incident=triage.incident, volunteer=volunteer)
+        volunteer_deactivate(volunteer=volunteer, by=dispatcher)
+        volunteer_reactivate(volunteer=volunteer, by=dispatcher)
+        volunteer.refresh_from_db()
+        assert client.get(old).status_code == 404
+        assert client.get(responder_path(incident=triage.incident, volunteer=volunteer)).status_code == 200
 
     def test_status_buttons_need_a_place_on_the_team(self, client, dispatcher, responders):
         triage = send_responders(user=dispatcher, team_size=1)

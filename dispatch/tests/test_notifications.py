@@ -421,6 +421,17 @@ class TestAcknowledgements:
         [body] = texts_to(texts, responders[0])
         assert "on the team" in body and "/dispatch/r/" in body
 
+    def test_a_deactivated_responder_cannot_answer_by_text(self, dispatcher, responders, texts):
+        from volunteers.services import volunteer_deactivate
+
+        incident = send_responders(user=dispatcher).incident
+        volunteer_deactivate(volunteer=responders[0], by=dispatcher)
+        texts.clear()
+        reply(responders[0], "yes")
+        row = incident.responders.get(volunteer=responders[0])
+        assert row.status == IncidentResponder.Status.NOTIFIED
+        assert texts_to(texts, responders[0]) == []
+
     def test_first_acceptances_up_to_the_team_size_form_the_team(self, dispatcher, responders, texts):
         incident = send_responders(user=dispatcher, team_size=2).incident
         texts.clear()

@@ -1,3 +1,6 @@
+import re
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -98,25 +101,64 @@ def test_sign_up_validation_errors(client, overrides, field):
     assert not Volunteer.objects.exists()
 
 
+def _answer(response) -> tuple:
+    """What the person who typed the form sees: the status, where it sends them, that page."""
+    from django.test import Client
+
+    page = Client().get(response["Location"]) if response.status_code == 302 else response
+    content = re.sub(
+        rb'"X-CSRFToken": "[^"]+"|name="csrfmiddlewaretoken" value="[^"]+"', b"csrf", page.content
+    )
+    return response.status_code, response.get("Location"), content
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
         {"phone": "+1 213 555 0142", "email": "other@example.org"},
         {"phone": "2135550199", "email": "MINJI.kim@example.org"},
+        {"phone": "2135550142", "email": "minji.kim@example.org"},
     ],
+    ids=["known phone", "known email", "both known"],
 )
-def test_duplicate_phone_or_email_gets_a_clear_message_and_no_second_record(client, overrides):
-    VolunteerFactory(phone="+12135550142", email="minji.kim@example.org", status=Volunteer.Status.ACTIVE)
-    response = client.post(URL, valid_data(**overrides))
-    assert response.status_code == 400
-    assert "already registered" in response.content.decode()
-    assert Volunteer.objects.count() == 1
+@pytest.mark.parametrize("lang", ["", "?lang=ko"])
+def test_a_known_person_gets_the_same_answer_as_a_new_one_and_a_message(
+    client, overrides, lang, sent_sms, mailoutbox, django_capture_on_commit_callbacks
+):
+    known = VolunteerFactory(
+        phone="+12135550142", email="minji.kim@example.org", status=Volunteer.Status.ACTIVE, sms_consent=True
+    )
+    new = client.post(URL + lang, valid_data(phone="+12135550177", email="new.person@example.org"))
+    sent_sms.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(URL + lang, valid_data(**overrides))
+
+    assert _answer(again) == _answer(new)
+    assert "already registered" not in again.content.decode()
+    assert Volunteer.objects.count() == 2  # the known person and the new one: no duplicate
+    [text] = sent_sms
+    assert text["to"] == "+12135550142"
+    assert "already registered" in text["body"]
+    assert not mailoutbox
+    # Typing their number again and again does not flood them.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(URL + lang, valid_data(**overrides))
+    assert len(sent_sms) == 1
+    known.refresh_from_db()
+    assert known.status == Volunteer.Status.ACTIVE
 
 
-def test_duplicate_message_in_korean(client):
-    VolunteerFactory(phone="+12135550142")
-    response = client.post(URL + "?lang=ko", valid_data())
-    assert "이미 등록된 전화번호" in response.content.decode()
+def test_a_known_person_without_text_consent_is_emailed(
+    client, sent_sms, mailoutbox, django_capture_on_commit_callbacks
+):
+    VolunteerFactory(phone="+12135550142", email="minji.kim@example.org", sms_consent=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, valid_data())
+    assert response.status_code == 302
+    assert not sent_sms
+    [mail] = mailoutbox
+    assert mail.to == ["minji.kim@example.org"]
+    assert "already registered" in mail.body
 
 
 def test_honeypot_discards_bots_silently(client):
@@ -137,14 +179,16 @@ def test_rate_limit_per_client_address(client, settings):
     assert other.status_code == 302, "another address is not limited"
 
 
-def test_race_past_the_form_check_still_makes_one_record():
-    from volunteers.services import AlreadyRegistered, Application, volunteer_apply
+def test_race_past_the_form_check_still_makes_one_record(sent_sms):
+    from volunteers.services import Application, volunteer_apply
 
     application = Application(
         first_name="A", last_name="B", phone="+12135550142", email="a@example.org", preferred_language="en"
     )
-    volunteer_apply(application=application)
-    with pytest.raises(AlreadyRegistered) as excinfo:
-        volunteer_apply(application=application)
-    assert excinfo.value.field == "phone"
+    assert volunteer_apply(application=application) is not None
+    assert volunteer_apply(application=application) is None
+    assert Volunteer.objects.count() == 1
+    # Two submissions racing past the check: the unique constraint decides, the same answer.
+    with mock.patch("volunteers.services._already_registered", side_effect=[[], []]):
+        assert volunteer_apply(application=application) is None
     assert Volunteer.objects.count() == 1

@@ -30,6 +30,9 @@ class Command(BaseCommand):
         report = contacts_redact(older_than_days=days, batch_size=batch_size)
         for label, count in report.counts.items():
             self.stdout.write(f"{label}: {count} redacted")
+        if report.failed:
+            failed = "; ".join(f"{label}: {error}" for label, error in report.failed.items())
+            raise CommandError(f"Steps failed (the others ran; run again once fixed): {failed}")
         self.stdout.write(
             self.style.SUCCESS(f"Done: records before {report.cutoff:%Y-%m-%d} hold no contact details.")
         )
