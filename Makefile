@@ -36,7 +36,7 @@ worker: install
 bench: install
 	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
-APPS := volunteers hotline outreach dispatch assessment
+APPS := volunteers hotline outreach dispatch assessment audit
 
 # Translations: each app keeps its own locale/; project-wide strings (templates/, config/) in locale/.
 messages: install
