@@ -40,7 +40,7 @@ bench: install
 screenshots: install
 	$(BIN)/python docs/screenshots.py
 
-APPS := volunteers hotline outreach dispatch assessment
+APPS := volunteers hotline outreach dispatch assessment audit
 
 # Translations: each app keeps its own locale/; project-wide strings (templates/, config/) in locale/.
 messages: install

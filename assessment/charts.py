@@ -75,23 +75,23 @@ def analysis_chart_data(analysis: dict, pilot: PilotPattern) -> dict:
         },
         "months": {
             "type": "line",
-            "labels": [row.label for row in analysis["months"]],
+            "labels": [row.label for row in analysis["trend"]],
             "datasets": [
                 {
                     "label": str(Divertibility.DIVERTIBLE.label),
-                    "data": [row.divertible for row in analysis["months"]],
+                    "data": [row.divertible for row in analysis["trend"]],
                     "borderColor": COLORS[Divertibility.DIVERTIBLE],
                     "backgroundColor": COLORS[Divertibility.DIVERTIBLE],
                 },
                 {
                     "label": str(Divertibility.MAYBE.label),
-                    "data": [row.maybe for row in analysis["months"]],
+                    "data": [row.maybe for row in analysis["trend"]],
                     "borderColor": COLORS[Divertibility.MAYBE],
                     "backgroundColor": COLORS[Divertibility.MAYBE],
                 },
                 {
                     "label": _("all calls"),
-                    "data": [row.total for row in analysis["months"]],
+                    "data": [row.total for row in analysis["trend"]],
                     "borderColor": COLORS[Divertibility.NOT_DIVERTIBLE],
                     "backgroundColor": COLORS[Divertibility.NOT_DIVERTIBLE],
                 },

@@ -122,6 +122,12 @@ class CfsDataset(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("assessment:cfs_analysis", args=[self.pk])
 
+    @property
+    def mapping_source_label(self) -> str:
+        from assessment.cfs.presets import mapping_source_label
+
+        return mapping_source_label(self.mapping_source)
+
 
 class CfsCallType(models.Model):
     """A raw call type of a city, with the coordinator's (or the suggested) classification.
@@ -348,6 +354,12 @@ class CfsImportJob(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("assessment:cfs_job", args=[self.pk])
+
+    @property
+    def mapping_source_label(self) -> str:
+        from assessment.cfs.presets import mapping_source_label
+
+        return mapping_source_label(self.mapping_source)
 
     @property
     def is_finished(self) -> bool:

@@ -20,9 +20,11 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils.formats import date_format
 
 from assessment.models import (
+    CfsCall,
     CfsCallType,
     CfsCity,
     CfsDataset,
@@ -242,10 +244,46 @@ def cfs_month_totals(*, dataset: CfsDataset) -> list[SplitRow]:
         .annotate(n=Sum("calls"))
         .values_list("month", "call_type__divertibility", "n")
     ):
-        rows.setdefault(month, SplitRow(label=month.strftime("%Y-%m"), key=month)).split[divertibility] += (
-            calls
-        )
+        rows.setdefault(month, SplitRow(label=date_format(month, "YEAR_MONTH_FORMAT"), key=month)).split[
+            divertibility
+        ] += calls
     return [rows[month] for month in sorted(rows)]
+
+
+# A dataset shorter than this is drawn day by day: one or two monthly points make no trend.
+DAILY_TREND_UNDER = timedelta(days=92)
+
+
+def cfs_day_totals(*, dataset: CfsDataset) -> list[SplitRow]:
+    """Calls per local day and divertibility, every day of the span (days without calls as 0).
+
+    Read from the calls themselves: only asked of short datasets (`DAILY_TREND_UNDER`)."""
+    zone = ZoneInfo(dataset.timezone)
+    rows: dict[date, SplitRow] = {}
+    for day, divertibility, calls in (
+        CfsCall.objects.filter(dataset=dataset)
+        .annotate(day=TruncDate("received_at", tzinfo=zone))
+        .values("day", "call_type__divertibility")
+        .annotate(n=Count("line"))
+        .values_list("day", "call_type__divertibility", "n")
+    ):
+        rows.setdefault(day, SplitRow(label="", key=day)).split[divertibility] += calls
+    if not rows:
+        return []
+    first, last = min(rows), max(rows)
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    out = [rows.get(day) or SplitRow(label="", key=day) for day in days]
+    for row in out:
+        row.label = date_format(row.key, "SHORT_DATE_FORMAT")
+    return out
+
+
+def cfs_trend(*, dataset: CfsDataset) -> tuple[str, list[SplitRow]]:
+    """The trend the analysis draws: ("day", rows) for a short dataset, else ("month", rows)."""
+    dates = dataset_dates(dataset)
+    if dates is not None and dates[1] - dates[0] < DAILY_TREND_UNDER:
+        return "day", cfs_day_totals(dataset=dataset)
+    return "month", cfs_month_totals(dataset=dataset)
 
 
 def cfs_areas(*, dataset: CfsDataset) -> list[str]:
@@ -449,6 +487,7 @@ def cfs_analysis(*, dataset: CfsDataset) -> dict:
         sum(heatmap[value][day][hour] for value in DIVERTIBILITY_ORDER for day in WEEKDAYS) for hour in HOURS
     ]
     divertible_by_weekday = [sum(heatmap[Divertibility.DIVERTIBLE][day]) for day in WEEKDAYS]
+    trend_by, trend = cfs_trend(dataset=dataset)
     return {
         "summary": summary,
         "call_types": call_types,
@@ -462,6 +501,7 @@ def cfs_analysis(*, dataset: CfsDataset) -> dict:
         "divertible_by_weekday": divertible_by_weekday,
         "areas": cfs_area_totals(dataset=dataset),
         "priorities": cfs_priority_totals(dataset=dataset),
-        "months": cfs_month_totals(dataset=dataset),
+        "trend_by": trend_by,
+        "trend": trend,
         "dates": dataset_dates(dataset),
     }

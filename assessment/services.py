@@ -178,10 +178,12 @@ def cfs_dataset_import(
     save_mapping: bool = False,
     max_bad_share: float | None = None,
     progress: ImportProgress | None = None,
+    mapping_source: str = "manual",
 ) -> CfsImportResult:
     """Import a calls-for-service CSV as one dataset, all or nothing.
 
-    `columns` (field -> header) overrides the preset and auto-detection. Raises CfsImportError
+    `columns` (field -> header) overrides the preset and auto-detection; `mapping_source` then
+    says how those columns were chosen (an upload's job passes on what it detected). Raises CfsImportError
     with a message for the person importing; the database is then unchanged.
     """
     started = time.perf_counter()
@@ -192,7 +194,9 @@ def cfs_dataset_import(
     lookup = parsing.read_lookup(lookup_path) if lookup_path else None
     if columns:
         opened_headers, sample, _auto = cfs_mapping_detect(path=path, preset="auto", city_name=city_name)
-        choice = MappingChoice(columns={k: v for k, v in columns.items() if v}, source="manual")
+        choice = MappingChoice(
+            columns={k: v for k, v in columns.items() if v}, source=mapping_source or "manual"
+        )
     else:
         opened_headers, sample, choice = cfs_mapping_detect(path=path, preset=preset, city_name=city_name)
     positions = _check_columns(opened_headers, choice)
@@ -642,6 +646,7 @@ def cfs_import_job_run(*, job_id: int) -> CfsImportJob | None:
             dataset_name=job.dataset_name,
             city_name=job.city_name,
             columns=job.column_mapping,
+            mapping_source=job.mapping_source,
             lookup_path=job.lookup_path or None,
             timezone_name=job.timezone,
             replace=job.replace,

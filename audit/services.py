@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import models, transaction
 
+from audit.labels import redact_path
 from audit.models import AuditEntry, AuditTarget
 
 Action = AuditEntry.Action
@@ -49,7 +50,7 @@ def audit_record(
             targets_count=len(object_ids),
             object_id=object_ids[0] if len(object_ids) == 1 else None,
             fields=sorted(set(fields)),
-            path=path.split("?", 1)[0][:200],
+            path=redact_path(path)[:200],
         )
         AuditTarget.objects.bulk_create(
             (AuditTarget(entry=entry, subject=subject, object_id=pk) for pk in object_ids),

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from audit import selectors
+from audit import labels, selectors
 from audit.forms import AuditFilterForm
 from volunteers.roles import Role, role_required
 
@@ -34,7 +34,17 @@ def entries(request):
         else:
             entries, status = entries.none(), 400
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = labels.record_names(page)
+    rows = [
+        {
+            "entry": entry,
+            "what": labels.what_label(entry.what),
+            "record": labels.record_label(entry, names),
+            "page": labels.page_label(entry.path),
+        }
+        for entry in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
     return render(request, "audit/entries.html", context, status=status)

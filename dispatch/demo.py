@@ -15,7 +15,7 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.models import Decision, IncidentResponder, Triage
 from hotline.models import Call, Intake
-from volunteers.models import Area
+from volunteers.models import Area, Volunteer
 
 # sid, caller, language, minutes ago, summary
 TRIAGED = (
@@ -122,14 +122,29 @@ def seed(*, stdout) -> None:
                 user=dispatcher,
                 raw_answers=_with_area(INCIDENT_ANSWERS, "koreatown"),
                 decision=Decision.SEND_RESPONDERS,
-                call_out=services.CallOut(details="Ask for Mrs. Lee at unit 204; she speaks Korean."),
+                # The demo responder and one Korean speaker: the other responders on shift stay
+                # free for a newcomer's first dispatch.
+                call_out=services.CallOut(
+                    responders=list(
+                        Volunteer.objects.filter(
+                            user__username__in=["responder", "minseo.lee"], status=Volunteer.Status.ACTIVE
+                        )
+                    ),
+                    details="Ask for Mrs. Lee at unit 204; she speaks Korean.",
+                ),
             )
             incident = triage.incident
+            # Both accept: the team is complete, so no escalation widens it to the free ones.
+            for username in ("minseo.lee", "responder"):
+                mine = IncidentResponder.objects.filter(
+                    incident=incident, volunteer__user__username=username
+                ).first()
+                if mine is not None:
+                    services.responder_answer(assignment=mine, accept=True, via_sms=False)
             mine = IncidentResponder.objects.filter(
                 incident=incident, volunteer__user__username="responder"
             ).first()
             if mine is not None:
-                services.responder_answer(assignment=mine, accept=True, via_sms=False)
                 services.incident_record_status(
                     incident=incident, status="en_route", volunteer=mine.volunteer
                 )

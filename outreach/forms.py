@@ -132,6 +132,12 @@ class SurveyForm(forms.ModelForm):
         ]
         widgets = {f"intro_{code}": forms.Textarea(attrs={"rows": 3}) for code in SURVEY_LANGUAGES}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new survey is a draft: it can open once it has questions.
+            del self.fields["status"]
+
 
 class QuestionForm(forms.ModelForm):
     class Meta:
@@ -178,6 +184,13 @@ OptionFormSet = inlineformset_factory(
 )
 
 # --- Public survey form ------------------------------------------------------------------------
+
+
+TOO_FAST_MESSAGE = _(
+    "Your answers are still here, nothing is lost. The form was sent faster than a person usually "
+    "can, so our check against automated spam held it back: please look over your answers and "
+    "press “Send my answers” again."
+)
 
 
 class SurveyResponseForm(forms.Form):
@@ -238,11 +251,9 @@ class SurveyResponseForm(forms.Form):
         try:
             return form_token_check(self.cleaned_data["token"], survey_id=self.survey.pk).nonce
         except TokenError as exc:
-            message = _("This form has expired. Please reload the page and answer again.")
             if str(exc) == "too fast":
-                message = _(
-                    "That was quicker than we expected. Please check your answers and send the form again."
-                )
+                raise ValidationError(TOO_FAST_MESSAGE, code="too_fast") from exc
+            message = _("This form has expired. Please reload the page and answer again.")
             raise ValidationError(message, code="token") from exc
 
     def answers(self) -> dict[int, object]:

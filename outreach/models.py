@@ -35,8 +35,26 @@ class TranslatedText:
     """Mixin for models with `<field>_en`, `<field>_ko`, `<field>_es` columns."""
 
     def localized(self, field: str, language: str | None = None) -> str:
+        """The text in `language`, or (not yet translated) in the first language that has it:
+        English, then Korean, then Spanish."""
         language = pick_language(language or get_language())
-        return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_en")
+        for code in (language, *SURVEY_LANGUAGES):
+            if value := getattr(self, f"{field}_{code}"):
+                return value
+        return ""
+
+    def untranslated(self, field: str) -> list[str]:
+        """The languages `field` is not yet written in, when it is written in some."""
+        missing = [code for code in SURVEY_LANGUAGES if not getattr(self, f"{field}_{code}")]
+        return missing if len(missing) < len(SURVEY_LANGUAGES) else []
+
+    @property
+    def untranslated_title(self) -> list[str]:
+        return self.untranslated("title")
+
+    @property
+    def untranslated_text(self) -> list[str]:
+        return self.untranslated("text")
 
 
 # --- Partner directory -------------------------------------------------------------------------
@@ -198,9 +216,9 @@ class Survey(TranslatedText, models.Model):
         default=new_code,
         help_text=_("The last part of the public link."),
     )
-    title_en = models.CharField(_("title (English)"), max_length=200)
-    title_ko = models.CharField(_("title (Korean)"), max_length=200)
-    title_es = models.CharField(_("title (Spanish)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
+    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
     intro_en = models.TextField(_("introduction (English)"), blank=True)
     intro_ko = models.TextField(_("introduction (Korean)"), blank=True)
     intro_es = models.TextField(_("introduction (Spanish)"), blank=True)
@@ -255,9 +273,9 @@ class Question(TranslatedText, models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     required = models.BooleanField(_("required"), default=False)
-    text_en = models.TextField(_("question (English)"))
-    text_ko = models.TextField(_("question (Korean)"))
-    text_es = models.TextField(_("question (Spanish)"))
+    text_en = models.TextField(_("question (English)"), blank=True)
+    text_ko = models.TextField(_("question (Korean)"), blank=True)
+    text_es = models.TextField(_("question (Spanish)"), blank=True)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -277,9 +295,9 @@ class Option(TranslatedText, models.Model):
         Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question")
     )
     position = models.PositiveIntegerField(_("position"), default=0)
-    text_en = models.CharField(_("option (English)"), max_length=200)
-    text_ko = models.CharField(_("option (Korean)"), max_length=200)
-    text_es = models.CharField(_("option (Spanish)"), max_length=200)
+    text_en = models.CharField(_("option (English)"), max_length=200, blank=True)
+    text_ko = models.CharField(_("option (Korean)"), max_length=200, blank=True)
+    text_es = models.CharField(_("option (Spanish)"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -94,13 +94,21 @@ def survey_structure_locked(survey: Survey) -> bool:
     return survey.responses.exists()
 
 
+def _check_written(item, field: str, message: str) -> None:
+    """A text is needed in one language at least; the others show it until translated."""
+    if not any(getattr(item, f"{field}_{code}") for code in SURVEY_LANGUAGES):
+        raise ValidationError(message)
+
+
 def survey_save(
     *, survey: Survey | None = None, fields: Mapping[str, object], by: AbstractBaseUser | None = None
 ) -> Survey:
+    """Create (always as a draft: questions come first) or update a survey."""
     with transaction.atomic():
         creating = survey is None
         survey = survey or Survey(created_by=by)
         _assign(survey, fields)
+        _check_written(survey, "title", _("Give the survey a title in at least one language."))
         if survey.status == Survey.Status.OPEN and (creating or not survey.questions.exists()):
             raise ValidationError(_("Add at least one question before opening the survey."))
         survey.full_clean()
@@ -150,6 +158,7 @@ def question_save(
             last = survey.questions.aggregate(last=Max("position"))["last"]
             question = Question(survey=survey, position=0 if last is None else last + 1)
         _assign(question, fields)
+        _check_written(question, "text", _("Write the question in at least one language."))
         question.full_clean(exclude=["survey"])
         question.save()
         Option.objects.filter(pk__in=removed).delete()
@@ -158,6 +167,7 @@ def question_save(
             option.position = position
             for code in SURVEY_LANGUAGES:
                 setattr(option, f"text_{code}", row[f"text_{code}"])
+            _check_written(option, "text", _("Write each option in at least one language."))
             option.full_clean(exclude=["question"])
             option.save()
     return question

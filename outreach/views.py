@@ -335,9 +335,11 @@ def survey_respond(request, slug: str, language: str):
                 _add_errors(form, exc)
             else:
                 return redirect(_thanks_url(survey, language))
-        # A fresh token so that a corrected form can be sent; the old one may be spent.
-        form.data = form.data.copy()
-        form.data["token"] = form_token_issue(survey_id=survey.pk)
+        if not form.has_error("token", code="too_fast"):
+            # A fresh token so that a corrected form can be sent; the old one may be spent. A
+            # form sent too fast keeps its token, whose clock already runs: sent again, it passes.
+            form.data = form.data.copy()
+            form.data["token"] = form_token_issue(survey_id=survey.pk)
         status = 400
     else:
         form = SurveyResponseForm(

@@ -174,6 +174,8 @@ VOLUNTEERS = (
 )
 
 SEED_DEMO_USERS = ("dispatcher", "responder", "volunteer")
+# Responders on the shift covering the moment the demo is seeded, besides the demo responder.
+NOW_RESPONDERS = ["minseo.lee", "luis.hernandez", "sam.okafor"]
 ROLE_GROUPS = {ShiftRole.DISPATCHER: Role.DISPATCHER, ShiftRole.RESPONDER: Role.RESPONDER}
 
 # Daily blocks (local time): 00-08, 08-16, 16-24.
@@ -229,7 +231,10 @@ def _seed_volunteers(areas: dict[str, Area]) -> dict[str, Volunteer]:
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-            if username not in SEED_DEMO_USERS:  # seed_demo gave those their groups
+            if username not in SEED_DEMO_USERS or username == "volunteer":
+                # As a coordinator's approval does: the Volunteer group plus the roles of
+                # interest. The demo `volunteer` is a newly approved, trained responder with no
+                # shift yet, so the open shifts are hers to sign up for.
                 groups = [Role.VOLUNTEER, *(ROLE_GROUPS[role] for role in roles)]
                 user.groups.add(*Group.objects.filter(name__in=groups))
             if status == Volunteer.Status.INACTIVE and user.is_active:
@@ -357,6 +362,25 @@ def _seed_shifts(volunteers: dict[str, Volunteer]) -> int:
             ShiftAssignment.objects.get_or_create(
                 shift=shift, volunteer=volunteer, defaults={"status": status}
             )
+    # Now: enough responders on shift that a newcomer's first dispatch reaches someone free
+    # (the demo incident takes the demo responder and one other; at least two stay free).
+    for role, usernames in ((ShiftRole.RESPONDER, NOW_RESPONDERS), (ShiftRole.DISPATCHER, ["jiwoo.han"])):
+        current = (
+            Shift.objects.filter(role=role, area=None, starts_at__lte=now, ends_at__gt=now)
+            .order_by("pk")
+            .first()
+        )
+        if current is None:
+            continue
+        if current.capacity < len(usernames) + 1:
+            current.capacity = len(usernames) + 1
+            current.save(update_fields=["capacity"])
+        for username in usernames:
+            volunteer = volunteers[username]
+            if not _overlaps(volunteer, current):
+                ShiftAssignment.objects.get_or_create(
+                    shift=current, volunteer=volunteer, defaults={"status": ShiftAssignment.Status.BOOKED}
+                )
     # The demo dispatcher and responder: on the block covering now and the next one, and
     # attended a block two days ago (hours served).
     for username, role in (("dispatcher", ShiftRole.DISPATCHER), ("responder", ShiftRole.RESPONDER)):

@@ -196,8 +196,12 @@ def open_shifts(request):
         return _no_profile(request)
     shifts = selectors.open_shifts_for(volunteer)[:200]
     roles = selectors.qualified_roles(volunteer)
+    # A shift starting before this moment is already inside the cancellation cut-off.
+    cutoff = timezone.now() + timedelta(hours=settings.VOLUNTEERS_CANCEL_CUTOFF_HOURS)
     return render(
-        request, "volunteers/open_shifts.html", {"volunteer": volunteer, "shifts": shifts, "roles": roles}
+        request,
+        "volunteers/open_shifts.html",
+        {"volunteer": volunteer, "shifts": shifts, "roles": roles, "cancel_cutoff_before": cutoff},
     )
 
 
@@ -208,6 +212,10 @@ def shift_sign_up(request, pk: int):
     if volunteer is None:
         return _no_profile(request)
     shift = get_object_or_404(Shift, pk=pk)
+    if timezone.now() > services.cancel_cutoff(shift) and request.POST.get("confirm") != "1":
+        # Inside the cancellation cut-off: say so, and sign up only once they confirm.
+        hours = settings.VOLUNTEERS_CANCEL_CUTOFF_HOURS
+        return render(request, "volunteers/shift_sign_up_confirm.html", {"shift": shift, "hours": hours})
     try:
         services.shift_sign_up(shift=shift, volunteer=volunteer)
     except services.VolunteerError as exc:

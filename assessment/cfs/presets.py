@@ -325,6 +325,22 @@ class MappingChoice:
         return self.source.split(":", 1)[1] if self.source.startswith("preset:") else ""
 
 
+def mapping_source_label(source: str) -> str:
+    """How a mapping was chosen, in the reader's words ("detected automatically", a preset's
+    label, "saved for <city>", "chosen by hand")."""
+    kind, _sep, name = source.partition(":")
+    if kind == "auto":
+        return str(_("detected automatically"))
+    if kind == "preset":
+        preset = PRESETS.get(name)
+        return str(_("preset: %(name)s") % {"name": preset.label if preset else name})
+    if kind == "custom":
+        return str(_("saved for %(city)s") % {"city": name})
+    if kind == "manual":
+        return str(_("chosen by hand"))
+    return source
+
+
 def header_index(headers: list[str]) -> dict[str, int]:
     """Normalised header -> first column index."""
     index: dict[str, int] = {}

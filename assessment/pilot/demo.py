@@ -9,14 +9,25 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from assessment.models import PilotSettings
+from assessment.models import PilotSettings, RoadmapPhase
 from assessment.pilot.services import pilot_settings_save
 from assessment.pilot.synthetic import synthesize
+from assessment.readiness.services import roadmap_ensure_phases
 from hotline.models import Call
 from volunteers.models import Area, Volunteer
 from volunteers.roles import Role
 
 DEMO_SID_PREFIX = "CApilotdemo"
+# Each roadmap phase in days from the pilot's start (the last ends with the pilot), its owner
+# (a demo username) and status.
+ROADMAP = {
+    RoadmapPhase.Kind.SET_UP: (-150, -121, "coordinator", RoadmapPhase.Status.DONE),
+    RoadmapPhase.Kind.RESEARCH: (-120, -91, "coordinator", RoadmapPhase.Status.DONE),
+    RoadmapPhase.Kind.MAP: (-90, -61, "dispatcher", RoadmapPhase.Status.DONE),
+    RoadmapPhase.Kind.RECRUIT: (-60, -1, "coordinator", RoadmapPhase.Status.DONE),
+    RoadmapPhase.Kind.LAUNCH: (0, 13, "dispatcher", RoadmapPhase.Status.DONE),
+    RoadmapPhase.Kind.ASSESS: (14, None, "coordinator", RoadmapPhase.Status.IN_PROGRESS),
+}
 DEMO_CONTACTS = 600
 
 
@@ -32,6 +43,7 @@ def seed(*, stdout) -> None:
             min_responders=2,
         )
         stdout.write("Pilot dashboard: demo pilot period set (60 days ago to 30 days ahead).")
+    _seed_roadmap(PilotSettings.objects.order_by("pk").first())
     if Call.objects.filter(call_sid__startswith=DEMO_SID_PREFIX).exists():
         return
     by = (
@@ -54,3 +66,22 @@ def seed(*, stdout) -> None:
         f"Pilot dashboard: {made.contacts} invented contacts over the last 60 days "
         f"({made.incidents} incidents) for the charts."
     )
+
+
+def _seed_roadmap(pilot: PilotSettings) -> None:
+    """Dates around the pilot period and an owner for each phase the demo has not planned yet
+    (a phase a coordinator dated is left as it is)."""
+    users = get_user_model().objects.in_bulk(
+        [owner for *_dates, owner, _status in ROADMAP.values()], field_name="username"
+    )
+    for phase in roadmap_ensure_phases():
+        if phase.starts_on is not None:
+            continue
+        start, end, owner, status = ROADMAP[phase.kind]
+        phase.starts_on = pilot.starts_on + timedelta(days=start)
+        phase.ends_on = max(
+            phase.starts_on, pilot.ends_on if end is None else pilot.starts_on + timedelta(days=end)
+        )
+        phase.owner = phase.owner or users.get(owner)
+        phase.status = status
+        phase.save(update_fields=["starts_on", "ends_on", "owner", "status"])

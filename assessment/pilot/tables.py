@@ -11,6 +11,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessment.numbers import decimal_text, percent_text, percentage, rounded
 from assessment.pilot import glossary
 from assessment.pilot.selectors import (
     ALL_ROLES,
@@ -79,17 +80,17 @@ def show(value, kind: Kind) -> str:
     if kind == Kind.COUNT:
         return number_format(value, force_grouping=True)
     if kind == Kind.SHARE:
-        return f"{number_format(value * 100, 1)} %"
+        return percent_text(value)
     if kind == Kind.DURATION:
         return duration_text(value)
     if kind == Kind.HOURS:
-        return number_format(value, 1, force_grouping=True)
+        return decimal_text(value, grouping=True)
     return str(value)
 
 
 def duration_text(seconds: float) -> str:
     if seconds < 60:
-        return _("%(seconds)s s") % {"seconds": number_format(seconds, 1)}
+        return _("%(seconds)s s") % {"seconds": decimal_text(seconds)}
     whole = round(seconds)
     if whole < 3600:
         return _("%(minutes)d min %(seconds)02d s") % {"minutes": whole // 60, "seconds": whole % 60}
@@ -103,9 +104,9 @@ def export(value, kind: Kind) -> str:
     if value is None:
         return ""
     if kind == Kind.SHARE:
-        return f"{value * 100:.1f}"
+        return str(percentage(value))
     if kind in (Kind.DURATION, Kind.HOURS):
-        return f"{value:.1f}"
+        return str(rounded(value))
     return str(value)
 
 
@@ -162,11 +163,11 @@ def bar(labels, datasets, *, horizontal=False, stacked=False, unit="") -> dict:
 
 
 def percent(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 1)
+    return None if value is None else float(percentage(value))
 
 
 def minutes(value: float | None) -> float | None:
-    return None if value is None else round(value / 60, 1)
+    return None if value is None else float(rounded(value / 60))
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,7 +578,9 @@ def volunteers_table(m: Metrics) -> Table:
             v.hours,
         ],
         chart=bar(
-            [row[0] for row in rows], [(_("Hours served"), [round(row[5], 1) for row in rows])], unit="h"
+            [row[0] for row in rows],
+            [(_("Hours served"), [float(rounded(row[5])) for row in rows])],
+            unit="h",
         ),
     )
 

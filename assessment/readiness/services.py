@@ -18,6 +18,12 @@ logger = logging.getLogger(__name__)
 TEST_CALLER = "+12025550100"
 
 
+def is_demo() -> bool:
+    """A development or demo install: DEBUG on and no Twilio account to call through. The test
+    call then plays Twilio's part with the simulator (as `manage.py simulate_call` does)."""
+    return settings.DEBUG and not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN)
+
+
 def roadmap_ensure_phases() -> list[RoadmapPhase]:
     """The six phases, created in order when missing. Idempotent."""
     phases = []
@@ -46,13 +52,16 @@ def hotline_test_call_place(*, by) -> HotlineTestCall:
     view, then remove the call it recorded so it never counts as a real caller.
 
     Succeeds when the view accepted the signature, recorded the call and answered with the
-    language menu (or rang volunteers): the answer a caller would hear.
+    language menu (or rang volunteers): the answer a caller would hear. In a demo (`is_demo`)
+    the call goes to HOTLINE_NUMBER or the simulator's default number, and says it was simulated.
     """
     from hotline.models import Call
-    from hotline.simulator import CallScript, CallSimulation, TwilioSimulator
+    from hotline.simulator import DEFAULT_HOTLINE_NUMBER, CallScript, CallSimulation, TwilioSimulator
 
     problems = []
-    if not settings.HOTLINE_NUMBER:
+    demo = is_demo()
+    hotline = settings.HOTLINE_NUMBER or (DEFAULT_HOTLINE_NUMBER if demo else "")
+    if not hotline:
         problems.append("HOTLINE_NUMBER is not set")
     if not settings.PUBLIC_BASE_URL:
         problems.append("PUBLIC_BASE_URL is not set")
@@ -62,9 +71,7 @@ def hotline_test_call_place(*, by) -> HotlineTestCall:
     if problems:
         detail = "; ".join(problems)
     else:
-        script = CallScript(
-            caller=TEST_CALLER, hotline=settings.HOTLINE_NUMBER, language=None, call_sid=call_sid
-        )
+        script = CallScript(caller=TEST_CALLER, hotline=hotline, language=None, call_sid=call_sid)
         simulation = CallSimulation(script, TwilioSimulator())
         try:
             exchange = simulation.sim.post(reverse("hotline:voice_incoming"), simulation.base_params())
@@ -82,6 +89,8 @@ def hotline_test_call_place(*, by) -> HotlineTestCall:
                 detail = "the webhook answered without the language menu"
             else:
                 detail = "answered with the language menu"
+            if demo:
+                detail = f"simulated call to {hotline} (demo: DEBUG on, no Twilio credentials): {detail}"
         except Exception as exc:
             logger.exception("Hotline test call failed")
             detail = f"the webhook failed: {exc.__class__.__name__}"

@@ -30,6 +30,7 @@ def readiness(request):
             "passed": sum(check.ok for check in results),
             "test_calls": HotlineTestCall.objects.select_related("placed_by")[:5],
             "current_protocol": ProtocolVersion.objects.order_by("-number").first(),
+            "demo": services.is_demo(),
         },
     )
 

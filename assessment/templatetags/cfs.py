@@ -1,7 +1,8 @@
 """Template helpers of the 911 calls analysis."""
 
 from django import template
-from django.utils.formats import number_format
+
+from assessment.numbers import decimal_text, percent_text
 
 register = template.Library()
 
@@ -10,7 +11,7 @@ register = template.Library()
 def percent(value, digits: int = 1) -> str:
     """0.2345 -> '23.5 %' (localised decimal separator)."""
     try:
-        return f"{number_format(float(value) * 100, decimal_pos=int(digits))} %"
+        return percent_text(float(value), int(digits))
     except (TypeError, ValueError):
         return ""
 
@@ -18,7 +19,7 @@ def percent(value, digits: int = 1) -> str:
 @register.filter
 def decimal(value, digits: int = 1) -> str:
     try:
-        return number_format(float(value), decimal_pos=int(digits))
+        return decimal_text(float(value), int(digits))
     except (TypeError, ValueError):
         return ""
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.urls import reverse
 
 from assessment import selectors
 from assessment.models import CfsCallType, Divertibility
@@ -187,3 +188,28 @@ def test_pilot_contacts_without_the_hotline_app(monkeypatch):
 
     monkeypatch.setattr(selectors.apps, "get_model", missing)
     assert selectors.pilot_contacts().available is False
+
+
+def test_a_dataset_of_about_a_month_is_drawn_day_by_day(dataset, client, coordinator):
+    analysis = selectors.cfs_analysis(dataset=dataset)
+    assert analysis["trend_by"] == "day"
+    trend = analysis["trend"]
+    # January 1 to February 1: 32 days, the days without calls as zeros (local dates, Chicago).
+    assert len(trend) == 32
+    assert (trend[0].key, trend[-1].key) == (date(2024, 1, 1), date(2024, 2, 1))
+    by_day = {row.key: (row.total, row.divertible) for row in trend}
+    assert by_day[date(2024, 1, 1)] == (2, 2)
+    assert by_day[date(2024, 1, 7)] == (1, 0)  # 23:59 local stays on the 7th
+    assert by_day[date(2024, 1, 2)] == (0, 0)
+    assert sum(row.total for row in trend) == 8
+    client.force_login(coordinator)
+    page = client.get(reverse("assessment:cfs_analysis", args=[dataset.pk])).content.decode()
+    assert "Trend by day" in page and "Trend by month" not in page
+
+
+def test_a_dataset_of_several_months_is_drawn_month_by_month(tmp_path, import_csv):
+    rows = [["2024-01-05 10:00:00", "WELFARE CHECK", "2", "A"], ["2024-06-20 10:00:00", "SHOOTING", "1", "B"]]
+    result = import_csv(write_csv(tmp_path / "long.csv", [HEADER, *rows]), city_name="Longville")
+    analysis = selectors.cfs_analysis(dataset=result.dataset)
+    assert analysis["trend_by"] == "month"
+    assert [row.key for row in analysis["trend"]] == [date(2024, 1, 1), date(2024, 6, 1)]

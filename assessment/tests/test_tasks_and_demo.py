@@ -120,3 +120,42 @@ def test_old_uploads_are_cleaned(coordinator, settings, tmp_path):
     CfsImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=8))
     assert services.cfs_import_jobs_clean(older_than_days=7) == 1
     assert not Path(job.upload_path).exists()
+
+
+@pytest.mark.django_db
+def test_an_uploaded_file_keeps_how_its_mapping_was_chosen(client, coordinator, settings, tmp_path):
+    settings.CFS_UPLOAD_DIR = tmp_path
+    rows = [["Received", "Description", "Beat"], ["2024-01-01 10:15:00", "WELFARE CHECK", "A"]]
+    job = services.cfs_import_job_create(
+        upload=SimpleUploadedFile("calls.csv", csv_text(rows).encode()),
+        dataset_name="detected",
+        city_name="Testville",
+        preset="auto",
+        replace=False,
+        timezone_name="America/Chicago",
+        user=coordinator,
+    )
+    assert job.mapping_source == "auto"
+    services.cfs_import_job_start(job=job, columns=job.column_mapping, save_mapping=False, user=coordinator)
+    services.cfs_import_job_run(job_id=job.pk)
+    dataset = CfsDataset.objects.get(name="detected")
+    assert dataset.mapping_source == "auto"
+    client.force_login(coordinator)
+    page = client.get(dataset.get_absolute_url()).content.decode()
+    assert "mapping: detected automatically" in " ".join(page.split())
+    assert "manual" not in page
+
+    # Columns the coordinator changed are theirs.
+    corrected = services.cfs_import_job_create(
+        upload=SimpleUploadedFile("calls.csv", csv_text(rows).encode()),
+        dataset_name="corrected",
+        city_name="Testville",
+        preset="auto",
+        replace=False,
+        timezone_name="America/Chicago",
+        user=coordinator,
+    )
+    columns = {**corrected.column_mapping, "area": ""}
+    services.cfs_import_job_start(job=corrected, columns=columns, save_mapping=False, user=coordinator)
+    services.cfs_import_job_run(job_id=corrected.pk)
+    assert CfsDataset.objects.get(name="corrected").mapping_source_label == "chosen by hand"

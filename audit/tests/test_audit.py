@@ -285,3 +285,48 @@ def test_the_page_speaks_korean_and_spanish(client, coordinator, language, title
     client.force_login(coordinator)
     page = client.get(reverse("audit:entries"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert title in page and label in page
+
+
+# --- what the trail shows -------------------------------------------------------------------------
+
+
+def test_a_responders_link_is_stored_without_its_token(client, dispatcher):
+    volunteer = responder_on_shift()
+    incident = send_responders(user=dispatcher, responders=[volunteer]).incident
+    path = responder_path(incident=incident, volunteer=volunteer)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    client.get(path)
+    client.post(f"{path}act/", {"action": "accept"})
+    stored = sorted(AuditEntry.objects.filter(actor=volunteer.user).values_list("path", flat=True))
+    assert stored == ["/dispatch/r/[token]/", "/dispatch/r/[token]/act/"]
+    assert not AuditEntry.objects.filter(path__contains=token).exists()
+    assert client.get(stored[0]).status_code != 200  # the stored page opens nothing
+
+
+def test_the_trail_names_records_acts_and_pages_as_a_coordinator_knows_them(client, coordinator, dispatcher):
+    volunteer = responder_on_shift()
+    incident = send_responders(user=dispatcher, responders=[volunteer]).incident
+    intake = IntakeFactory()
+    client.force_login(dispatcher)
+    client.get(reverse("hotline:intake_detail", args=[intake.pk]))
+    client.get(reverse("dispatch:incident", args=[incident.pk]))
+    client.post(reverse("dispatch:incident_status", args=[incident.pk]), {"status": "en_route"})
+    client.get(responder_path(incident=incident, volunteer=volunteer))
+    audit_record(
+        action=Action.CHANGED, subject=INTAKE, ids=[1, 2, 3], what="redacted intakes", actor=coordinator
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("audit:entries")).content.decode()
+    text = " ".join(page.split("<tbody>", 1)[1].split())  # the table (the filter's values are labels)
+    assert f"<td>intake #{intake.pk}</td>" in text
+    assert f"<td>incident {incident.code}</td>" in text
+    assert "hotline.intake" not in text and "dispatch.incident #" not in text
+    assert "<td>conversation page</td>" in text and "<td>status: En route</td>" in text
+    assert "responder&#x27;s signed link" in text or "responder's signed link" in text
+    assert "intake × 3" in text
+
+    korean = " ".join(
+        client.get(reverse("audit:entries"), HTTP_ACCEPT_LANGUAGE="ko").content.decode().split()
+    )
+    for english in ("conversation page", "incident page", "status: En route", "signed link"):
+        assert english not in korean, english

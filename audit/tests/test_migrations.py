@@ -50,3 +50,18 @@ def test_intake_views_become_audit_entries():
     targets = new.get_model("audit", "AuditTarget").objects.all()
     assert sorted((t.entry_id, t.object_id) for t in targets) == sorted((e.pk, intake.pk) for e in entries)
     assert "dispatch_intakeview" not in connection.introspection.table_names()
+
+
+def test_stored_responder_links_lose_their_token():
+    old = migrate([(app, "0002_copy_intake_views" if app == "audit" else name) for app, name in leaf_nodes()])
+    user = old.get_model("auth", "User").objects.create(username="responder-x")
+    AuditEntry = old.get_model("audit", "AuditEntry")
+    paths = ["/dispatch/r/abc.DEF-123:xyz/", "/dispatch/r/abc.DEF-123:xyz/act/", "/dispatch/incidents/4/"]
+    for path in paths:
+        AuditEntry.objects.create(
+            actor=user, action="viewed", what="responder page", subject="dispatch.incident", path=path
+        )
+
+    new = migrate(leaf_nodes())
+    stored = new.get_model("audit", "AuditEntry").objects.order_by("pk").values_list("path", flat=True)
+    assert list(stored) == ["/dispatch/r/[token]/", "/dispatch/r/[token]/act/", "/dispatch/incidents/4/"]

@@ -251,11 +251,17 @@ def test_a_form_sent_too_fast_is_refused(client, survey, settings):
         antispam.form_token_check(token, survey_id=survey.pk)
     response = post_answers(client, survey, valid_answers(survey), token=token)
     assert response.status_code == 400
-    assert "Fue más rápido de lo que esperábamos" in response.content.decode()  # shown, in Spanish
+    page = response.content.decode()
+    assert "Sus respuestas siguen aquí" in page  # a friendly word, in Spanish
+    assert "Alguien que hable español" in page  # the answers are kept
     assert not SurveyResponse.objects.exists()
-    # Later, the same token is fine.
-    issued = antispam.form_token_check(token, survey_id=survey.pk, now=10**12)
-    assert issued.nonce
+    # The form keeps its token, so sending it again a moment later goes through.
+    kept = response.context["form"]
+    assert kept.data["token"] == token
+    with mock.patch.object(antispam.time, "time", return_value=antispam.time.time() + 5):
+        again = client.post(survey.get_public_url(), kept.data)
+    assert again.status_code == 302
+    assert SurveyResponse.objects.count() == 1
 
 
 def test_the_honeypot_looks_like_success_but_stores_nothing(client, survey):
@@ -479,18 +485,12 @@ def test_coordinator_builds_a_three_language_survey_and_it_is_answered_in_spanis
     question = survey.questions.get()
     assert [o.text_es for o in question.options.all()] == ["No", "Sí"]  # the order given
 
-    # An option missing a language is a form error.
+    # A question in no language at all is an error.
     response = client.post(
         reverse("outreach:question_create", args=[survey.pk]),
-        {
-            "kind": "scale",
-            "text_en": "How likely?",
-            "text_ko": "",
-            "text_es": "¿Qué tan probable?",
-            **option_management(0),
-        },
+        {"kind": "scale", "text_en": "", "text_ko": "", "text_es": "", **option_management(0)},
     )
-    assert response.status_code == 200 and "text_ko" in response.context["form"].errors
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
     client.post(
         reverse("outreach:question_create", args=[survey.pk]),
         {
@@ -546,9 +546,53 @@ def test_a_survey_cannot_open_without_questions(client, coordinator):
         reverse("outreach:survey_create"),
         {"title_en": "Empty", "title_ko": "빈", "title_es": "Vacía", "status": "open", "slug": "empty"},
     )
+    # A new survey is a draft whatever is posted: the form has no status, and says why.
+    assert response.status_code == 302
+    assert Survey.objects.get(slug="empty").status == Survey.Status.DRAFT
+    page = client.get(reverse("outreach:survey_create")).content.decode()
+    assert 'name="status"' not in page and "add its questions, then open it" in page
+    response = client.post(
+        reverse("outreach:survey_edit", args=[Survey.objects.get(slug="empty").pk]),
+        {"title_en": "Empty", "status": "open", "slug": "empty"},
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
-    assert not Survey.objects.filter(slug="empty").exists()
+    assert Survey.objects.get(slug="empty").status == Survey.Status.DRAFT
+
+
+def test_a_survey_starts_in_one_language_and_flags_what_is_not_yet_translated(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(reverse("outreach:survey_create"), {"title_ko": "동네 설문", "slug": "dongne"})
+    assert response.status_code == 302
+    survey = Survey.objects.get(slug="dongne")
+    response = client.post(
+        reverse("outreach:question_create", args=[survey.pk]),
+        {
+            "kind": "single",
+            "text_ko": "911에 전화한 적이 있습니까?",
+            **option_management(2),
+            "options-0-text_ko": "네",
+            "options-0-ORDER": "1",
+            "options-1-text_ko": "아니요",
+            "options-1-text_en": "No",
+            "options-1-ORDER": "2",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    builder = client.get(survey.get_absolute_url()).content.decode()
+    assert builder.count('data-untranslated="en es"') == 3  # title, question, first option
+    assert builder.count('data-untranslated="es"') == 1  # the second option
+    assert "not yet translated" in builder
+    survey.status = Survey.Status.OPEN
+    survey.save(update_fields=["status"])
+
+    # Respondents in another language see the Korean text until it is translated.
+    client.logout()
+    page = client.get(survey.get_public_url(), {"lang": "es"}).content.decode()
+    assert "동네 설문" in page and "911에 전화한 적이 있습니까?" in page
+    client.force_login(coordinator)
+    results = client.get(reverse("outreach:survey_results", args=[survey.pk])).content.decode()
+    assert 'data-untranslated="en es"' in results
 
 
 def test_builder_rules(survey):

@@ -321,3 +321,31 @@ def test_two_volunteers_racing_for_the_last_place_exactly_one_gets_it(monkeypatc
         assert ShiftAssignment.objects.filter(shift=shift, status="booked").count() == 2
         ShiftAssignment.objects.filter(shift=shift, volunteer__in=racers).delete()
         outcomes.clear()
+
+
+@pytest.mark.django_db
+def test_signing_up_inside_the_cancellation_cutoff_asks_to_confirm_first(client, settings):
+    settings.VOLUNTEERS_CANCEL_CUTOFF_HOURS = 12
+    volunteer = dispatcher_volunteer()
+    soon = future_shift(role=ShiftRole.DISPATCHER, starts_at=timezone.now() + timedelta(hours=5))
+    later = future_shift(role=ShiftRole.DISPATCHER, starts_at=timezone.now() + timedelta(days=3))
+    client.force_login(volunteer.user)
+    listing = client.get(reverse("volunteers:open_shifts")).content.decode()
+    assert listing.count("once signed up, you cannot cancel it yourself") == 1
+
+    # The first post only warns: nothing is booked yet.
+    warning = client.post(reverse("volunteers:shift_sign_up", args=[soon.pk]))
+    assert warning.status_code == 200
+    page = warning.content.decode()
+    assert "less than 12 hours" in page and "cannot cancel it yourself" in page
+    assert 'name="confirm" value="1"' in page
+    assert not ShiftAssignment.objects.filter(volunteer=volunteer).exists()
+
+    # Confirming signs up.
+    confirmed = client.post(reverse("volunteers:shift_sign_up", args=[soon.pk]), {"confirm": "1"})
+    assert confirmed.status_code == 302
+    assert ShiftAssignment.objects.filter(shift=soon, volunteer=volunteer, status="booked").exists()
+
+    # A shift outside the cut-off needs no confirmation.
+    assert client.post(reverse("volunteers:shift_sign_up", args=[later.pk])).status_code == 302
+    assert ShiftAssignment.objects.filter(shift=later, volunteer=volunteer).exists()

@@ -314,3 +314,25 @@ def test_roadmap_has_six_phases_coordinators_edit_with_milestones(client, coordi
     milestone.refresh_from_db()
     assert milestone.done_on == date(2027, 2, 2)
     assert "First shift goes live" in client.get(reverse("assessment:roadmap")).content.decode()
+
+
+def test_in_the_demo_the_test_call_runs_the_simulator_and_reports_it(client, coordinator, settings):
+    """DEBUG with no Twilio credentials and no HOTLINE_NUMBER: what `make run` gives a newcomer."""
+    from hotline.models import Call
+
+    settings.DEBUG = True
+    settings.HOTLINE_NUMBER = ""
+    settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = ""
+    settings.FALLBACK_NUMBER = ""
+    client.force_login(coordinator)
+    assert "Demo mode" in client.get(reverse("assessment:readiness")).content.decode()
+    response = client.post(reverse("assessment:readiness_test_call"), follow=True)
+    result = HotlineTestCall.objects.get()
+    assert result.succeeded, result.detail
+    assert "simulated call to +12025550100" in result.detail
+    assert "HOTLINE_NUMBER" not in result.detail
+    assert "Test call answered" in response.content.decode()
+    assert not Call.objects.exists()
+
+    settings.DEBUG = False  # a real install still needs its number
+    assert "HOTLINE_NUMBER is not set" in services.hotline_test_call_place(by=coordinator).detail
