@@ -2,17 +2,25 @@
 
 Served by a middleware placed first so that a load balancer's probe needs no session, no
 CSRF token and no allowed Host header, and is never redirected to HTTPS.
+
+It answers within HEALTH_TIMEOUT_SECONDS whatever the state of the servers: the checks run at
+once, each in its own short-lived thread (with its own database connection, closed after),
+and a check still waiting at the deadline (a database or Redis that hangs) is reported as
+"error: timeout" while its thread finishes on its own (bounded by the connect and socket
+timeouts).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -20,6 +28,8 @@ from django.utils.dateparse import parse_datetime
 from config.tasks import HEARTBEAT_KEY
 
 HEALTH_PATH = "/healthz/"
+HEALTH_TIMEOUT_SECONDS = 1.5
+TIMED_OUT = "error: timeout"
 
 
 @dataclass
@@ -79,11 +89,37 @@ def _worker_age() -> float | None:
     return round((timezone.now() - seen).total_seconds(), 1)
 
 
-def health_report() -> HealthReport:
+def _run_bounded(checks: dict[str, Callable[[], object]], *, timeout: float) -> dict[str, object]:
+    """Each check's result, or TIMED_OUT for one still running after `timeout` seconds."""
+    results: dict[str, object] = {}
+
+    def run(name: str, check: Callable[[], object]) -> None:
+        try:
+            results[name] = check()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [
+        threading.Thread(target=run, args=(name, check), name=f"health-{name}", daemon=True)
+        for name, check in checks.items()
+    ]
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {name: results.get(name, TIMED_OUT) for name in checks}
+
+
+def health_report(*, timeout: float = HEALTH_TIMEOUT_SECONDS) -> HealthReport:
+    results = _run_bounded(
+        {"database": _check_database, "broker": _check_broker, "worker": _worker_age}, timeout=timeout
+    )
     report = HealthReport()
-    report.checks["database"] = _check_database()
-    report.checks["broker"] = _check_broker()
-    report.worker_seen_seconds_ago = _worker_age()
+    report.checks["database"] = results["database"]
+    report.checks["broker"] = results["broker"]
+    worker = results["worker"]
+    report.worker_seen_seconds_ago = None if worker == TIMED_OUT else worker
     return report
 
 
