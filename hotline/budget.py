@@ -8,9 +8,10 @@ keep the caller in silence. So each webhook runs inside `webhook_budget()`:
 - every statement it sends carries `SET LOCAL statement_timeout` and `lock_timeout` for what
   is left of the budget, in the same round trip, so a live but slow server cancels it;
 - a watchdog thread cuts the request's database sockets (`shutdown()`) when the budget's
-  database share is spent, which wakes a query blocked on a server that answers nothing; after
+  database share (DATABASE_SHARE, 1.5 s of 5) is spent, which wakes a query blocked on a server that answers nothing; after
   that the request may open no new connection (a reconnect would wait out `connect_timeout`);
-- new connections are bounded by libpq's `connect_timeout` (DATABASE_URL, 3 s by default).
+- new connections are bounded by libpq's `connect_timeout` (DATABASE_URL, 3 s by default,
+  checked to end within the budget).
 
 The view then fails with an OperationalError and its decorator answers the fallback TwiML,
 within HOTLINE_WEBHOOK_BUDGET_SECONDS. Redis is bounded by the socket timeouts of the cache
@@ -44,9 +45,14 @@ from django.db.backends.signals import connection_created
 
 logger = logging.getLogger(__name__)
 
-# Of the budget, what the database may use; the rest is for answering (building TwiML, the
-# response on the wire) and for a request that waited a little for a server thread.
-DATABASE_SHARE = 0.8
+# Of the budget, what the database may use before the connection is cut: 1.5 s of the default
+# 5 s, when a webhook's queries take milliseconds. Short, because while the first callers wait
+# on a hung database every server thread is theirs, and the callers (and health probes) queued
+# behind them wait too; once the breaker is open nobody waits on it.
+DATABASE_SHARE = 0.3
+# A connection being opened is the one wait the watchdog cannot cut: libpq's connect_timeout
+# must end within this share of the budget (system check hotline.W005).
+CONNECT_SHARE = 0.8
 # A database failure that took this long is a hang, not a refusal: it opens the breaker...
 SLOW_FAILURE_SECONDS = 1.0
 # ...unless the server itself answered that a row stayed locked (lock_timeout): one busy call
@@ -242,7 +248,12 @@ class Breaker:
 
     @property
     def is_open(self) -> bool:
+        """The database hung and no webhook has found it back since."""
         return bool(self.open_until)
+
+    def skipping(self) -> bool:
+        """Webhooks are skipping the database right now (until the next probe)."""
+        return time.monotonic() < self.open_until
 
     def failed(self, exc: BaseException, budget: Budget) -> None:
         slow = budget.spent or budget.elapsed() >= SLOW_FAILURE_SECONDS

@@ -74,11 +74,11 @@ def test_frozen_database_caller_gets_the_fallback_dial_within_the_budget(db_prox
     )
     assert response.status_code == 503
     assert elapsed < 0.5
-    # The load balancer's probe answers in time, and says what is wrong.
+    # The load balancer's probe answers at once, and says what is wrong.
     response, elapsed = timed(lambda: client.get("/healthz/"))
-    assert elapsed < 2.0
+    assert elapsed < 0.5
     assert response.status_code == 503
-    assert response.json()["checks"]["database"] == "error: timeout"
+    assert response.json()["checks"]["database"] == "error: hung"
 
     db_proxy.thaw()
     time.sleep(settings.HOTLINE_DATABASE_RETRY_SECONDS)
@@ -90,7 +90,7 @@ def test_frozen_database_caller_gets_the_fallback_dial_within_the_budget(db_prox
 
 def test_frozen_database_on_a_new_connection_is_bounded_by_connect_timeout(db_proxy, twilio, settings):
     assert connection.settings_dict["OPTIONS"]["connect_timeout"] < (
-        settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * budget.DATABASE_SHARE
+        settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * budget.CONNECT_SHARE
     )
     db_proxy.freeze()  # no connection open yet: the webhook's connect attempt is held
 
@@ -133,6 +133,7 @@ def test_a_row_lock_held_elsewhere_times_out_on_the_server_and_keeps_the_connect
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     settings.FALLBACK_NUMBER = FALLBACK
+    settings.HOTLINE_WEBHOOK_BUDGET_SECONDS = 10.0  # the lock wait (1.5 s) is a slow failure
     sid = "CA" + "7" * 32
     twiml(twilio.post("/hotline/voice/incoming/", incoming(sid)))
     locked, release = threading.Event(), threading.Event()
@@ -158,7 +159,11 @@ def test_a_row_lock_held_elsewhere_times_out_on_the_server_and_keeps_the_connect
         holder.join()
 
     # lock_timeout is half the database's share of the budget, then the fallback.
-    assert 1.0 < elapsed < settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * budget.DATABASE_SHARE
+    assert (
+        budget.SLOW_FAILURE_SECONDS
+        < elapsed
+        < settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * budget.DATABASE_SHARE
+    )
     assert twiml(response).find("Dial").find("Number").text == FALLBACK
     assert not budget.breaker.is_open  # one busy row is not a hung database
     assert Call.objects.filter(call_sid=sid).exists()  # this thread's connection still works
@@ -173,8 +178,8 @@ def test_statements_carry_the_budget_as_server_timeouts():
         statement_ms = int(cursor.fetchone()[0].removesuffix("ms"))
         cursor.execute("SHOW lock_timeout")
         lock_ms = int(cursor.fetchone()[0].removesuffix("ms"))
-    assert 1000 < statement_ms <= 1600
-    assert 500 < lock_ms <= 800
+    assert 400 < statement_ms <= 600  # 30 % of 2 s
+    assert 200 < lock_ms <= 300
 
 
 @pytest.mark.django_db(transaction=True)
