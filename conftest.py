@@ -37,6 +37,16 @@ def _small_table_caches_cleared():
 
 
 @pytest.fixture(autouse=True)
+def _database_breaker_closed():
+    """The webhooks' database breaker is per process; no test may inherit another's."""
+    from hotline.budget import breaker
+
+    breaker.reset()
+    yield
+    breaker.reset()
+
+
+@pytest.fixture(autouse=True)
 def _two_factor_off(settings):
     """Tests sign in with `force_login`, without a TOTP code; two-factor tests turn it back on."""
     settings.TWO_FACTOR_REQUIRED = False

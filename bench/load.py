@@ -43,6 +43,13 @@ one JSON object. Exits non-zero only when the bench itself cannot run.
         [--voice-clients 3] [--sms-clients 3] [--pollers 6] [--triagers 2] [--responders 24]
         [--kill-mid-send] [--keep-logs]   (--help lists every knob)
 
+`--db-fault freeze` runs instead a short scenario of its own: the web servers reach PostgreSQL
+through a proxy the bench freezes for 10 s while 20 callers ring at once (`--db-freeze-calls`),
+and 20 more near the end; every
+caller must get the fallback <Dial> within the webhook budget (target p99 <= 5 s), /healthz/
+must answer within 2 s, and calls must be recorded again after the thaw. Its last line is one
+JSON object too ("db_fault": "freeze", with the calls' p50/p99/max).
+
 This file is the bench's outline; its parts live in bench/_load/: `setup.py` (database,
 processes, seeding), `traffic.py` (the load clients), `faults.py` (phase 2's faults) and
 `report.py` (counting, figures and the result).
@@ -65,7 +72,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._load import faults, report, traffic  # noqa: E402
-from bench._load.setup import DB_NAME, Stack, admin_sql, free_port, log, seed  # noqa: E402
+from bench._load.setup import DB_NAME, PG, Stack, admin_sql, free_port, log, seed  # noqa: E402
 
 
 def run(args) -> dict:
@@ -80,6 +87,48 @@ def run(args) -> dict:
         stack.stop()
         from django.db import connections
 
+        connections.close_all()
+        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if args.keep_logs:
+            log(f"logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_database_fault(args) -> dict:
+    """--db-fault freeze: gunicorn (and Redis) only, PostgreSQL behind a proxy that freezes."""
+    import django
+    from django.core.management import call_command
+    from django.db import connections
+
+    from hotline.tests.tcp_proxy import FreezableProxy
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-load-db-"))
+    proxy = FreezableProxy((PG["host"], PG["port"])).start()
+    stack = Stack(
+        workdir=workdir, web_port=free_port(), redis_port=free_port(), args=args, database_port=proxy.port
+    )
+    stack.env["HOTLINE_WEBHOOK_BUDGET_SECONDS"] = str(args.db_budget)
+    # This process (migrations, clean-up) talks to PostgreSQL directly, never through the proxy.
+    os.environ.update(
+        {**stack.env, "DATABASE_URL": stack.env["DATABASE_URL"].replace(f":{proxy.port}/", f":{PG['port']}/")}
+    )
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin_sql(f"CREATE DATABASE {DB_NAME}")
+    try:
+        django.setup()
+        call_command("migrate", verbosity=0)
+        stack.redis_start()
+        stack.web_start_unwaited()
+        stack.web_wait()
+        log(
+            f"set up: gunicorn {args.workers}x{args.threads} threads, PostgreSQL through proxy port {proxy.port}"
+        )
+        return {"bench": "load", "db_fault": args.db_fault, **faults.database_freeze(args, stack, proxy)}
+    finally:
+        proxy.thaw()
+        stack.stop()
+        proxy.close()
         connections.close_all()
         admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         if args.keep_logs:
@@ -220,6 +269,20 @@ def main() -> int:
     parser.add_argument(
         "--kill-mid-send", action="store_true", help="kill the worker while a text is being sent (harsher)"
     )
+    parser.add_argument(
+        "--db-fault",
+        choices=["freeze"],
+        help="instead of the load: freeze PostgreSQL (behind a proxy) while callers ring at once",
+    )
+    parser.add_argument(
+        "--db-freeze-calls", type=int, default=20, help="callers ringing during the freeze (default 20)"
+    )
+    parser.add_argument(
+        "--db-freeze-seconds", type=float, default=10.0, help="how long the database stays frozen (10)"
+    )
+    parser.add_argument(
+        "--db-budget", type=float, default=5.0, help="HOTLINE_WEBHOOK_BUDGET_SECONDS of the servers (5)"
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
     args = parser.parse_args()
     if (
@@ -231,7 +294,7 @@ def main() -> int:
         log("redis-server is not installed: the bench needs its own to stop and start")
         return 2
     try:
-        result = run(args)
+        result = run_database_fault(args) if args.db_fault else run(args)
     except Exception as exc:  # noqa: BLE001 - any failure to set up or run is reported, not hidden
         log(f"the bench could not run: {type(exc).__name__}: {exc}")
         return 2

@@ -13,7 +13,8 @@ Infrastructure: `audit` (who saw and changed what) is used by the apps that show
 data; `retention` redacts hotline's and dispatch's records and nothing imports it; `config`
 (the project package, the composition root) wires the apps' URLs and asks volunteers for each
 role's home page; of config an app may import only `config.health` (the `healthcheck` command
-lives in volunteers because config is not an installed app), which imports no project app.
+lives in volunteers because config is not an installed app; hotline and retention register
+their health checks with it), which imports no project app.
 """
 
 from __future__ import annotations
@@ -33,12 +34,12 @@ PROJECT_APPS: tuple[str, ...] = (
 # app -> what it may import of the other project apps.
 ALLOWED_IMPORTS: dict[str, frozenset[str]] = {
     "volunteers": frozenset({"config.health"}),
-    "hotline": frozenset({"volunteers", "audit"}),
+    "hotline": frozenset({"volunteers", "audit", "config.health"}),
     "outreach": frozenset({"volunteers"}),
     "dispatch": frozenset({"volunteers", "hotline", "outreach", "audit"}),
     "assessment": frozenset({"volunteers", "hotline", "outreach", "dispatch", "audit"}),
     "audit": frozenset({"volunteers"}),
-    "retention": frozenset({"audit", "hotline", "dispatch"}),
+    "retention": frozenset({"audit", "hotline", "dispatch", "config.health"}),
     "config": frozenset({"volunteers"}),
 }
 

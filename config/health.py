@@ -5,16 +5,25 @@ operator, but the site still serves, so they do not turn the answer into a 503.
 
 Served by a middleware placed first so that a load balancer's probe needs no session, no
 CSRF token and no allowed Host header, and is never redirected to HTTPS.
+
+It answers within HEALTH_TIMEOUT_SECONDS (plus the wait for a server thread) whatever the
+state of the servers: while the webhooks' breaker skips a hung database (hotline.budget), the
+database is reported "error: hung" at once; otherwise the checks run at once, each in its own short-lived thread (with its own database connection, closed after),
+and a check still waiting at the deadline (a database or Redis that hangs) is reported as
+"error: timeout" while its thread finishes on its own (bounded by the connect and socket
+timeouts).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -22,6 +31,27 @@ from django.utils.dateparse import parse_datetime
 from config.tasks import HEARTBEAT_KEY, heartbeat_cache
 
 HEALTH_PATH = "/healthz/"
+
+# What only an app knows, registered from its AppConfig.ready() so that this module imports no
+# project app (volunteers' `healthcheck` command imports it): gates that can declare the
+# database unhealthy without a connection attempt (hotline: its breaker saw the database hang),
+# and warnings for jobs that need an operator but leave the site serving (retention).
+_database_gates: dict[str, Callable[[], str | None]] = {}
+_warnings: dict[str, Callable[[], str | None]] = {}
+
+
+def register_database_gate(name: str, gate: Callable[[], str | None]) -> None:
+    """`gate()` returns an error to report instead of connecting, or None to go on."""
+    _database_gates[name] = gate
+
+
+def register_warning(name: str, check: Callable[[], str | None]) -> None:
+    """`check()` returns a sentence for the operator, or None when all is well."""
+    _warnings[name] = check
+
+
+HEALTH_TIMEOUT_SECONDS = 1.0
+TIMED_OUT = "error: timeout"
 
 
 @dataclass
@@ -44,6 +74,9 @@ class HealthReport:
 
 
 def _check_database() -> str:
+    for gate in _database_gates.values():
+        if verdict := gate():
+            return verdict
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -83,27 +116,46 @@ def _worker_age() -> float | None:
     return round((timezone.now() - seen).total_seconds(), 1)
 
 
-def _retention_warning() -> str | None:
-    """The nightly redaction's last run, when a step of it failed."""
-    from retention.services import last_run
+def _run_bounded(checks: dict[str, Callable[[], object]], *, timeout: float) -> dict[str, object]:
+    """Each check's result, or TIMED_OUT for one still running after `timeout` seconds."""
+    results: dict[str, object] = {}
 
-    try:
-        run = last_run()
-    except Exception:  # noqa: BLE001 - a down cache is reported by the broker check
-        return None
-    if not run or not run.get("failed"):
-        return None
-    steps = "; ".join(f"{label}: {error}" for label, error in run["failed"].items())
-    return f"redaction of {run['finished_at']} failed in {steps}"
+    def run(name: str, check: Callable[[], object]) -> None:
+        try:
+            results[name] = check()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [
+        threading.Thread(target=run, args=(name, check), name=f"health-{name}", daemon=True)
+        for name, check in checks.items()
+    ]
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {name: results.get(name, TIMED_OUT) for name in checks}
 
 
-def health_report() -> HealthReport:
+def health_report(*, timeout: float = HEALTH_TIMEOUT_SECONDS) -> HealthReport:
+    results = _run_bounded(
+        {
+            "database": _check_database,
+            "broker": _check_broker,
+            "worker": _worker_age,
+            **{f"warning:{name}": check for name, check in _warnings.items()},
+        },
+        timeout=timeout,
+    )
     report = HealthReport()
-    report.checks["database"] = _check_database()
-    report.checks["broker"] = _check_broker()
-    report.worker_seen_seconds_ago = _worker_age()
-    if warning := _retention_warning():
-        report.warnings["retention"] = warning
+    report.checks["database"] = results["database"]
+    report.checks["broker"] = results["broker"]
+    worker = results["worker"]
+    report.worker_seen_seconds_ago = None if worker == TIMED_OUT else worker
+    for name in _warnings:
+        if (warning := results[f"warning:{name}"]) and warning != TIMED_OUT:
+            report.warnings[name] = warning
     return report
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config.env import (
     database_from_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_required,
@@ -267,6 +268,12 @@ OUTREACH_SURVEY_TOKEN_MAX_AGE_SECONDS = 24 * 3600
 HOTLINE_VERIFY_SIGNATURES = env_bool("HOTLINE_VERIFY_SIGNATURES", True)
 # Seconds the on-shift dispatchers' phones ring (per round) before the call moves on.
 HOTLINE_DIAL_TIMEOUT = env_int("HOTLINE_DIAL_TIMEOUT", 20)
+# Every Twilio webhook answers within this many seconds, even when the database hangs: its
+# database work is cut at 80 % of it and the caller gets the fallback TwiML (hotline.budget).
+HOTLINE_WEBHOOK_BUDGET_SECONDS = env_float("HOTLINE_WEBHOOK_BUDGET_SECONDS", 5.0)
+# After the database hung, webhooks skip it (fallback TwiML at once) for this many seconds,
+# one webhook per period trying it again.
+HOTLINE_DATABASE_RETRY_SECONDS = env_float("HOTLINE_DATABASE_RETRY_SECONDS", 5.0)
 # Longest voicemail a caller may leave, in seconds.
 HOTLINE_VOICEMAIL_MAX_SECONDS = 180
 # Missed calls whose dispatcher text could not be queued are re-sent by a sweep.

@@ -8,7 +8,9 @@ class HotlineConfig(AppConfig):
     verbose_name = _("Hotline")
 
     def ready(self) -> None:
+        from config.health import register_database_gate
         from hotline import checks  # noqa: F401 - registers the system checks
+        from hotline.budget import breaker
         from hotline.models import OperatingHours, PartnerLine
         from hotline.selectors import small_table_changed
 
@@ -18,3 +20,10 @@ class HotlineConfig(AppConfig):
                 signal.connect(
                     small_table_changed, sender=model, dispatch_uid=f"hotline-cache-{model.__name__}"
                 )
+
+        def database_hung() -> str | None:
+            # The webhooks found the database hung a moment ago: /healthz/ says so without a
+            # connection attempt that would wait out the timeout again.
+            return "error: hung" if breaker.skipping() else None
+
+        register_database_gate("hotline-breaker", database_hung)

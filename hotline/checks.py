@@ -42,4 +42,32 @@ def hotline_settings_check(app_configs, **kwargs):
                 id="hotline.W004",
             )
         )
+    problems.extend(budget_problems(settings.DATABASES["default"]))
     return problems
+
+
+def budget_problems(database: dict) -> list[Warning]:
+    """A new database connection is the one wait hotline.budget cannot cut short: libpq's
+    connect_timeout must end well inside the webhook budget."""
+    from hotline.budget import CONNECT_SHARE
+
+    if not database["ENGINE"].endswith("postgresql"):
+        return []
+    share = settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * CONNECT_SHARE
+    connect_timeout = database.get("OPTIONS", {}).get("connect_timeout")
+    try:
+        seconds = float(connect_timeout)
+    except (TypeError, ValueError):
+        seconds = None
+    if seconds is None or seconds <= 0 or seconds >= share:
+        return [
+            Warning(
+                f"The database's connect_timeout ({connect_timeout}) is not below {share:g} s of "
+                "HOTLINE_WEBHOOK_BUDGET_SECONDS: a caller may wait out a hung "
+                "database's connection attempt in silence.",
+                hint="Leave DATABASE_URL's connect_timeout at its default (3) or set it below that; "
+                "or raise HOTLINE_WEBHOOK_BUDGET_SECONDS.",
+                id="hotline.W005",
+            )
+        ]
+    return []

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import selectors, services, twiml
+from hotline import budget, selectors, services, twiml
 from hotline.messaging import sms_status_callback_url
 from hotline.models import Call, Intake
 from hotline.signatures import twilio_webhook
@@ -37,25 +37,57 @@ def _last_resort_twiml() -> str:
     )
 
 
+def _degraded(request: HttpRequest, fallback: Callable[[HttpRequest], TwiML]) -> HttpResponse:
+    try:
+        return twiml.twiml_response(fallback(request))
+    except Exception:
+        logger.exception("Degraded TwiML for %s failed too; answering by hand", request.path)
+        return HttpResponse(_last_resort_twiml(), content_type="text/xml; charset=utf-8")
+
+
 def never_drop_caller(fallback: Callable[[HttpRequest], TwiML]):
-    """Answer with `fallback(request)` TwiML (HTTP 200) if the view raises anything."""
+    """Answer with `fallback(request)` TwiML (HTTP 200) if the view raises anything, and within
+    the webhook budget: while the database hangs (`budget.breaker` open) without trying it."""
 
     def decorator(view):
         @wraps(view)
         def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            try:
-                return view(request, *args, **kwargs)
-            except Exception:
-                logger.exception("Webhook %s failed; answering with degraded TwiML", request.path)
+            if not budget.breaker.allow():
+                logger.warning("The database hangs; %s answering with degraded TwiML", request.path)
+                return _degraded(request, fallback)
+            with budget.webhook_budget() as spent:
                 try:
-                    return twiml.twiml_response(fallback(request))
-                except Exception:
-                    logger.exception("Degraded TwiML for %s failed too; answering by hand", request.path)
-                    return HttpResponse(_last_resort_twiml(), content_type="text/xml; charset=utf-8")
+                    response = view(request, *args, **kwargs)
+                except Exception as exc:
+                    budget.breaker.failed(exc, spent)
+                    logger.exception("Webhook %s failed; answering with degraded TwiML", request.path)
+                    return _degraded(request, fallback)
+            budget.breaker.succeeded()
+            return response
 
         return guarded
 
     return decorator
+
+
+def within_budget(view):
+    """For Twilio's callbacks (nobody waits on them): the same budget and breaker; while the
+    database hangs, 503 at once rather than holding a server thread."""
+
+    @wraps(view)
+    def bounded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not budget.breaker.allow():
+            return HttpResponse(status=503)
+        with budget.webhook_budget() as spent:
+            try:
+                response = view(request, *args, **kwargs)
+            except Exception as exc:
+                budget.breaker.failed(exc, spent)
+                raise
+        budget.breaker.succeeded()
+        return response
+
+    return bounded
 
 
 def _int(value: str | None) -> int | None:
@@ -240,6 +272,7 @@ def voice_voicemail(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
+@within_budget
 def voice_recording(request: HttpRequest) -> HttpResponse:
     """Recording status callback: the voicemail file is ready (may come before or after the rest)."""
     call_sid = request.POST.get("CallSid", "")
@@ -256,6 +289,7 @@ def voice_recording(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
+@within_budget
 def voice_status(request: HttpRequest) -> HttpResponse:
     """Call status callback: ringing, in progress, completed, with the duration."""
     call_sid = request.POST.get("CallSid", "")
@@ -314,6 +348,7 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
+@within_budget
 def sms_status(request: HttpRequest) -> HttpResponse:
     """Message status callback for texts we sent (by API or as a TwiML reply)."""
     message_sid = request.POST.get("MessageSid") or request.POST.get("SmsSid", "")

@@ -26,6 +26,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 TOKEN = "bench-auth-token-" + secrets.token_hex(8)
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 HOTLINE_NUMBER = "+12025550100"
+FALLBACK_NUMBER = "+12025550999"
 
 
 def log(message: str) -> None:
@@ -65,7 +66,11 @@ def http_request(
 class Stack:
     """The bench's own redis-server, gunicorn, Celery worker and beat, started and stopped here."""
 
-    def __init__(self, *, workdir: Path, web_port: int, redis_port: int, args) -> None:
+    def __init__(
+        self, *, workdir: Path, web_port: int, redis_port: int, args, database_port: int = PG["port"]
+    ) -> None:
+        # The servers reach PostgreSQL on `database_port` (--db-fault: a proxy that can freeze).
+        self.database_port = database_port
         self.workdir = workdir
         self.web_port = web_port
         self.redis_port = redis_port
@@ -83,7 +88,7 @@ class Stack:
         env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "bench._load.settings",
-                "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{DB_NAME}",
+                "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{self.database_port}/{DB_NAME}",
                 "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
                 "DEBUG": "0",
                 "SECRET_KEY": "bench-" + secrets.token_hex(16),
@@ -94,7 +99,7 @@ class Stack:
                 "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                 "TWILIO_AUTH_TOKEN": TOKEN,
                 "HOTLINE_NUMBER": HOTLINE_NUMBER,
-                "FALLBACK_NUMBER": "+12025550999",
+                "FALLBACK_NUMBER": FALLBACK_NUMBER,
                 "TWO_FACTOR_REQUIRED": "1",
                 "LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT),

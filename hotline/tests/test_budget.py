@@ -1,0 +1,198 @@
+"""The phone edge with a database that hangs: every webhook still answers within its budget.
+
+The database is reached through a TCP proxy that can freeze (connections accepted, bytes
+acknowledged, nothing answered), which is what a network partition or a hung server looks like
+from the web process; a closed port would fail in microseconds and prove nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from hotline import budget
+from hotline.models import Call
+
+from .conftest import payload, twiml
+from .tcp_proxy import FreezableProxy
+
+FALLBACK = "+12025550999"
+
+
+@pytest.fixture
+def db_proxy(transactional_db, settings):
+    """This thread's database connection (and any thread's new one) goes through a proxy."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    settings.FALLBACK_NUMBER = FALLBACK
+    shared = connection.settings_dict  # one dict for every thread's connection
+    saved = {"HOST": shared["HOST"], "PORT": shared["PORT"]}
+    proxy = FreezableProxy((shared["HOST"] or "127.0.0.1", int(shared["PORT"] or 5432))).start()
+    connection.close()
+    shared.update(HOST="127.0.0.1", PORT=str(proxy.port))
+    try:
+        yield proxy
+    finally:
+        proxy.thaw()
+        connection.close()
+        shared.update(saved)
+        proxy.close()
+
+
+def timed(call):
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+def incoming(sid: str) -> dict[str, str]:
+    return payload("voice_incoming", CallSid=sid)
+
+
+def test_frozen_database_caller_gets_the_fallback_dial_within_the_budget(db_proxy, twilio, client, settings):
+    settings.HOTLINE_DATABASE_RETRY_SECONDS = 1.0
+    assert settings.HOTLINE_WEBHOOK_BUDGET_SECONDS == 5.0  # the documented default
+    menu = twiml(twilio.post("/hotline/voice/incoming/", incoming("CA" + "1" * 32)))
+    assert menu.find("Gather") is not None  # the connection through the proxy is open and reused
+
+    db_proxy.freeze()
+    response, elapsed = timed(lambda: twilio.post("/hotline/voice/incoming/", incoming("CA" + "2" * 32)))
+
+    assert elapsed < settings.HOTLINE_WEBHOOK_BUDGET_SECONDS
+    assert elapsed >= settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * budget.DATABASE_SHARE - 0.5  # it did wait
+    assert twiml(response).find("Dial").find("Number").text == FALLBACK
+    # The next callers do not wait on the hung database at all.
+    response, elapsed = timed(lambda: twilio.post("/hotline/voice/incoming/", incoming("CA" + "3" * 32)))
+    assert elapsed < 0.5
+    assert twiml(response).find("Dial").find("Number").text == FALLBACK
+    # A status callback does not hold a server thread either.
+    response, elapsed = timed(
+        lambda: twilio.post("/hotline/voice/status/", payload("voice_status", CallSid="CA" + "3" * 32))
+    )
+    assert response.status_code == 503
+    assert elapsed < 0.5
+    # The load balancer's probe answers at once, and says what is wrong.
+    response, elapsed = timed(lambda: client.get("/healthz/"))
+    assert elapsed < 0.5
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "error: hung"
+
+    db_proxy.thaw()
+    time.sleep(settings.HOTLINE_DATABASE_RETRY_SECONDS)
+    menu = twiml(twilio.post("/hotline/voice/incoming/", incoming("CA" + "4" * 32)))
+    assert menu.find("Gather") is not None  # the probe found the database back: calls recorded again
+    assert Call.objects.filter(call_sid="CA" + "4" * 32).exists()
+    assert not budget.breaker.is_open
+
+
+def test_frozen_database_on_a_new_connection_is_bounded_by_connect_timeout(db_proxy, twilio, settings):
+    assert connection.settings_dict["OPTIONS"]["connect_timeout"] < (
+        settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * budget.CONNECT_SHARE
+    )
+    db_proxy.freeze()  # no connection open yet: the webhook's connect attempt is held
+
+    response, elapsed = timed(lambda: twilio.post("/hotline/voice/incoming/", incoming("CA" + "5" * 32)))
+
+    assert elapsed < settings.HOTLINE_WEBHOOK_BUDGET_SECONDS
+    assert twiml(response).find("Dial").find("Number").text == FALLBACK
+
+
+def test_frozen_database_later_in_the_call_still_reaches_someone(
+    db_proxy, twilio, settings, on_shift_dispatcher
+):
+    settings.HOTLINE_WEBHOOK_BUDGET_SECONDS = 2.0
+    on_shift_dispatcher()
+    twiml(twilio.post("/hotline/voice/incoming/", incoming("CA" + "6" * 32)))
+    db_proxy.freeze()
+
+    response, elapsed = timed(
+        lambda: twilio.post(
+            "/hotline/voice/language/?attempt=1", payload("voice_gather", CallSid="CA" + "6" * 32, Digits="1")
+        )
+    )
+
+    assert elapsed < 2.0
+    assert twiml(response).find("Dial").find("Number").text == FALLBACK
+
+
+def test_frozen_health_check_answers_within_two_seconds(db_proxy, client):
+    db_proxy.freeze()
+    response, elapsed = timed(lambda: client.get("/healthz/"))
+    assert elapsed < 2.0
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "error: timeout"
+
+
+def test_a_row_lock_held_elsewhere_times_out_on_the_server_and_keeps_the_connection(
+    transactional_db, twilio, settings
+):
+    """A live but blocked database: the server's lock_timeout answers; no breaker, no cut."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    settings.FALLBACK_NUMBER = FALLBACK
+    settings.HOTLINE_WEBHOOK_BUDGET_SECONDS = 10.0  # the lock wait (1.5 s) is a slow failure
+    sid = "CA" + "7" * 32
+    twiml(twilio.post("/hotline/voice/incoming/", incoming(sid)))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row() -> None:
+        with transaction.atomic():
+            Call.objects.select_for_update().get(call_sid=sid)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    try:
+        assert locked.wait(5)
+        response, elapsed = timed(
+            lambda: twilio.post(
+                "/hotline/voice/language/?attempt=1", payload("voice_gather", CallSid=sid, Digits="1")
+            )
+        )
+    finally:
+        release.set()
+        holder.join()
+
+    # lock_timeout is half the database's share of the budget, then the fallback.
+    assert (
+        budget.SLOW_FAILURE_SECONDS
+        < elapsed
+        < settings.HOTLINE_WEBHOOK_BUDGET_SECONDS * budget.DATABASE_SHARE
+    )
+    assert twiml(response).find("Dial").find("Number").text == FALLBACK
+    assert not budget.breaker.is_open  # one busy row is not a hung database
+    assert Call.objects.filter(call_sid=sid).exists()  # this thread's connection still works
+
+
+@pytest.mark.django_db
+def test_statements_carry_the_budget_as_server_timeouts():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    with budget.webhook_budget(2.0), connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        statement_ms = int(cursor.fetchone()[0].removesuffix("ms"))
+        cursor.execute("SHOW lock_timeout")
+        lock_ms = int(cursor.fetchone()[0].removesuffix("ms"))
+    assert 400 < statement_ms <= 600  # 30 % of 2 s
+    assert 200 < lock_ms <= 300
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_spent_budget_sends_nothing_more_and_opens_no_connection():
+    Call.objects.count()
+    with budget.webhook_budget(0.2) as spent:
+        time.sleep(0.3)
+        assert spent.spent
+        with pytest.raises(OperationalError):
+            Call.objects.count()
+        connection.close()
+        with pytest.raises(budget.BudgetSpent):
+            Call.objects.count()
+    # What the end of the request does; then the next one connects again.
+    connection.close_if_unusable_or_obsolete()
+    assert Call.objects.count() == 0
