@@ -110,6 +110,15 @@ class CfsDataset(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     elapsed_seconds = models.FloatField(_("import time (s)"), default=0)
+    import_report = models.JSONField(
+        _("import report"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "How the columns were chosen (explanations), warnings, and the lookup table's match "
+            "(codes matched, unmatched codes by calls)."
+        ),
+    )
 
     class Meta:
         ordering = ["city__name", "name"]
@@ -316,6 +325,9 @@ class CfsImportJob(models.Model):
     column_mapping = models.JSONField(_("column mapping"), default=dict)
     mapping_source = models.CharField(_("mapping"), max_length=120, blank=True)
     mapping_notes = models.JSONField(_("mapping notes"), default=list)
+    mapping_explanations = models.JSONField(
+        _("why each column was chosen"), default=list, help_text=_("field, header, why, confidence")
+    )
     save_mapping = models.BooleanField(_("save the mapping for the city"), default=False)
     phase = models.CharField(_("phase"), max_length=40, blank=True)
     bytes_total = models.BigIntegerField(_("file size"), default=0)

@@ -93,7 +93,12 @@ def cfs_job(request, pk: int):
     return render(
         request,
         "assessment/cfs/job.html",
-        {"job": job, "form": form, "field_labels": presets.FIELD_LABELS},
+        {
+            "job": job,
+            "form": form,
+            "field_labels": presets.FIELD_LABELS,
+            "column_choices": presets.labelled_explanations(job.mapping_explanations),
+        },
         status=status,
     )
 
@@ -147,6 +152,7 @@ def cfs_analysis(request, pk: int):
             "chart_data": analysis_chart_data(analysis, pilot),
             "pilot_rows": pilot_rows(analysis, pilot) if pilot.available else [],
             "top_call_types": analysis["call_types"][:40],
+            "column_choices": presets.labelled_explanations(dataset.import_report.get("explanations", [])),
         }
     )
     status = 400 if coverage_form.is_bound and coverage is None else 200

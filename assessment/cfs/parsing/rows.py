@@ -17,7 +17,7 @@ from datetime import datetime, tzinfo
 
 from assessment.cfs import presets
 from assessment.cfs.parsing._common import CfsFileError
-from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser
+from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser, combine_date_and_time
 
 BAD_ROWS_KEPT = 20
 AREA_PLACEHOLDERS = frozenset(
@@ -224,7 +224,7 @@ class RowNormalizer:
                     continue
                 raw_time = row[received_at]
                 if time_at is not None:
-                    raw_time = raw_time.strip().split("T")[0].split(" ")[0] + " " + row[time_at].strip()
+                    raw_time = combine_date_and_time(raw_time, row[time_at])
                 if iso:
                     try:
                         moment = fromisoformat(raw_time)  # the common case, without a function layer
