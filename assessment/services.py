@@ -446,11 +446,16 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
                 call_type.suggestion_note,
                 call_type.category_id,
                 call_type.divertibility,
+                call_type.officer_initiated,
+                call_type.officer_initiated_rule,
             )
             call_type.suggested_category_id = suggestion.category_id
             call_type.suggested_divertibility = suggestion.divertibility
             call_type.suggestion_source = suggestion.source
             call_type.suggestion_note = suggestion.note[:255]
+            if not call_type.officer_initiated_reviewed:
+                call_type.officer_initiated = bool(suggestion.officer_rule)
+                call_type.officer_initiated_rule = suggestion.officer_rule[:60]
             if not call_type.reviewed:
                 call_type.category_id = suggestion.category_id
                 call_type.divertibility = suggestion.divertibility
@@ -461,6 +466,8 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
                 call_type.suggestion_note,
                 call_type.category_id,
                 call_type.divertibility,
+                call_type.officer_initiated,
+                call_type.officer_initiated_rule,
             )
             if before != after:
                 changed.append(call_type)
@@ -473,6 +480,8 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
                 "suggestion_note",
                 "category",
                 "divertibility",
+                "officer_initiated",
+                "officer_initiated_rule",
             ],
             batch_size=500,
         )
@@ -480,9 +489,15 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
 
 
 def cfs_call_type_classify(
-    *, call_type: CfsCallType, category: CfsCategory | None, divertibility: str, user
+    *,
+    call_type: CfsCallType,
+    category: CfsCategory | None,
+    divertibility: str,
+    user,
+    officer_initiated: bool | None = None,
 ) -> CfsCallType:
-    """A coordinator's classification of a call type, kept across datasets of the city."""
+    """A coordinator's classification of a call type, kept across datasets of the city; with
+    `officer_initiated`, also whether it is officers' own activity (then reviewed too)."""
     if divertibility not in Divertibility.values or divertibility == Divertibility.UNCLASSIFIED:
         raise ValidationError(_("Choose divertible, maybe or not divertible."))
     with transaction.atomic():
@@ -492,7 +507,16 @@ def cfs_call_type_classify(
         locked.reviewed = True
         locked.reviewed_by = user
         locked.reviewed_at = timezone.now()
-        locked.save(update_fields=["category", "divertibility", "reviewed", "reviewed_by", "reviewed_at"])
+        fields = ["category", "divertibility", "reviewed", "reviewed_by", "reviewed_at"]
+        if officer_initiated is not None and (
+            officer_initiated != locked.officer_initiated or not locked.officer_initiated_reviewed
+        ):
+            locked.officer_initiated = officer_initiated
+            locked.officer_initiated_reviewed = True
+            if officer_initiated != bool(locked.officer_initiated_rule):
+                locked.officer_initiated_rule = "coordinator"
+            fields += ["officer_initiated", "officer_initiated_reviewed", "officer_initiated_rule"]
+        locked.save(update_fields=fields)
     return locked
 
 

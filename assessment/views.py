@@ -167,8 +167,9 @@ def cfs_call_types(request, pk: int):
     if request.GET.get("dataset"):
         dataset = get_object_or_404(CfsDataset, pk=request.GET["dataset"], city=city)
     unreviewed_only = request.GET.get("show") == "unreviewed"
+    officer_only = request.GET.get("show") == "officer"
     call_types = selectors.cfs_call_types_for_city(
-        city=city, dataset=dataset, unreviewed_only=unreviewed_only
+        city=city, dataset=dataset, unreviewed_only=unreviewed_only, officer_initiated_only=officer_only
     )
     rows = [(call_type, _call_type_form(call_type)) for call_type in call_types]
     return render(
@@ -180,13 +181,18 @@ def cfs_call_types(request, pk: int):
             "dataset": dataset,
             "datasets": city.datasets.order_by("name"),
             "unreviewed_only": unreviewed_only,
+            "officer_only": officer_only,
             "total_calls": sum(call_type.calls for call_type in call_types),
         },
     )
 
 
 def _call_type_form(call_type: CfsCallType, data=None) -> CfsCallTypeForm:
-    initial = {"category": call_type.category_id, "divertibility": call_type.divertibility}
+    initial = {
+        "category": call_type.category_id,
+        "divertibility": call_type.divertibility,
+        "officer_initiated": call_type.officer_initiated,
+    }
     return CfsCallTypeForm(data, initial=initial, prefix=f"t{call_type.pk}")
 
 
@@ -201,6 +207,7 @@ def cfs_call_type_update(request, pk: int):
             call_type=call_type,
             category=form.cleaned_data["category"],
             divertibility=form.cleaned_data["divertibility"],
+            officer_initiated=form.cleaned_data["officer_initiated"],
             user=request.user,
         )
         form = _call_type_form(call_type)

@@ -53,6 +53,7 @@ from assessment.cfs.parsing import (
     combine_date_and_time,
     shown,
 )
+from assessment.cfs.parsing.sources import source_kind
 
 CHUNK_CHARS = 1 << 20
 # Above this many distinct values an area/priority/disposition column is free text (a wrong
@@ -88,6 +89,13 @@ def usable(positions: dict[str, int], sample: list[list[str]]) -> bool:
         return False
     if presets.POINT in positions:
         return False
+    cleaned = [
+        positions[name]
+        for name in (presets.AREA, presets.PRIORITY, presets.DISPOSITION, presets.SOURCE)
+        if name in positions
+    ]
+    if len(set(cleaned)) != len(cleaned):
+        return False  # one column cleaned two ways: the value maps are per column
     received = positions[presets.RECEIVED]
     time_at = positions.get(presets.RECEIVED_TIME)
     if time_at is None:
@@ -424,6 +432,7 @@ class FastLoader:
                 (self._column(presets.AREA), clean_area),
                 (self._column(presets.PRIORITY), clean_priority),
                 (self._column(presets.DISPOSITION), clean_disposition),
+                (self._column(presets.SOURCE), source_kind),
             )
             if column
         ]
@@ -571,6 +580,7 @@ class FastLoader:
             return f"coalesce({alias}.clean, r.{column})"
 
         area, priority, disposition = value(presets.AREA), value(presets.PRIORITY), value(presets.DISPOSITION)
+        source = value(presets.SOURCE)
         latitude, longitude = self._column(presets.LATITUDE), self._column(presets.LONGITUDE)
         if latitude and longitude:
             # Python: both parse as numbers, in range, neither the placeholder 0; else both null.
@@ -587,21 +597,22 @@ class FastLoader:
         sql = (
             "WITH src AS MATERIALIZED ("
             f" SELECT (r.ord + %(offset)s)::integer AS line, m.type_id, {local} AS local_ts,"
-            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {point}"
+            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point}"
             f" FROM {self.raw} r {' '.join(joins)} {where}"
             "), calls AS ("
             " INSERT INTO assessment_cfscall"
-            " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude)"
+            " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
+            " source_kind)"
             f" SELECT %(dataset)s, line, type_id, local_ts AT TIME ZONE %(zone)s, area, priority, disposition,"
-            f"  {lat_out}, {lon_out} FROM src"
+            f"  {lat_out}, {lon_out}, source FROM src"
             "), slots AS ("
-            " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, calls)"
+            " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
             " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
-            "  date_part('hour', local_ts)::smallint, area, count(*) FROM src GROUP BY 2, 3, 4, 5"
+            "  date_part('hour', local_ts)::smallint, area, source, count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
             "), periods AS ("
-            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, calls)"
-            " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, count(*)"
-            " FROM src GROUP BY 2, 3, 4"
+            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, source_kind, calls)"
+            " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, source, count(*)"
+            " FROM src GROUP BY 2, 3, 4, 5"
             ") SELECT count(*), min(local_ts), max(local_ts) FROM src"
         )
         with connection.cursor() as cursor:
