@@ -164,6 +164,7 @@ class CfsCallTypeForm(forms.Form):
             (Divertibility.NOT_DIVERTIBLE, Divertibility.NOT_DIVERTIBLE.label),
         ],
     )
+    officer_initiated = forms.BooleanField(label=_("Officer-initiated"), required=False)
 
 
 class CfsCoverageForm(forms.Form):

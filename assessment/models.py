@@ -21,6 +21,15 @@ class Divertibility(models.TextChoices):
     UNCLASSIFIED = "unclassified", _("not classified")
 
 
+class CallSource(models.TextChoices):
+    """How a call came in, from the export's call-source column (blank: no such column, or a
+    value that says neither; the call type's officer-initiated flag decides then)."""
+
+    PUBLIC = "public", _("public-generated")
+    OFFICER = "officer", _("officer-initiated")
+    UNKNOWN = "", _("not recorded")
+
+
 class CfsCity(models.Model):
     """A city whose calls are studied. Call-type classifications and column mappings belong here."""
 
@@ -110,6 +119,15 @@ class CfsDataset(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     elapsed_seconds = models.FloatField(_("import time (s)"), default=0)
+    import_report = models.JSONField(
+        _("import report"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "How the columns were chosen (explanations), warnings, and the lookup table's match "
+            "(codes matched, unmatched codes by calls)."
+        ),
+    )
 
     class Meta:
         ordering = ["city__name", "name"]
@@ -165,6 +183,22 @@ class CfsCallType(models.Model):
     )
     suggestion_source = models.CharField(_("suggestion source"), max_length=20, blank=True)
     suggestion_note = models.CharField(_("suggestion"), max_length=255, blank=True)
+    officer_initiated = models.BooleanField(
+        _("officer-initiated"),
+        default=False,
+        help_text=_(
+            "Officers' own or administrative activity (traffic stops, business checks, patrols…), "
+            "not a call from the public: counted apart in the analysis."
+        ),
+    )
+    officer_initiated_rule = models.CharField(
+        _("officer-initiated because"), max_length=60, blank=True, help_text=_("The rule that suggested it.")
+    )
+    officer_initiated_reviewed = models.BooleanField(
+        _("officer-initiated reviewed"),
+        default=False,
+        help_text=_("A coordinator decided; suggestions no longer change it."),
+    )
 
     class Meta:
         ordering = ["city", "key"]
@@ -212,6 +246,9 @@ class CfsCall(models.Model):
     disposition = models.CharField(_("disposition"), max_length=60, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    source_kind = models.CharField(
+        _("call source"), max_length=10, blank=True, choices=CallSource.choices, default=CallSource.UNKNOWN
+    )
 
     class Meta:
         verbose_name = _("911 call")
@@ -233,6 +270,9 @@ class CfsSlotCount(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"))
     hour = models.PositiveSmallIntegerField(_("hour"))
     area = models.CharField(_("area"), max_length=60, blank=True)
+    source_kind = models.CharField(
+        _("call source"), max_length=10, blank=True, choices=CallSource.choices, default=CallSource.UNKNOWN
+    )
     calls = models.PositiveIntegerField(_("calls"))
 
     class Meta:
@@ -258,6 +298,9 @@ class CfsPeriodCount(models.Model):
     )
     month = models.DateField(_("month"))
     priority = models.CharField(_("priority"), max_length=20, blank=True)
+    source_kind = models.CharField(
+        _("call source"), max_length=10, blank=True, choices=CallSource.choices, default=CallSource.UNKNOWN
+    )
     calls = models.PositiveIntegerField(_("calls"))
 
     class Meta:
@@ -322,6 +365,9 @@ class CfsImportJob(models.Model):
     column_mapping = models.JSONField(_("column mapping"), default=dict)
     mapping_source = models.CharField(_("mapping"), max_length=120, blank=True)
     mapping_notes = models.JSONField(_("mapping notes"), default=list)
+    mapping_explanations = models.JSONField(
+        _("why each column was chosen"), default=list, help_text=_("field, header, why, confidence")
+    )
     save_mapping = models.BooleanField(_("save the mapping for the city"), default=False)
     phase = models.CharField(_("phase"), max_length=40, blank=True)
     bytes_total = models.BigIntegerField(_("file size"), default=0)

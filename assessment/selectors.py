@@ -4,6 +4,12 @@ Everything reads the pre-aggregated tables (CfsSlotCount: call type x weekday x 
 CfsPeriodCount: call type x month x priority), joined to the call types for their current
 classification, so that a dataset of millions of calls answers in milliseconds and a
 coordinator's reclassification shows at once without re-aggregating.
+
+Officer-initiated and administrative activity (traffic stops, business checks, patrols...) is
+not a call from the public. A call is public-generated when the export's source column says so
+(911, phone...), or, when it says nothing, when its call type is not flagged officer-initiated;
+every split and share below counts public-generated calls only (`PUBLIC_GENERATED`), and the
+analysis shows the officer-initiated volume apart.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils.formats import date_format
 
 from assessment.models import (
+    CallSource,
     CfsCall,
     CfsCallType,
     CfsCity,
@@ -45,6 +52,10 @@ DIVERTIBILITY_ORDER = (
 WEEKDAYS = range(7)  # 0 = Monday, as Python's date.weekday()
 HOURS = range(24)
 UNKNOWN_AREA = ""
+# The calls every share is taken of.
+PUBLIC_GENERATED = Q(source_kind=CallSource.PUBLIC) | Q(
+    source_kind=CallSource.UNKNOWN, call_type__officer_initiated=False
+)
 
 
 def _empty_split() -> dict[str, int]:
@@ -117,9 +128,14 @@ def cfs_recent_jobs(*, limit: int = 10) -> list[CfsImportJob]:
 
 
 def cfs_call_types_for_city(
-    *, city: CfsCity, dataset: CfsDataset | None = None, unreviewed_only: bool = False
+    *,
+    city: CfsCity,
+    dataset: CfsDataset | None = None,
+    unreviewed_only: bool = False,
+    officer_initiated_only: bool = False,
 ):
-    """The city's call types with their calls (in one dataset, or all of the city's), most first."""
+    """The city's call types with their calls (in one dataset, or all of the city's), most first:
+    the review queue (`unreviewed_only`), or the list of officer-initiated types."""
     counts = CfsPeriodCount.objects.filter(dataset__city=city)
     if dataset is not None:
         counts = counts.filter(dataset=dataset)
@@ -131,6 +147,8 @@ def cfs_call_types_for_city(
     )
     if unreviewed_only:
         call_types = call_types.filter(reviewed=False)
+    if officer_initiated_only:
+        call_types = call_types.filter(officer_initiated=True)
     rows = list(call_types)
     for call_type in rows:
         call_type.calls = totals.get(call_type.pk, 0)
@@ -143,28 +161,35 @@ def cfs_call_types_for_city(
 
 
 def cfs_call_type_totals(*, dataset: CfsDataset) -> list[dict]:
-    """Calls per raw call type with its classification, most frequent first."""
-    totals = (
-        CfsPeriodCount.objects.filter(dataset=dataset)
+    """Calls per raw call type with its classification, most frequent first: all its calls, those
+    from the public and those officer-initiated; the share is of all public-generated calls."""
+    totals = {
+        pk: (calls, public)
+        for pk, calls, public in CfsPeriodCount.objects.filter(dataset=dataset)
         .values("call_type_id")
-        .annotate(n=Sum("calls"))
-        .values_list("call_type_id", "n")
-    )
-    totals = dict(totals)
+        .annotate(n=Sum("calls"), public=Sum("calls", filter=PUBLIC_GENERATED))
+        .values_list("call_type_id", "n", "public")
+    }
     types = CfsCallType.objects.filter(pk__in=list(totals)).select_related("category")
-    grand = sum(totals.values())
-    rows = [
-        {
-            "call_type": call_type,
-            "label": call_type.label,
-            "category": call_type.category.name if call_type.category else "",
-            "divertibility": call_type.divertibility,
-            "reviewed": call_type.reviewed,
-            "calls": totals[call_type.pk],
-            "share": share(totals[call_type.pk], grand),
-        }
-        for call_type in types
-    ]
+    grand = sum(public or 0 for _calls, public in totals.values())
+    rows = []
+    for call_type in types:
+        calls, public = totals[call_type.pk]
+        public = public or 0
+        rows.append(
+            {
+                "call_type": call_type,
+                "label": call_type.label,
+                "category": call_type.category.name if call_type.category else "",
+                "divertibility": call_type.divertibility,
+                "reviewed": call_type.reviewed,
+                "calls": calls,
+                "public_calls": public,
+                "officer_calls": calls - public,
+                "officer_initiated": public == 0,
+                "share": share(public, grand) if public else None,
+            }
+        )
     rows.sort(key=lambda row: (-row["calls"], row["label"]))
     return rows
 
@@ -172,7 +197,7 @@ def cfs_call_type_totals(*, dataset: CfsDataset) -> list[dict]:
 def cfs_divertibility_totals(*, dataset: CfsDataset) -> SplitRow:
     row = SplitRow(label=dataset.name)
     for divertibility, calls in (
-        CfsPeriodCount.objects.filter(dataset=dataset)
+        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
         .values("call_type__divertibility")
         .annotate(n=Sum("calls"))
         .values_list("call_type__divertibility", "n")
@@ -185,7 +210,7 @@ def cfs_category_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     """Calls per category split by divertibility, largest first; uncategorised last."""
     rows: dict[object, SplitRow] = {}
     for category_id, name, divertibility, calls in (
-        CfsPeriodCount.objects.filter(dataset=dataset)
+        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
         .values("call_type__category_id", "call_type__category__name", "call_type__divertibility")
         .annotate(n=Sum("calls"))
         .values_list("call_type__category_id", "call_type__category__name", "call_type__divertibility", "n")
@@ -199,7 +224,7 @@ def cfs_heatmap(*, dataset: CfsDataset) -> dict[str, list[list[int]]]:
     """Calls per weekday (rows, Monday first) and hour (columns), for each divertibility."""
     grid = {value: [[0] * 24 for _ in WEEKDAYS] for value in DIVERTIBILITY_ORDER}
     for weekday, hour, divertibility, calls in (
-        CfsSlotCount.objects.filter(dataset=dataset)
+        CfsSlotCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
         .values("weekday", "hour", "call_type__divertibility")
         .annotate(n=Sum("calls"))
         .values_list("weekday", "hour", "call_type__divertibility", "n")
@@ -211,7 +236,7 @@ def cfs_heatmap(*, dataset: CfsDataset) -> dict[str, list[list[int]]]:
 def cfs_area_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     rows: dict[str, SplitRow] = {}
     for area, divertibility, calls in (
-        CfsSlotCount.objects.filter(dataset=dataset)
+        CfsSlotCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
         .values("area", "call_type__divertibility")
         .annotate(n=Sum("calls"))
         .values_list("area", "call_type__divertibility", "n")
@@ -223,7 +248,7 @@ def cfs_area_totals(*, dataset: CfsDataset) -> list[SplitRow]:
 def cfs_priority_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     rows: dict[str, SplitRow] = {}
     for priority, divertibility, calls in (
-        CfsPeriodCount.objects.filter(dataset=dataset)
+        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
         .values("priority", "call_type__divertibility")
         .annotate(n=Sum("calls"))
         .values_list("priority", "call_type__divertibility", "n")
@@ -239,7 +264,7 @@ def _natural(value: str) -> tuple:
 def cfs_month_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     rows: dict[date, SplitRow] = {}
     for month, divertibility, calls in (
-        CfsPeriodCount.objects.filter(dataset=dataset)
+        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
         .values("month", "call_type__divertibility")
         .annotate(n=Sum("calls"))
         .values_list("month", "call_type__divertibility", "n")
@@ -388,7 +413,7 @@ def cfs_coverage(
     hours = sorted({int(hour) for hour in hours if 0 <= int(hour) <= 23})
     totals = cfs_divertibility_totals(dataset=dataset).split  # from the smaller monthly table
     covered = _empty_split()
-    window = CfsSlotCount.objects.filter(dataset=dataset, weekday__in=days, hour__in=hours)
+    window = CfsSlotCount.objects.filter(PUBLIC_GENERATED, dataset=dataset, weekday__in=days, hour__in=hours)
     if areas is not None:
         window = window.filter(area__in=areas)
     per_slot: dict[tuple[int, int], int] = defaultdict(int)
@@ -470,11 +495,16 @@ def pilot_contacts() -> PilotPattern:
 def cfs_analysis(*, dataset: CfsDataset) -> dict:
     """Everything the analysis page shows, from the pre-aggregated tables."""
     call_types = cfs_call_type_totals(dataset=dataset)
-    summary = SplitRow(label=dataset.name)
+    summary = SplitRow(label=dataset.name)  # public-generated calls
+    officer_initiated = SplitRow(label=dataset.name)
+    officer_types = 0
     unreviewed_calls = 0
     unreviewed_types = 0
     for row in call_types:
-        summary.split[row["divertibility"]] += row["calls"]
+        summary.split[row["divertibility"]] += row["public_calls"]
+        officer_initiated.split[row["divertibility"]] += row["officer_calls"]
+        if row["officer_calls"]:
+            officer_types += 1
         if not row["reviewed"]:
             unreviewed_calls += row["calls"]
             unreviewed_types += 1
@@ -490,6 +520,11 @@ def cfs_analysis(*, dataset: CfsDataset) -> dict:
     trend_by, trend = cfs_trend(dataset=dataset)
     return {
         "summary": summary,
+        "officer_initiated": officer_initiated.total,
+        "officer_initiated_types": officer_types,
+        "all_calls": summary.total + officer_initiated.total,
+        # Public-generated calls with a category and a divertibility (suggested or reviewed).
+        "classified_share": share(summary.total - summary.unclassified, summary.total),
         "call_types": call_types,
         "unreviewed_calls": unreviewed_calls,
         "unreviewed_types": unreviewed_types,

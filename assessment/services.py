@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,9 @@ from assessment.models import (
     CfsColumnMapping,
     CfsDataset,
     CfsImportJob,
+    CfsPeriodCount,
     CfsReferenceCallType,
+    CfsSlotCount,
     Divertibility,
 )
 
@@ -62,6 +65,7 @@ class CfsImportResult:
     replaced: bool
     elapsed: float
     timings: dict[str, float] = field(default_factory=dict)
+    report: dict = field(default_factory=dict)  # CfsDataset.import_report
 
 
 # progress(phase, rows_read, bytes_read)
@@ -76,9 +80,10 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def cfs_mapping_detect(
-    *, path: str | Path, preset: str = "auto", city_name: str = ""
+    *, path: str | Path, preset: str = "auto", city_name: str = "", lookup: dict[str, str] | None = None
 ) -> tuple[list[str], list[list[str]], MappingChoice]:
-    """Read the header and first rows, and choose a mapping (for previews and imports)."""
+    """Read the header and first rows, and choose a mapping (for previews and imports). With a
+    lookup table, detection takes the column holding its codes for the call type code."""
     opened = parsing.open_csv(path)
     try:
         sample = parsing.read_sample(opened)
@@ -97,6 +102,7 @@ def cfs_mapping_detect(
         custom_columns=custom_columns,
         custom_city=custom_city,
         custom_timezone=custom_timezone,
+        lookup=lookup,
     )
     return opened.headers, [row for _line, row in sample[:5]], choice
 
@@ -193,12 +199,16 @@ def cfs_dataset_import(
     city_name = " ".join(city_name.split())
     lookup = parsing.read_lookup(lookup_path) if lookup_path else None
     if columns:
-        opened_headers, sample, _auto = cfs_mapping_detect(path=path, preset="auto", city_name=city_name)
+        opened_headers, sample, _auto = cfs_mapping_detect(
+            path=path, preset="auto", city_name=city_name, lookup=lookup
+        )
         choice = MappingChoice(
             columns={k: v for k, v in columns.items() if v}, source=mapping_source or "manual"
         )
     else:
-        opened_headers, sample, choice = cfs_mapping_detect(path=path, preset=preset, city_name=city_name)
+        opened_headers, sample, choice = cfs_mapping_detect(
+            path=path, preset=preset, city_name=city_name, lookup=lookup
+        )
     positions = _check_columns(opened_headers, choice)
     city_name = city_name or choice.city or DEFAULT_CITY
     existing_city = CfsCity.objects.filter(name=city_name).first()
@@ -273,6 +283,7 @@ def cfs_dataset_import(
             dataset.imported_at = timezone.now()
             dataset.imported_by = user
             dataset.elapsed_seconds = round(time.perf_counter() - started, 3)
+            dataset.import_report = _import_report(dataset=dataset, choice=choice, lookup=lookup)
             dataset.save()
             cfs_call_types_suggest(city=city)
             if save_mapping:
@@ -296,7 +307,56 @@ def cfs_dataset_import(
         replaced=replaced,
         elapsed=elapsed,
         timings=timings,
+        report=dataset.import_report,
     )
+
+
+UNMATCHED_CODES_KEPT = 30
+
+
+def _import_report(*, dataset: CfsDataset, choice: MappingChoice, lookup: dict[str, str] | None) -> dict:
+    """How the columns were chosen, what to beware of, and how well the lookup table matched."""
+    warnings = list(choice.warnings)
+    slots = CfsSlotCount.objects.filter(dataset=dataset)
+    if slots.exists() and not slots.exclude(hour=0).exists():
+        warnings.append(
+            _(
+                "Every call is at midnight: the file has dates without a time of day, so the "
+                "charts by hour are meaningless. Map a time-of-day column if the export has one."
+            )
+        )
+    report: dict = {"explanations": choice.explanations, "warnings": warnings}
+    if lookup:
+        report["lookup"] = _lookup_report(dataset=dataset, lookup=lookup)
+    return report
+
+
+def _lookup_report(*, dataset: CfsDataset, lookup: dict[str, str]) -> dict:
+    """Codes of the file found in the lookup table, and those not found by call volume."""
+    known = {parsing.normalize_key(code) for code in lookup}
+    per_code: dict[str, int] = {}
+    for code, calls in (
+        CfsPeriodCount.objects.filter(dataset=dataset)
+        .exclude(call_type__code="")
+        .values_list("call_type__code")
+        .annotate(n=Sum("calls"))
+        .values_list("call_type__code", "n")
+    ):
+        per_code[code] = per_code.get(code, 0) + calls
+    matched = {code: calls for code, calls in per_code.items() if parsing.normalize_key(code) in known}
+    unmatched = sorted(
+        ((code, calls) for code, calls in per_code.items() if code not in matched),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return {
+        "lookup_codes": len(known),
+        "codes_in_file": len(per_code),
+        "codes_matched": len(matched),
+        "calls_with_code": sum(per_code.values()),
+        "calls_matched": sum(matched.values()),
+        "unmatched_codes": len(unmatched),
+        "unmatched": [list(item) for item in unmatched[:UNMATCHED_CODES_KEPT]],
+    }
 
 
 def _import_fast(
@@ -390,11 +450,16 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
                 call_type.suggestion_note,
                 call_type.category_id,
                 call_type.divertibility,
+                call_type.officer_initiated,
+                call_type.officer_initiated_rule,
             )
             call_type.suggested_category_id = suggestion.category_id
             call_type.suggested_divertibility = suggestion.divertibility
             call_type.suggestion_source = suggestion.source
             call_type.suggestion_note = suggestion.note[:255]
+            if not call_type.officer_initiated_reviewed:
+                call_type.officer_initiated = bool(suggestion.officer_rule)
+                call_type.officer_initiated_rule = suggestion.officer_rule[:60]
             if not call_type.reviewed:
                 call_type.category_id = suggestion.category_id
                 call_type.divertibility = suggestion.divertibility
@@ -405,6 +470,8 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
                 call_type.suggestion_note,
                 call_type.category_id,
                 call_type.divertibility,
+                call_type.officer_initiated,
+                call_type.officer_initiated_rule,
             )
             if before != after:
                 changed.append(call_type)
@@ -417,6 +484,8 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
                 "suggestion_note",
                 "category",
                 "divertibility",
+                "officer_initiated",
+                "officer_initiated_rule",
             ],
             batch_size=500,
         )
@@ -424,9 +493,15 @@ def cfs_call_types_suggest(*, city: CfsCity) -> int:
 
 
 def cfs_call_type_classify(
-    *, call_type: CfsCallType, category: CfsCategory | None, divertibility: str, user
+    *,
+    call_type: CfsCallType,
+    category: CfsCategory | None,
+    divertibility: str,
+    user,
+    officer_initiated: bool | None = None,
 ) -> CfsCallType:
-    """A coordinator's classification of a call type, kept across datasets of the city."""
+    """A coordinator's classification of a call type, kept across datasets of the city; with
+    `officer_initiated`, also whether it is officers' own activity (then reviewed too)."""
     if divertibility not in Divertibility.values or divertibility == Divertibility.UNCLASSIFIED:
         raise ValidationError(_("Choose divertible, maybe or not divertible."))
     with transaction.atomic():
@@ -436,7 +511,16 @@ def cfs_call_type_classify(
         locked.reviewed = True
         locked.reviewed_by = user
         locked.reviewed_at = timezone.now()
-        locked.save(update_fields=["category", "divertibility", "reviewed", "reviewed_by", "reviewed_at"])
+        fields = ["category", "divertibility", "reviewed", "reviewed_by", "reviewed_at"]
+        if officer_initiated is not None and (
+            officer_initiated != locked.officer_initiated or not locked.officer_initiated_reviewed
+        ):
+            locked.officer_initiated = officer_initiated
+            locked.officer_initiated_reviewed = True
+            if officer_initiated != bool(locked.officer_initiated_rule):
+                locked.officer_initiated_rule = "coordinator"
+            fields += ["officer_initiated", "officer_initiated_reviewed", "officer_initiated_rule"]
+        locked.save(update_fields=fields)
     return locked
 
 
@@ -525,9 +609,10 @@ def cfs_import_job_create(
     path = _store_upload(upload, ".csv")
     lookup_path = _store_upload(lookup, ".lookup.csv") if lookup else None
     try:
-        if lookup_path:
-            parsing.read_lookup(lookup_path)
-        headers, sample, choice = cfs_mapping_detect(path=path, preset=preset, city_name=city_name)
+        lookup_table = parsing.read_lookup(lookup_path) if lookup_path else None
+        headers, sample, choice = cfs_mapping_detect(
+            path=path, preset=preset, city_name=city_name, lookup=lookup_table
+        )
         if preset and preset != "auto":
             _check_columns(headers, choice)  # a chosen preset must fit the file
         elif presets.missing_required(presets.resolve_columns(choice.columns, headers)[0]):
@@ -552,6 +637,7 @@ def cfs_import_job_create(
             column_mapping=choice.columns,
             mapping_source=choice.source,
             mapping_notes=choice.notes,
+            mapping_explanations=choice.explanations,
             bytes_total=path.stat().st_size,
         )
 

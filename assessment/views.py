@@ -93,7 +93,12 @@ def cfs_job(request, pk: int):
     return render(
         request,
         "assessment/cfs/job.html",
-        {"job": job, "form": form, "field_labels": presets.FIELD_LABELS},
+        {
+            "job": job,
+            "form": form,
+            "field_labels": presets.FIELD_LABELS,
+            "column_choices": presets.labelled_explanations(job.mapping_explanations),
+        },
         status=status,
     )
 
@@ -147,6 +152,7 @@ def cfs_analysis(request, pk: int):
             "chart_data": analysis_chart_data(analysis, pilot),
             "pilot_rows": pilot_rows(analysis, pilot) if pilot.available else [],
             "top_call_types": analysis["call_types"][:40],
+            "column_choices": presets.labelled_explanations(dataset.import_report.get("explanations", [])),
         }
     )
     status = 400 if coverage_form.is_bound and coverage is None else 200
@@ -161,8 +167,9 @@ def cfs_call_types(request, pk: int):
     if request.GET.get("dataset"):
         dataset = get_object_or_404(CfsDataset, pk=request.GET["dataset"], city=city)
     unreviewed_only = request.GET.get("show") == "unreviewed"
+    officer_only = request.GET.get("show") == "officer"
     call_types = selectors.cfs_call_types_for_city(
-        city=city, dataset=dataset, unreviewed_only=unreviewed_only
+        city=city, dataset=dataset, unreviewed_only=unreviewed_only, officer_initiated_only=officer_only
     )
     rows = [(call_type, _call_type_form(call_type)) for call_type in call_types]
     return render(
@@ -174,13 +181,18 @@ def cfs_call_types(request, pk: int):
             "dataset": dataset,
             "datasets": city.datasets.order_by("name"),
             "unreviewed_only": unreviewed_only,
+            "officer_only": officer_only,
             "total_calls": sum(call_type.calls for call_type in call_types),
         },
     )
 
 
 def _call_type_form(call_type: CfsCallType, data=None) -> CfsCallTypeForm:
-    initial = {"category": call_type.category_id, "divertibility": call_type.divertibility}
+    initial = {
+        "category": call_type.category_id,
+        "divertibility": call_type.divertibility,
+        "officer_initiated": call_type.officer_initiated,
+    }
     return CfsCallTypeForm(data, initial=initial, prefix=f"t{call_type.pk}")
 
 
@@ -195,6 +207,7 @@ def cfs_call_type_update(request, pk: int):
             call_type=call_type,
             category=form.cleaned_data["category"],
             divertibility=form.cleaned_data["divertibility"],
+            officer_initiated=form.cleaned_data["officer_initiated"],
             user=request.user,
         )
         form = _call_type_form(call_type)

@@ -13,7 +13,8 @@ Everything else is set-based, with Python looking only at what is rare or small:
    the same materialised rows.
 
 It covers the common case: every record on one line, no blank lines, as many fields as
-headers, no separate time-of-day or point column. Anything else (and any value PostgreSQL
+headers, no point column. A date in one column and the time of day in another are joined in SQL
+as `combine_date_and_time` joins them; values that do not come out canonical are joined by it. Anything else (and any value PostgreSQL
 refuses to cast) raises `FastPathUnavailable` before anything is kept; the caller rolls back to
 its savepoint and imports the file with the Python path, which reports the file's problems with
 line numbers. Results are the same either way; the tests compare them.
@@ -49,8 +50,10 @@ from assessment.cfs.parsing import (
     clean_area,
     clean_disposition,
     clean_priority,
+    combine_date_and_time,
     shown,
 )
+from assessment.cfs.parsing.sources import source_kind
 
 CHUNK_CHARS = 1 << 20
 # Above this many distinct values an area/priority/disposition column is free text (a wrong
@@ -84,10 +87,25 @@ def usable(positions: dict[str, int], sample: list[list[str]]) -> bool:
     """Whether the fast path fits this mapping and the file's first rows."""
     if connection.vendor != "postgresql":
         return False
-    if presets.RECEIVED_TIME in positions or presets.POINT in positions:
+    if presets.POINT in positions:
         return False
+    cleaned = [
+        positions[name]
+        for name in (presets.AREA, presets.PRIORITY, presets.DISPOSITION, presets.SOURCE)
+        if name in positions
+    ]
+    if len(set(cleaned)) != len(cleaned):
+        return False  # one column cleaned two ways: the value maps are per column
     received = positions[presets.RECEIVED]
-    times = [row[received] for row in sample if received < len(row)]
+    time_at = positions.get(presets.RECEIVED_TIME)
+    if time_at is None:
+        times = [row[received] for row in sample if received < len(row)]
+    else:
+        times = [
+            combine_date_and_time(row[received], row[time_at])
+            for row in sample
+            if max(received, time_at) < len(row)
+        ]
     canonical = sum(1 for value in times if _is_canonical(value))
     return bool(times) and canonical * 2 > len(times)
 
@@ -246,6 +264,23 @@ class FastLoader:
         position = self.positions.get(name)
         return None if position is None else f"c{position}"
 
+    def _received(self, alias: str = "") -> str:
+        """The received time's text: its column, or the date column's date joined to the time
+        column's clock (the same text `combine_date_and_time` makes whenever it is canonical;
+        other values are fixed in Python with that function)."""
+        prefix = f"{alias}." if alias else ""
+        received = f"{prefix}{self._column(presets.RECEIVED)}"
+        time_column = self._column(presets.RECEIVED_TIME)
+        if time_column is None:
+            return received
+        return f"(split_part(split_part(btrim({received}), 'T', 1), ' ', 1) || ' ' || btrim({prefix}{time_column}))"
+
+    def _raw_received(self, row: list[str]) -> str:
+        """The received time of a staged row as the Python path reads it."""
+        value = row[self.positions[presets.RECEIVED]]
+        time_at = self.positions.get(presets.RECEIVED_TIME)
+        return value if time_at is None else combine_date_and_time(value, row[time_at])
+
     # ------------------------------------------------------------------------------------
     def run(self, *, dataset_id: int, city, upsert_call_types, progress: Progress) -> FastResult:
         with connection.cursor() as cursor:
@@ -315,7 +350,7 @@ class FastLoader:
         """Parse the non-canonical times in Python; bad ones become bad rows."""
         started = time.perf_counter()
         normalizer = self.normalizer
-        received = self._column(presets.RECEIVED)
+        received = self._received()
         width = len(self.opened.headers)
         parser = TimeParser()
         zone = normalizer.zone
@@ -333,14 +368,13 @@ class FastLoader:
                 f"SELECT ord, {', '.join(f'c{i}' for i in range(width))} FROM {self.raw} "
                 f"WHERE NOT {_CANONICAL.format(t=received)} ORDER BY ord"
             )
-            position = self.positions[presets.RECEIVED]
             while True:
                 rows = cursor.fetchmany(_FETCH_ROWS)
                 if not rows:
                     break
                 for ord_, *row in rows:
                     self._has_fix = True
-                    raw_time = row[position]
+                    raw_time = self._raw_received(row)
                     moment = parser.parse(raw_time) if raw_time else None
                     line = ord_ + offset
                     reason = ""
@@ -398,6 +432,7 @@ class FastLoader:
                 (self._column(presets.AREA), clean_area),
                 (self._column(presets.PRIORITY), clean_priority),
                 (self._column(presets.DISPOSITION), clean_disposition),
+                (self._column(presets.SOURCE), source_kind),
             )
             if column
         ]
@@ -517,7 +552,7 @@ class FastLoader:
     def _insert(self, *, dataset_id: int) -> int:
         """One statement: the calls, the slot counts and the period counts."""
         started = time.perf_counter()
-        received = self._column(presets.RECEIVED)
+        received = self._received("r")
         code, description = self._column(presets.CODE), self._column(presets.DESCRIPTION)
         joins = [
             f"JOIN {self.types} m ON "
@@ -527,10 +562,10 @@ class FastLoader:
         ]
         if self._has_fix:
             joins.append(f"LEFT JOIN {self.fix} f ON f.ord = r.ord")
-            local = f"CASE WHEN f.ord IS NULL THEN r.{received}::timestamp ELSE f.local_ts END"
+            local = f"CASE WHEN f.ord IS NULL THEN {received}::timestamp ELSE f.local_ts END"
             where = "WHERE f.ord IS NULL OR f.local_ts IS NOT NULL"
         else:
-            local = f"r.{received}::timestamp"
+            local = f"{received}::timestamp"
             where = ""
 
         def value(name: str) -> str:
@@ -545,6 +580,7 @@ class FastLoader:
             return f"coalesce({alias}.clean, r.{column})"
 
         area, priority, disposition = value(presets.AREA), value(presets.PRIORITY), value(presets.DISPOSITION)
+        source = value(presets.SOURCE)
         latitude, longitude = self._column(presets.LATITUDE), self._column(presets.LONGITUDE)
         if latitude and longitude:
             # Python: both parse as numbers, in range, neither the placeholder 0; else both null.
@@ -561,21 +597,22 @@ class FastLoader:
         sql = (
             "WITH src AS MATERIALIZED ("
             f" SELECT (r.ord + %(offset)s)::integer AS line, m.type_id, {local} AS local_ts,"
-            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {point}"
+            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point}"
             f" FROM {self.raw} r {' '.join(joins)} {where}"
             "), calls AS ("
             " INSERT INTO assessment_cfscall"
-            " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude)"
+            " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
+            " source_kind)"
             f" SELECT %(dataset)s, line, type_id, local_ts AT TIME ZONE %(zone)s, area, priority, disposition,"
-            f"  {lat_out}, {lon_out} FROM src"
+            f"  {lat_out}, {lon_out}, source FROM src"
             "), slots AS ("
-            " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, calls)"
+            " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
             " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
-            "  date_part('hour', local_ts)::smallint, area, count(*) FROM src GROUP BY 2, 3, 4, 5"
+            "  date_part('hour', local_ts)::smallint, area, source, count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
             "), periods AS ("
-            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, calls)"
-            " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, count(*)"
-            " FROM src GROUP BY 2, 3, 4"
+            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, source_kind, calls)"
+            " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, source, count(*)"
+            " FROM src GROUP BY 2, 3, 4, 5"
             ") SELECT count(*), min(local_ts), max(local_ts) FROM src"
         )
         with connection.cursor() as cursor:
@@ -639,11 +676,11 @@ class FastLoader:
         Python path runs) on an impossible one such as 2018-02-30; rows without a call type are
         not stored, so their times are checked here. The Python path reports such a row for its
         time, which it reads first."""
-        received = self._column(presets.RECEIVED)
+        received = self._received("r")
         parser = TimeParser()
         with connection.chunked_cursor() as cursor:
             cursor.execute(
-                f"SELECT DISTINCT r.{received} FROM {self.raw} r WHERE {where} AND {_CANONICAL.format(t='r.' + received)}",
+                f"SELECT DISTINCT {received} FROM {self.raw} r WHERE {where} AND {_CANONICAL.format(t=received)}",
                 params,
             )
             while True:

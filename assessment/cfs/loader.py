@@ -96,13 +96,13 @@ class Staging:
                 cursor.execute(
                     f"CREATE TEMPORARY TABLE {self.name} (line integer NOT NULL, local_ts timestamp NOT NULL, "
                     "key text NOT NULL, area text NOT NULL, priority text NOT NULL, disposition text NOT NULL, "
-                    "lat double precision, lon double precision) ON COMMIT DROP"
+                    "lat double precision, lon double precision, source text NOT NULL) ON COMMIT DROP"
                 )
             else:
                 cursor.execute(
                     f"CREATE TEMPORARY TABLE {self.name} (line integer NOT NULL, local_ts text NOT NULL, "
                     "utc text NOT NULL, key text NOT NULL, area text NOT NULL, priority text NOT NULL, "
-                    "disposition text NOT NULL, lat real, lon real)"
+                    "disposition text NOT NULL, lat real, lon real, source text NOT NULL)"
                 )
 
     def fill(self, rows: Callable[[bool], Iterator], progress: Progress = _noop_progress) -> None:
@@ -126,14 +126,14 @@ class Staging:
     def _fill_batched(self, cursor, rows: Iterator[NormalizedCall], progress: Progress) -> None:
         zone = self.zone
         if self.postgres:
-            sql = f"INSERT INTO {self.name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-        else:
             sql = f"INSERT INTO {self.name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        else:
+            sql = f"INSERT INTO {self.name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         batch: list[tuple] = []
         count = 0
-        for line, local, _text, key, area, priority, disposition, latitude, longitude in rows:
+        for line, local, _text, key, area, priority, disposition, latitude, longitude, source in rows:
             if self.postgres:
-                batch.append((line, local, key, area, priority, disposition, latitude, longitude))
+                batch.append((line, local, key, area, priority, disposition, latitude, longitude, source))
             else:
                 batch.append(
                     (
@@ -146,6 +146,7 @@ class Staging:
                         disposition,
                         latitude,
                         longitude,
+                        source,
                     )
                 )
             if len(batch) >= BATCH_ROWS:
@@ -168,8 +169,9 @@ class Staging:
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO assessment_cfscall "
-                "(dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude) "
-                f"SELECT %s, s.line, t.id, {received}, s.area, s.priority, s.disposition, s.lat, s.lon "
+                "(dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude, "
+                "source_kind) "
+                f"SELECT %s, s.line, t.id, {received}, s.area, s.priority, s.disposition, s.lat, s.lon, s.source "
                 f"FROM {self.name} s JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = s.key",
                 params,
             )
@@ -190,18 +192,18 @@ class Staging:
             month = "strftime('%%Y-%%m-01', local_ts)"
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, calls) "
-                "SELECT %s, t.id, g.weekday, g.hour, g.area, g.calls FROM ("
-                f"  SELECT key, {weekday} AS weekday, {hour} AS hour, area, COUNT(*) AS calls "
-                f"  FROM {self.name} GROUP BY 1, 2, 3, 4"
+                "INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, "
+                "calls) SELECT %s, t.id, g.weekday, g.hour, g.area, g.source, g.calls FROM ("
+                f"  SELECT key, {weekday} AS weekday, {hour} AS hour, area, source, COUNT(*) AS calls "
+                f"  FROM {self.name} GROUP BY 1, 2, 3, 4, 5"
                 ") g JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = g.key",
                 [dataset_id, city_id],
             )
             cursor.execute(
-                "INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, calls) "
-                "SELECT %s, t.id, g.month, g.priority, g.calls FROM ("
-                f"  SELECT key, {month} AS month, priority, COUNT(*) AS calls "
-                f"  FROM {self.name} GROUP BY 1, 2, 3"
+                "INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, source_kind, "
+                "calls) SELECT %s, t.id, g.month, g.priority, g.source, g.calls FROM ("
+                f"  SELECT key, {month} AS month, priority, source, COUNT(*) AS calls "
+                f"  FROM {self.name} GROUP BY 1, 2, 3, 4"
                 ") g JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = g.key",
                 [dataset_id, city_id],
             )

@@ -22,6 +22,7 @@ DISPOSITION = "disposition"
 LATITUDE = "latitude"
 LONGITUDE = "longitude"
 POINT = "point"
+SOURCE = "source"
 
 FIELDS: tuple[str, ...] = (
     RECEIVED,
@@ -34,6 +35,7 @@ FIELDS: tuple[str, ...] = (
     LATITUDE,
     LONGITUDE,
     POINT,
+    SOURCE,
 )
 
 FIELD_LABELS = {
@@ -47,6 +49,7 @@ FIELD_LABELS = {
     LATITUDE: _("latitude"),
     LONGITUDE: _("longitude"),
     POINT: _('location point ("POINT (lon lat)" or "(lat, lon)")'),
+    SOURCE: _("call source (911, phone, officer-initiated…)"),
 }
 
 
@@ -114,6 +117,7 @@ PRESETS: dict[str, Preset] = {
                 DISPOSITION: "Event Clearance Description",
                 LATITUDE: "Blurred_Latitude",
                 LONGITUDE: "Blurred_Longitude",
+                SOURCE: "Call Type",
             },
             source="https://data.seattle.gov/Public-Safety/Call-Data/33kz-ixgy",
             notes="'Call Type' is the call source (911, ONVIEW...), not the call type.",
@@ -307,6 +311,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "x",
     ),
     POINT: ("location", "geolocation", "point", "intersectionpoint", "location1", "geocodedcolumn", "geom"),
+    SOURCE: (
+        "callsource",
+        "source",
+        "initiatedby",
+        "initiated",
+        "callorigin",
+        "origin",
+        "howreceived",
+        "receivedvia",
+        "callmethod",
+        "selfinitiated",
+    ),
 }
 
 
@@ -319,6 +335,9 @@ class MappingChoice:
     city: str = ""
     timezone: str = ""
     notes: list[str] = field(default_factory=list)
+    # Detection by content: {"field", "header", "why", "confidence"} per chosen column.
+    explanations: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def preset_name(self) -> str:
@@ -339,6 +358,15 @@ def mapping_source_label(source: str) -> str:
     if kind == "manual":
         return str(_("chosen by hand"))
     return source
+
+
+def labelled_explanations(explanations: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Detection explanations with each field's label, for the pages (unknown fields dropped)."""
+    return [
+        {**item, "label": str(FIELD_LABELS[item["field"]])}
+        for item in explanations
+        if item.get("field") in FIELD_LABELS
+    ]
 
 
 def header_index(headers: list[str]) -> dict[str, int]:

@@ -9,6 +9,16 @@ rules are checked first, so "SUICIDAL SUBJ W/ WEAPON" is not divertible.
 When no rule matches, the Vera Institute's mapping of five cities' call types gives a category
 (by exact or close match of the normalised name), and the category's default divertibility.
 A suggestion never overrides a coordinator's decision.
+
+Officer-initiated and administrative activity (traffic stops, business and premise checks,
+patrols, returning to the station, special assignments, officers out of service...) is not a
+call from the public: `officer_rule_for` recognises it from the call type's name
+(`OFFICER_RULES`), the import stores the flag on the call type, a coordinator may change it,
+and the analysis counts these calls apart so that every share has public-generated calls as its
+denominator. Each rule names its source: the call type names of published exports (the
+Milwaukee call data in assessment/tests/data, the Vera mapping's five cities) and the Vera
+Institute's practice of setting officer-initiated activity apart from community-generated
+calls in its 911 analyses.
 """
 
 from __future__ import annotations
@@ -141,6 +151,25 @@ _CODE_PREFIX = re.compile(
 _NON_WORD = re.compile(r"[^0-9A-Z]+")
 
 
+# More abbreviations, for the keyword rules only: the Vera reference names were normalised with
+# ABBREVIATIONS alone when they were loaded, and must stay comparable.
+RULE_ABBREVIATIONS = {
+    "ADMIN": "ADMINISTRATION",
+    "ASSIGN": "ASSIGNMENT",
+    "IND": "INDECENT",
+    "MAINT": "MAINTENANCE",
+    "OTH": "OTHER",
+    "PRO": "PROPERTY",
+    "REST": "RESTRAINING",
+    "TS": "TRAFFIC STOP",
+}
+
+
+def rule_text(value: str) -> str:
+    """The text keyword rules are matched against: normalised, more abbreviations expanded."""
+    return " ".join(RULE_ABBREVIATIONS.get(word, word) for word in normalize_text(value).split())
+
+
 def normalize_text(value: str) -> str:
     """Upper case, code prefix dropped, punctuation to spaces, abbreviations expanded."""
     upper = value.upper().replace("I/P", "IP").replace("W/O", "WITHOUT")
@@ -155,10 +184,76 @@ class KeywordRule:
     pattern: re.Pattern[str]
     category_slug: str
     divertibility: str
+    source: str = ""
 
 
-def _rule(name: str, pattern: str, category_slug: str, divertibility: str) -> KeywordRule:
-    return KeywordRule(name, re.compile(pattern), category_slug, divertibility)
+# Sources of the rules, as cited in each rule's `source`.
+SCOPES = "published scopes of community-responder programs (see the module docstring)"
+
+
+def _rule(
+    name: str, pattern: str, category_slug: str, divertibility: str, source: str = SCOPES
+) -> KeywordRule:
+    return KeywordRule(name, re.compile(pattern), category_slug, divertibility, source)
+
+
+MKE = "Milwaukee Police Department call data, 2018-05 (call type names; assessment/tests/data)"
+VERA_TYPES = "call type names of the Vera Institute / Two Sigma mapping (assessment/data)"
+VERA_OI = "Vera Institute 911 analyses: officer-initiated activity set apart from community-generated calls"
+
+# Officer-initiated and administrative activity. Checked after the danger rules and before the
+# others; each also gives the category and divertibility such a record is suggested.
+OFFICER_RULES: tuple[KeywordRule, ...] = (
+    _rule(
+        "traffic or subject stop",
+        r"\b(TRAFFIC STOPS?|TRAFFIC STOP TARGETED|SUBJECT STOP|PEDESTRIAN STOP|PED STOP|VEHICLE STOP|"
+        r"TRAFFIC ENFORCEMENT|TRAFFIC LASER|RADAR|SPEED ENFORCEMENT)\b",
+        "traffic",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (TS TARGETED, SUBJ STOP, TRAFFIC LASER); {VERA_TYPES} (Traffic Stop); {VERA_OI}",
+    ),
+    _rule(
+        "premise or business check",
+        r"\b(BUSINESS CHECK|BUSINESS INVESTIGATIO\w*|PREMISE CHECK|TAVERN CHECK|VACANT HOUSE CHECK|"
+        r"HOUSE CHECK|SECURITY CHECK|BAR CHECK|CLOSE PATROL|EXTRA PATROL|VACATION CHECK)\b",
+        "statuses",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (TAVERN CHECK, VACANT HOUSE CHK, BUS INVESTIGATIO); {VERA_OI}",
+    ),
+    _rule(
+        "patrol",
+        r"\b(PATROL|DIRECTED PATROL|PARK AND WALK|WALK AND TALK|FOOT PATROL|SCHOOL MONITORING|"
+        r"COMMUNITY POLICING)\b",
+        "statuses",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (PATROL, PARK AND WALK, SCHL MONITORING); {VERA_TYPES} (Walk and Talk); {VERA_OI}",
+    ),
+    _rule(
+        "station, assignment or out of service",
+        r"\b(RETURN (TO )?STATION|OUT OF SERVICE|SPECIAL ASSIGNMENT|ASSIGNMENT|POLICE ADMINISTRATION|"
+        r"ADMINISTRATIVE|ADMINISTRATION|VEHICLE MAINTENANCE|POLICE ACADEMY|TRAINING|MEAL BREAK|"
+        r"COURT|MEETING|MEET GOVERNMENT AGENCY|MEET MFD|REPORT TO|REPORTS|NOTIFICATION|"
+        r"PROPERTY PICKUP|CONVEY PROPERTY|PRISONER|TRANSPORT PRISONER|FOLLOW ?UP|INVESTIGATION|"
+        r"PROBATION|PAROLE|PROB PAROL\w*|WARRANT SERVICE|TRAFFIC CONTROL|MAIL RUN|PICKUP PARTNER|"
+        r"CAR CHANGE|GAME PLAN|ESCORT|PLANT CAR)\b",
+        "statuses",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (RETURN STATION, SPECIAL ASSIGN, POLICE ADMIN, OUT OF SERVICE, ASSIGNMENT, REPORTS, "
+        f"INVESTIGATION, PROBATION/PAROLE, PROPERTY PICKUP, TRAFFIC CONTROL, MAIL RUN); {VERA_OI}",
+    ),
+)
+
+
+def officer_rule_for(text: str) -> KeywordRule | None:
+    """The rule saying this call type is officer-initiated or administrative, if any (a danger
+    word wins: "SUBJECT STOP WITH WEAPON" is a call about a weapon)."""
+    normalized = rule_text(text)
+    if any(rule.pattern.search(normalized) for rule in KEYWORD_RULES[:DANGER_RULES]):
+        return None
+    for rule in OFFICER_RULES:
+        if rule.pattern.search(normalized):
+            return rule
+    return None
 
 
 # First match wins: every "not divertible" rule comes before the divertible ones.
@@ -198,6 +293,56 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         Divertibility.NOT_DIVERTIBLE,
     ),
     _rule("domestic violence", r"\bDOMESTIC VIOLENCE\b", "domestic-violence", Divertibility.NOT_DIVERTIBLE),
+    _rule(
+        "death",
+        r"\b(DEAD|DEATH|DECEASED|DOA)\b",
+        "other-not-crime",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (DEAD ON ENTRY); {VERA_TYPES}",
+    ),
+    _rule(
+        "entry or burglary",
+        r"\b(ENTRY|ENTRY AUTOS|BURGLARY|BREAK ?IN|STOLEN VEHICLE|AUTO THEFT|CAR THEFT|SHOPLIFT\w*|"
+        r"RECOVERED VEHICLE|ALTERED CURRENCY|COUNTERFEIT|FORGERY|FRAUD)\b",
+        "property-crime",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (ENTRY, ENTRY AUTOS, STOLEN VEHICLE, SHOPLIFTER); {VERA_TYPES}",
+    ),
+    _rule(
+        "restraining order or sex offence",
+        r"\b(RESTRAINING ORDER|PROTECTIVE ORDER|INJUNCTION|INDECENT EXPOSURE|SEX\w*|RAPE|PROSTITUT\w*)\b",
+        "other-crimes",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (VIOL REST ORDER, IND EXPOSURE); {VERA_TYPES}",
+    ),
+    _rule(
+        "drugs",
+        r"\b(DRUGS?|NARCOTICS?|DRUG DEALING)\b",
+        "drugs",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (DRUG DEALING); {VERA_TYPES}",
+    ),
+    _rule(
+        "reckless driving or fleeing vehicle",
+        r"\b(RECKLESS|PURSUIT|HIT AND RUN|DUI|OWI|DRAG RACING)\b",
+        "traffic",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (RECKLESS VEHICLE, NON PURSUIT); {VERA_TYPES}",
+    ),
+    _rule(
+        "wanted person or warrant",
+        r"\b(WANTED|WARRANTS?)\b",
+        "warrants",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (SUBJ WANTED); {VERA_TYPES}",
+    ),
+    _rule(
+        "crime, other",
+        r"\b(GAMBLING|NETWORK CRIMINAL|CRIMINAL|THREATS?|ENTICEMENT|CONTRIBUTING|GRAFFITI)\b",
+        "other-crimes",
+        Divertibility.NOT_DIVERTIBLE,
+        f"{MKE} (GAMBLING, NETWORK CRIMINAL); {VERA_TYPES}",
+    ),
     _rule("suicidal (no weapon)", r"\bSUICID", "behavioral-health", Divertibility.DIVERTIBLE),
     _rule(
         "welfare check",
@@ -231,12 +376,75 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         Divertibility.DIVERTIBLE,
     ),
     _rule("syringe", r"\b(SYRINGES?|NEEDLES?)\b", "complaints-environmental", Divertibility.DIVERTIBLE),
+    _rule(
+        "trouble with a person or juvenile",
+        r"\bTROUBLE WITH (SUBJECT|JUVENILE|PERSON)S?\b|\bJUVENILE (TROUBLE|PROBLEM|COMPLAINT)\b",
+        "complaints-environmental",
+        Divertibility.MAYBE,
+        f"{MKE} (TRBL W/SUBJ, TRBL W/JUV): a dispute or disturbance, a weapon or violence is its own type",
+    ),
+    _rule(
+        "family or neighbour dispute",
+        r"\b(FAMILY TROUBLE|FAMILY DISPUTE|FAMILY FIGHT|NEIGHBOU?R (TROUBLE|DISPUTE)|LANDLORD|TENANT|"
+        r"CHILD CUSTODY|CUSTODY|CIVIL (MATTER|DISPUTE|PROBLEM))\b",
+        "assisting-the-public",
+        Divertibility.MAYBE,
+        f"{MKE} (FAMILY TROUBLE, LANDLORD/TEN TRB, CHILD CUSTODY); {SCOPES}",
+    ),
+    _rule(
+        "animal or parking complaint",
+        r"\b(ANIMALS?|DOGS?|PARKING( TROUBLE| COMPLAINT| VIOLATION)?|ABANDONED VEHICLE)\b",
+        "complaints-environmental",
+        Divertibility.DIVERTIBLE,
+        f"{MKE} (LOOSE ANIMAL, PARKING TROUBLE); {VERA_TYPES}",
+    ),
+    _rule(
+        "transport or assistance",
+        r"\b(CITIZEN CONVEY|CONVEY|ASSIST CITIZEN|CITIZEN ASSIST|LOCKOUT|"
+        r"LOST (PROPERTY|CHILD|PERSON)|FOUND PROPERTY|ABANDONED PROPERTY|ABANDONED STOLEN PROPERTY)\b",
+        "assisting-the-public",
+        Divertibility.DIVERTIBLE,
+        f"{MKE} (CITIZEN CONVEY, LOST CHILD, ABAND/STOLEN PRO); {SCOPES}",
+    ),
+    _rule(
+        "medical",
+        r"\b(MEDICAL|AMBULANCE|EMS|SICK|INJURED|OVERDOSE|UNCONSCIOUS|SEIZURE)\b",
+        "medical-emergencies",
+        Divertibility.MAYBE,
+        f"{MKE} (MED RUN); {VERA_TYPES}",
+    ),
+    _rule(
+        "traffic accident, property damage",
+        r"\bACCIDENT\b.*\bPROPERTY DAMAGE\b|\bPROPERTY DAMAGE ONLY\b",
+        "accidents-traffic-safety",
+        Divertibility.MAYBE,
+        f"{MKE} (ACC PDO): no injury; reports are often taken without an officer",
+    ),
+    _rule(
+        "suspicious",
+        r"\b(SUSPICIOUS|SUSPICION|PROWLER|SOLICIT\w*|PANHANDL\w*|LOITER\w*)\b",
+        "suspicion",
+        Divertibility.MAYBE,
+        f"{MKE} (SUSPICIOUS-OTH, SOLICITING); {VERA_TYPES}",
+    ),
+    _rule(
+        "call for police",
+        r"\b(CALL FOR POLICE|CALL POLICE)\b",
+        "call-related-issues",
+        Divertibility.MAYBE,
+        f"{MKE} (CALL FOR POLICE)",
+    ),
 )
+# The rules before this index name danger (weapons, violence): no officer-initiated rule and no
+# softer rule may override them.
+DANGER_RULES = 8
 
 
 def keyword_rule_for(text: str) -> KeywordRule | None:
-    normalized = normalize_text(text)
-    for rule in KEYWORD_RULES:
+    """The rule that classifies this call type: danger rules first, then officer-initiated
+    activity, then the others, in order."""
+    normalized = rule_text(text)
+    for rule in (*KEYWORD_RULES[:DANGER_RULES], *OFFICER_RULES, *KEYWORD_RULES[DANGER_RULES:]):
         if rule.pattern.search(normalized):
             return rule
     return None
@@ -257,6 +465,7 @@ class Suggestion:
     divertibility: str
     source: str  # "keyword", "vera" or ""
     note: str
+    officer_rule: str = ""  # the officer-initiated rule that matched, if any
 
 
 NO_SUGGESTION = Suggestion(None, Divertibility.UNCLASSIFIED, "", "")
@@ -349,6 +558,7 @@ def suggest(
     categories_by_slug: slug -> (id, default divertibility); categories_by_id: id -> (name, default).
     """
     text = description or code
+    officer = officer_rule_for(text)
     rule = keyword_rule_for(text)
     if rule is not None:
         category = categories_by_slug.get(rule.category_slug)
@@ -357,6 +567,7 @@ def suggest(
             rule.divertibility,
             "keyword",
             f"keyword rule: {rule.name}",
+            officer.name if officer else "",
         )
     match = reference.match(text)
     if match is None and description and code:

@@ -279,15 +279,15 @@ def test_a_city_classification_is_reused_by_its_next_dataset(tmp_path, import_cs
     path = write_csv(tmp_path / "a.csv", [MKE_HEADER, mke_row(1, "2018-05-01 00:10:28", "TRBL W/SUBJ")])
     import_csv(path, dataset_name="may")
     trouble = CfsCallType.objects.get(key="TRBL W/SUBJ")
-    assert trouble.divertibility == Divertibility.UNCLASSIFIED
+    assert (trouble.divertibility, trouble.reviewed) == (Divertibility.MAYBE, False)  # suggested
     cfs_call_type_classify(
-        call_type=trouble, category=None, divertibility=Divertibility.MAYBE, user=coordinator
+        call_type=trouble, category=None, divertibility=Divertibility.DIVERTIBLE, user=coordinator
     )
 
     import_csv(path, dataset_name="june")
     assert CfsCallType.objects.filter(key="TRBL W/SUBJ").count() == 1
     trouble.refresh_from_db()
-    assert (trouble.divertibility, trouble.reviewed) == (Divertibility.MAYBE, True)
+    assert (trouble.divertibility, trouble.reviewed) == (Divertibility.DIVERTIBLE, True)
 
 
 def test_a_saved_column_mapping_corrects_auto_detection(tmp_path, import_csv):

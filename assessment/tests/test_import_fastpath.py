@@ -23,15 +23,25 @@ pytestmark = [
 
 def _stored(dataset: CfsDataset) -> dict:
     calls = sorted(
-        (c.line, c.call_type.key, c.received_at, c.area, c.priority, c.disposition, c.latitude, c.longitude)
+        (
+            c.line,
+            c.call_type.key,
+            c.received_at,
+            c.area,
+            c.priority,
+            c.disposition,
+            c.latitude,
+            c.longitude,
+            c.source_kind,
+        )
         for c in CfsCall.objects.filter(dataset=dataset).select_related("call_type")
     )
     slots = sorted(
-        (s.call_type.key, s.weekday, s.hour, s.area, s.calls)
+        (s.call_type.key, s.weekday, s.hour, s.area, s.source_kind, s.calls)
         for s in CfsSlotCount.objects.filter(dataset=dataset).select_related("call_type")
     )
     periods = sorted(
-        (p.call_type.key, p.month, p.priority, p.calls)
+        (p.call_type.key, p.month, p.priority, p.source_kind, p.calls)
         for p in CfsPeriodCount.objects.filter(dataset=dataset).select_related("call_type")
     )
     types = list(
@@ -446,6 +456,133 @@ def test_generated_code_and_description_files_store_the_same_by_both_paths(tmp_p
             "max_bad_share": 1.0,
             "preset": "new_orleans",
             "lookup_path": lookup,
+        },
+    )
+    assert runs["fast"] >= 10
+    assert runs["fallback"] >= 5
+
+
+_DATES = [
+    "2019-01-03",
+    "2019-01-04T00:00:00",
+    "01/05/2019 12:00:00 AM",
+    " 2019-01-06 ",
+    "\t2019-01-07",
+    "2019-02-30",
+    "",
+    "someday",
+]
+_CLOCKS = ["13:45:11", "00:00:00", "0905", "905", "", " 12:00:00", "25:00:00", "1:45 PM", "12:00:00\t", "x"]
+_DATE_TIME_HEADER = [
+    "Incident_Number",
+    "Dispatch_Date",
+    "Dispatch_Time",
+    "Call_Type_Code",
+    "Call_Type_Text",
+    "Area_Occ",
+]
+_DATE_TIME_COLUMNS = {
+    "received": "Dispatch_Date",
+    "received_time": "Dispatch_Time",
+    "code": "Call_Type_Code",
+    "description": "Call_Type_Text",
+    "area": "Area_Occ",
+}
+
+
+def _date_time_row(i: int) -> list[str]:
+    return [
+        f"PD{i:06d}",
+        f"2019-01-{1 + i % 9:02d}",
+        f"{i % 24:02d}:{i % 60:02d}:07",
+        "415",
+        "DISTURBANCE",
+        "Newton",
+    ]
+
+
+def test_a_date_column_and_a_time_column_by_both_paths(tmp_path, import_csv, monkeypatch):
+    rows = [_DATE_TIME_HEADER] + [_date_time_row(i) for i in range(1, 40)]
+    rows.append(
+        ["PD999998", "01/15/2019 12:00:00 AM", "0905", "902", "MEDICAL AID", "Harbor"]
+    )  # fixed in Python
+    rows.append(["PD999999", "2019-01-16", "25:00:00", "902", "MEDICAL AID", "Harbor"])  # bad: no such hour
+    path = write_csv(tmp_path / "la.csv", rows)
+    fast, slow, fast_stored, slow_stored = _both_paths(
+        import_csv, monkeypatch, path, preset="auto", timezone_name="America/Los_Angeles"
+    )
+    assert fast.mapping.columns["received_time"] == "Dispatch_Time"
+    assert _fast_used(fast)
+    assert fast_stored == slow_stored
+    assert fast.rows_imported == 40 and [line for line, _reason in fast.bad_rows] == [42]
+
+
+def test_generated_date_and_time_files_store_the_same_by_both_paths(tmp_path, import_csv, monkeypatch):
+    runs = _fuzz_both_paths(
+        import_csv,
+        monkeypatch,
+        tmp_path,
+        header=_DATE_TIME_HEADER,
+        clean_row=_date_time_row,
+        fields={1: (_DATES, 3), 2: (_CLOCKS, 3), 3: (_CODES, 2), 5: (_AREAS, 4)},
+        options={
+            "timezone_name": "America/Los_Angeles",
+            "max_bad_share": 1.0,
+            "columns": _DATE_TIME_COLUMNS,
+        },
+    )
+    assert runs["fast"] >= 10
+    assert runs["fallback"] >= 5
+
+
+_SOURCES = [
+    "911",
+    "ONVIEW",
+    "",
+    " Officer Initiated ",
+    "PHONE",
+    "public",
+    "officer",
+    "radio",
+    "A\\B",
+    'say "hi"',
+]
+_SOURCE_HEADER = ["time", "nature", "How Received", "district"]
+
+
+def _source_row(i: int) -> list[str]:
+    return [f"2018-05-0{1 + i % 9} 0{i % 10}:15:00", "TRAFFIC STOP" if i % 2 else "THEFT", "911", str(i % 4)]
+
+
+def test_a_call_source_column_by_both_paths(tmp_path, import_csv, monkeypatch):
+    rows = [_SOURCE_HEADER] + [_source_row(i) for i in range(1, 30)]
+    rows += [["2018-05-09 10:00:00", "PATROL", source, "2"] for source in _SOURCES if '"' not in source]
+    path = write_csv(tmp_path / "sources.csv", rows)
+    fast, slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, path, preset="auto")
+    assert fast.mapping.columns["source"] == "How Received"
+    assert _fast_used(fast)
+    assert fast_stored == slow_stored
+    kinds = {row[-1] for row in fast_stored["calls"]}
+    assert kinds == {"public", "officer", ""}
+
+
+def test_generated_call_source_files_store_the_same_by_both_paths(tmp_path, import_csv, monkeypatch):
+    runs = _fuzz_both_paths(
+        import_csv,
+        monkeypatch,
+        tmp_path,
+        header=_SOURCE_HEADER,
+        clean_row=_source_row,
+        fields={0: (_TIMES, 4), 2: (_SOURCES, 5), 3: (_AREAS, 4)},
+        options={
+            "timezone_name": "America/Chicago",
+            "max_bad_share": 1.0,
+            "columns": {
+                "received": "time",
+                "description": "nature",
+                "source": "How Received",
+                "area": "district",
+            },
         },
     )
     assert runs["fast"] >= 10

@@ -5,11 +5,14 @@ from django.core.management import call_command
 
 from assessment.cfs.reference import reference_load
 from assessment.cfs.suggestions import (
+    KEYWORD_RULES,
+    OFFICER_RULES,
     ReferenceEntry,
     ReferenceIndex,
     canonical_category,
     keyword_rule_for,
     normalize_text,
+    officer_rule_for,
 )
 from assessment.models import CfsCallType, CfsCategory, CfsReferenceCallType, Divertibility
 from assessment.services import cfs_call_type_classify, cfs_call_types_suggest
@@ -53,9 +56,40 @@ def test_keyword_rules(text, rule, divertibility):
     assert (matched.name, matched.divertibility) == (rule, divertibility)
 
 
-@pytest.mark.parametrize("text", ["BURGLARY REPORT", "THEFT", "TRAFFIC STOP", "BUSINESS CHECK"])
+@pytest.mark.parametrize("text", ["THEFT", "FIRE", "CITIZEN CONTACT", "XYZZY"])
 def test_no_keyword_rule_for_other_types(text):
     assert keyword_rule_for(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("TRAFFIC STOP", "traffic or subject stop"),
+        ("TS TARGETED", "traffic or subject stop"),
+        ("BUSINESS CHECK", "premise or business check"),
+        ("TAVERN CHECK", "premise or business check"),
+        ("PATROL", "patrol"),
+        ("PARK AND WALK", "patrol"),
+        ("RETURN STATION", "station, assignment or out of service"),
+        ("SPECIAL ASSIGN", "station, assignment or out of service"),
+        ("POLICE ADMIN", "station, assignment or out of service"),
+        ("OUT OF SERVICE", "station, assignment or out of service"),
+    ],
+)
+def test_officer_initiated_activity_is_recognised(text, rule):
+    assert officer_rule_for(text).name == rule
+    assert keyword_rule_for(text).name == rule  # and classified by the same rule
+
+
+@pytest.mark.parametrize(
+    "text", ["SUBJ STOP WITH GUN", "TRAFFIC STOP SHOTS FIRED", "WELFARE CITIZEN", "TRBL W/SUBJ"]
+)
+def test_danger_and_public_calls_are_not_officer_initiated(text):
+    assert officer_rule_for(text) is None
+
+
+def test_every_rule_names_its_source():
+    assert all(rule.source for rule in (*OFFICER_RULES, *KEYWORD_RULES))
 
 
 def test_normalize_text_strips_codes_and_expands_abbreviations():

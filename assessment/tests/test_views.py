@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 ROWS = [MKE_HEADER] + [
     mke_row(1, "2018-05-01 10:10:28", "WELFARE CITIZEN", district="1"),
     mke_row(2, "2018-05-01 11:00:00", "SHOTS FIRED", district="2"),
-    mke_row(3, "2018-05-02 12:00:00", "TRBL W/SUBJ", district="-1"),
+    mke_row(3, "2018-05-02 12:00:00", "CITIZEN CONTACT", district="-1"),
 ]
 
 
@@ -225,7 +225,7 @@ def test_mapping_without_required_columns_is_refused(client, coordinator, settin
 
 def test_classifying_a_call_type_with_htmx(client, coordinator, dataset):
     client.force_login(coordinator)
-    trouble = CfsCallType.objects.get(key="TRBL W/SUBJ")
+    trouble = CfsCallType.objects.get(key="CITIZEN CONTACT")
     assert trouble.divertibility == Divertibility.UNCLASSIFIED
     url = reverse("assessment:cfs_call_type_update", args=[trouble.pk])
     prefix = f"t{trouble.pk}"
@@ -257,7 +257,7 @@ def test_accepting_every_suggestion(client, coordinator, dataset):
         "WELFARE CITIZEN",
         "SHOTS FIRED",
     }
-    assert CfsCallType.objects.get(key="TRBL W/SUBJ").reviewed is False  # no suggestion to accept
+    assert CfsCallType.objects.get(key="CITIZEN CONTACT").reviewed is False  # no suggestion to accept
 
 
 def test_call_types_page_lists_counts_and_filters(client, coordinator, dataset):
@@ -268,7 +268,7 @@ def test_call_types_page_lists_counts_and_filters(client, coordinator, dataset):
     assert {(call_type.key, call_type.calls) for call_type, _form in rows} == {
         ("WELFARE CITIZEN", 1),
         ("SHOTS FIRED", 1),
-        ("TRBL W/SUBJ", 1),
+        ("CITIZEN CONTACT", 1),
     }
     assert "keyword rule: welfare check" in response.content.decode()
 

@@ -5,7 +5,9 @@
   `missing_fields_error`);
 - `times`: `TimeParser` for the received-time formats exports use;
 - `rows`: `RowNormalizer`, csv rows to normalised calls, bad rows counted with their lines;
-- `lookup`: `read_lookup`, a code -> description table.
+- `lookup`: `read_lookup`, a code -> description table;
+- `detection`: which column holds what, judged by the values as well as the headers;
+- `sources`: how a call came in (public-generated or officer-initiated) from a source value.
 
 The import service (`assessment.services`), the loaders (`assessment.cfs.loader`,
 `assessment.cfs.fastload`) and the import command use the names exported here.
@@ -35,7 +37,14 @@ from assessment.cfs.parsing.sniffing import (
     open_csv,
     read_sample,
 )
-from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TIME_FORMATS_HELP, TimeParser, utc_text
+from assessment.cfs.parsing.times import (
+    MAX_YEAR,
+    MIN_YEAR,
+    TIME_FORMATS_HELP,
+    TimeParser,
+    combine_date_and_time,
+    utc_text,
+)
 
 __all__ = [
     "MAX_YEAR",
@@ -54,6 +63,7 @@ __all__ = [
     "clean_disposition",
     "clean_priority",
     "clean_text",
+    "combine_date_and_time",
     "missing_fields_error",
     "normalize_key",
     "open_csv",

@@ -17,7 +17,8 @@ from datetime import datetime, tzinfo
 
 from assessment.cfs import presets
 from assessment.cfs.parsing._common import CfsFileError
-from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser
+from assessment.cfs.parsing.sources import source_kind
+from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser, combine_date_and_time
 
 BAD_ROWS_KEPT = 20
 AREA_PLACEHOLDERS = frozenset(
@@ -106,7 +107,8 @@ def shown(value: str) -> str:
 # A normalised call, as a plain tuple because a million of them go by:
 # (line, local wall-clock datetime (naive, in the dataset's zone), the same as canonical text
 #  "YYYY-MM-DD HH:MM:SS" when the file had it so (else None), type key, area, priority,
-#  disposition, latitude and longitude as decimal text (or None))
+#  disposition, latitude and longitude as decimal text (or None), call source kind ("public",
+#  "officer" or "" as `sources.source_kind` reads the source column))
 NormalizedCall = tuple
 
 
@@ -129,6 +131,7 @@ class RowNormalizer:
         self._area_cache: dict[str, str] = {}
         self._priority_cache: dict[str, str] = {}
         self._disposition_cache: dict[str, str] = {}
+        self._source_cache: dict[str, str] = {}
 
     # Each cache is bounded so that a wrongly mapped column of unique values cannot grow memory.
     _CACHE_LIMIT = 50_000
@@ -191,6 +194,7 @@ class RowNormalizer:
         latitude_at = positions.get(presets.LATITUDE)
         longitude_at = positions.get(presets.LONGITUDE)
         point_at = positions.get(presets.POINT)
+        source_at = positions.get(presets.SOURCE)
         needed = max(positions.values()) + 1
         parse = self._times.parse
         fromisoformat = datetime.fromisoformat
@@ -198,6 +202,7 @@ class RowNormalizer:
         zone = self.zone
         area_cache, priority_cache = self._area_cache, self._priority_cache
         disposition_cache, type_cache = self._disposition_cache, self._type_cache
+        source_cache = self._source_cache
         cached = self._cached
         first = last = None
         good = 0
@@ -224,7 +229,7 @@ class RowNormalizer:
                     continue
                 raw_time = row[received_at]
                 if time_at is not None:
-                    raw_time = raw_time.strip().split("T")[0].split(" ")[0] + " " + row[time_at].strip()
+                    raw_time = combine_date_and_time(raw_time, row[time_at])
                 if iso:
                     try:
                         moment = fromisoformat(raw_time)  # the common case, without a function layer
@@ -281,6 +286,12 @@ class RowNormalizer:
                     disposition = disposition_cache.get(value)
                     if disposition is None:
                         disposition = cached(disposition_cache, value, clean_disposition)
+                source = ""
+                if source_at is not None:
+                    value = row[source_at]
+                    source = source_cache.get(value)
+                    if source is None:
+                        source = cached(source_cache, value, source_kind)
                 latitude = longitude = None
                 if latitude_at is not None:
                     # Checked with float() but passed on as the file's text: formatting a float
@@ -314,7 +325,11 @@ class RowNormalizer:
                     head = f"{reader.line_num + line_offset}\t{text or moment}\t{key}\t{area}\t{priority}\t{disposition}"
                     if "\\" in head:
                         head = head.replace("\\", "\\\\")
-                    yield head + ("\t\\N\t\\N" if latitude is None else f"\t{latitude}\t{longitude}")
+                    yield (
+                        head
+                        + ("\t\\N\t\\N" if latitude is None else f"\t{latitude}\t{longitude}")
+                        + f"\t{source}"
+                    )
                     continue
                 yield (
                     reader.line_num + line_offset,
@@ -326,6 +341,7 @@ class RowNormalizer:
                     disposition,
                     latitude,
                     longitude,
+                    source,
                 )
         except csv.Error as exc:
             raise CfsFileError(

@@ -22,7 +22,8 @@ from typing import IO
 
 from assessment.cfs import presets
 from assessment.cfs.parsing._common import CfsFileError
-from assessment.cfs.parsing.rows import parse_coordinate, parse_point
+from assessment.cfs.parsing.detection import detect_columns
+from assessment.cfs.parsing.rows import normalize_key, parse_coordinate, parse_point
 from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser, time_of_day
 from assessment.cfs.presets import MappingChoice
 
@@ -280,6 +281,7 @@ def choose_mapping(
     custom_columns: dict[str, str] | None = None,
     custom_city: str = "",
     custom_timezone: str = "",
+    lookup: dict[str, str] | None = None,
 ) -> MappingChoice:
     """The mapping to use: a named preset; or, for "auto", the city's saved mapping when the file
     has all its columns, else a preset whose columns the file has, else header synonyms checked
@@ -314,8 +316,35 @@ def choose_mapping(
             timezone=preset.timezone,
             notes=[f'the headers match the "{preset.name}" preset'],
         )
-    columns, notes = check_detected_columns(presets.detect_by_synonyms(headers), headers, sample)
-    return MappingChoice(columns=columns, source="auto", notes=notes)
+    if not sample:
+        # Nothing to judge the values by: header synonyms only.
+        columns, notes = check_detected_columns(presets.detect_by_synonyms(headers), headers, sample)
+        return MappingChoice(columns=columns, source="auto", notes=notes)
+    return _detect_by_content(headers, sample, lookup=lookup)
+
+
+def _detect_by_content(
+    headers: list[str], sample: list[tuple[int, list[str]]], *, lookup: dict[str, str] | None
+) -> MappingChoice:
+    """Detection by the values (see `detection`), explained column by column; a header named
+    like a field whose values do not fit is reported as not used."""
+    codes = {normalize_key(code) for code in lookup} if lookup else None
+    detection = detect_columns(headers, sample, lookup_codes=codes)
+    notes: list[str] = []
+    chosen = set(detection.columns.values())
+    for field_name, header in presets.detect_by_synonyms(headers).items():
+        if header not in chosen and field_name not in detection.columns:
+            notes.append(
+                f'"{header}" is named like the {presets.FIELD_LABELS[field_name]} but its values do not fit; not used'
+            )
+    notes += detection.warnings
+    return MappingChoice(
+        columns=detection.columns,
+        source="auto",
+        notes=notes,
+        explanations=[choice.as_dict() for choice in detection.choices],
+        warnings=list(detection.warnings),
+    )
 
 
 def missing_fields_error(headers: list[str], columns: dict[str, str]) -> CfsFileError:

@@ -175,18 +175,52 @@ class TimeParser:
         return None
 
 
-def time_of_day(value: str) -> time | None:
+def time_of_day(value: str, *, military: bool = True) -> time | None:
+    """A time of day alone ("13:45", "1:45:00 PM", and with `military` "1345")."""
     try:
         clock, meridiem = _split_meridiem(value.split())
         hour, minute, second, micro = _clock(clock, meridiem)
         return time(hour, minute, second, micro)
     except (ValueError, IndexError):
         pass
-    if value.isdigit() and len(value) in (3, 4):  # "0905" military time
+    if military and value.isdigit() and len(value) in (3, 4):  # "0905" military time
         hour, minute = int(value[:-2]), int(value[-2:])
         if hour < 24 and minute < 60:
             return time(hour, minute)
     return None
+
+
+def combine_date_and_time(date_text: str, time_text: str) -> str:
+    """The received time of a file that keeps the date and the time of day in two columns: the
+    date column's date (whatever time it writes, often midnight) and the time column's clock.
+    "01/15/2019 12:00:00 AM" + "13:45:11" -> "01/15/2019 13:45:11"; a military "0905" becomes
+    "09:05". The fast path builds the same text in SQL for canonical values and calls this for
+    the others (`assessment.cfs.fastload`)."""
+    clock = time_text.strip()
+    if clock.isdigit() and len(clock) in (3, 4):
+        clock = f"{clock[:-2]:0>2}:{clock[-2:]}"
+    return date_text.strip().split("T")[0].split(" ")[0] + " " + clock
+
+
+FORMAT_LABELS = {
+    _parse_iso: "ISO 8601, e.g. 2018-05-01 00:10:28",
+    _parse_slashed_iso: "year/month/day, e.g. 2016/09/20 04:52:00+00",
+    _parse_us: "month/day/year, e.g. 05/01/2018 12:10:28 AM",
+    _parse_month_name: "with a month name, e.g. 01-May-2018 00:10:28",
+    _parse_compact: "digits only, e.g. 20180501001028",
+}
+
+
+def time_format_of(value: str) -> str:
+    """Which of the formats `TimeParser` reads this value is in ("" when none)."""
+    value = value.strip()
+    for parser in PARSERS:
+        try:
+            parser(value)
+        except (ValueError, TypeError, IndexError):
+            continue
+        return FORMAT_LABELS[parser]
+    return ""
 
 
 def utc_text(local: datetime, zone: tzinfo) -> str:

@@ -65,6 +65,24 @@ class Command(BaseCommand):
             header = result.dataset.column_mapping.get(field_name)
             label = str(presets.FIELD_LABELS[field_name])
             out.write(f"  {label:<40} <- {header!r}" if header else f"  {label:<40}    (not in the file)")
+        if mapping.explanations:
+            out.write("Why these columns:")
+            for item in mapping.explanations:
+                label = str(presets.FIELD_LABELS[item["field"]])
+                out.write(f"  {label} <- {item['header']!r}: {item['why']} ({item['confidence']} confidence)")
+        for warning in result.report.get("warnings", []):
+            out.write(self.style.WARNING(f"Warning: {warning}"))
+        lookup = result.report.get("lookup")
+        if lookup:
+            out.write(
+                f"Lookup: {lookup['codes_matched']:,} of the file's {lookup['codes_in_file']:,} codes found in "
+                f"the lookup table ({lookup['lookup_codes']:,} codes), {lookup['calls_matched']:,} of "
+                f"{lookup['calls_with_code']:,} calls"
+            )
+            if lookup["unmatched"]:
+                out.write(f"  codes not in the lookup, by calls ({lookup['unmatched_codes']:,} in all):")
+                for code, calls in lookup["unmatched"]:
+                    out.write(f"    {code:<20} {calls:>10,}")
         out.write(f"City: {mapping.city}   time zone: {mapping.timezone}")
         verb = "Replaced" if result.replaced else "Imported"
         out.write(
