@@ -7,6 +7,7 @@ from volunteers import views as volunteer_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Throttled login (volunteers.login_throttle); it shadows contrib.auth's "login" below.
     path("accounts/login/", volunteer_views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
