@@ -102,6 +102,25 @@ document.addEventListener("focusin", (event) => {
     focusableScrollRegions(document);
     focusFirstError(document);
   });
+  // A URL ending in #main (a form posted after the skip link was used) makes the browser move
+  // to <main> once the page has loaded: the first error takes the focus back.
+  window.addEventListener("load", function () {
+    window.setTimeout(function () {
+      var active = document.activeElement;
+      if (!active || active === document.body || active.id === "main") { focusFirstError(document); }
+    }, 0);
+  });
+
+  // The skip link moves the focus to the page's content without adding #main to the address
+  // (which a form on the page would then post back to).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".skip-link");
+    var target = link && document.querySelector(link.getAttribute("href"));
+    if (!target) { return; }
+    event.preventDefault();
+    target.focus();
+    target.scrollIntoView();
+  });
   window.addEventListener("resize", function () { focusableScrollRegions(document); });
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
