@@ -9,6 +9,7 @@ from volunteers.two_factor import second_factor_required
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Throttled login (volunteers.login_throttle); it shadows contrib.auth's "login" below.
     path("accounts/login/", volunteer_views.LoginView.as_view(), name="login"),
     # Its old-password check is throttled the same way; both pages need the second factor.

@@ -1,4 +1,6 @@
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 
 from volunteers.roles import home_url_name
 
@@ -8,3 +10,10 @@ def home(request):
     if request.user.is_authenticated:
         return redirect(home_url_name(request.user))
     return render(request, "home.html")
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says: send them to the
+    static file (its hashed, long-cached name in production)."""
+    return redirect(static("favicon.ico"))

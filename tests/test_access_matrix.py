@@ -78,6 +78,7 @@ ADMIN = Rule(allowed=frozenset({COORDINATOR}), admin=True)
 
 RULES: dict[str, Rule] = {
     "home": PUBLIC,
+    "favicon": PUBLIC,
     # django.contrib.auth
     "login": PUBLIC,
     "logout": PUBLIC_POST,

@@ -133,3 +133,37 @@ def charts_drawn(page, selector: str) -> dict[str, dict]:
     """Chart name -> what Chart.js drew on the page's canvases matching `selector`."""
     page.wait_for_function("() => typeof Chart !== 'undefined'")
     return {chart["name"]: chart for chart in page.evaluate(_CHARTS_DRAWN, selector)}
+
+
+def focused(page, selector: str) -> bool:
+    """Whether the element with the keyboard focus matches `selector`."""
+    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+_FOCUS_RING = """
+() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) { return "nothing has the focus"; }
+  const style = getComputedStyle(element);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  const shadow = style.boxShadow && style.boxShadow !== "none";
+  return outline || shadow ? "" : `${element.tagName}#${element.id} shows no focus ring`;
+}
+"""
+
+
+def focus_ring_missing(page) -> str:
+    """Empty when the focused element shows a focus ring (a 2px outline or a box shadow)."""
+    return page.evaluate(_FOCUS_RING)
+
+
+def tab_to(page, selector: str, *, limit: int = 60, backwards: bool = False) -> None:
+    """Press Tab (Shift+Tab) until the element matching `selector` has the focus; it must show
+    a focus ring there."""
+    for _ in range(limit):
+        if focused(page, selector):
+            missing = focus_ring_missing(page)
+            assert not missing, missing
+            return
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    raise AssertionError(f"{selector} never got the focus with Tab")

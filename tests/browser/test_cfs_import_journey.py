@@ -136,7 +136,8 @@ def test_a_coordinator_imports_calls_reads_the_analysis_and_the_dashboard_draws(
         assert charts["areas"]["total"] == expected["public_calls"]
         assert charts["areas"]["bars"] == len(expected["public_areas"])
 
-        # The pilot dashboard, from the menu: every chart drawn.
+        # The pilot dashboard, from the Assessment menu: every chart drawn.
+        page.get_by_role("button", name="Assessment", exact=True).click()
         page.get_by_role("link", name="Dashboard", exact=True).click()
         page.wait_for_url("**/assessment/")
         assert "Spring pilot 2026" in page.text_content("h1")

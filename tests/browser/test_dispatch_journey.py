@@ -8,22 +8,9 @@ is, as a person reading the screen would. On failure a screenshot lands in test-
 
 from __future__ import annotations
 
-from .journey import JOURNEY, PASSWORD, reseed, screenshot_on_failure
+from .journey import JOURNEY, PASSWORD, focused, reseed, screenshot_on_failure, tab_to
 
 pytestmark = JOURNEY
-
-
-def focused(page, selector: str) -> bool:
-    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
-
-
-def tab_to(page, selector: str, *, limit: int = 60) -> None:
-    """Press Tab until the element matching `selector` has the focus."""
-    for _ in range(limit):
-        if focused(page, selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} never got the focus with Tab")
 
 
 def simulate_call(caller: str) -> int:
@@ -71,6 +58,9 @@ def test_dispatcher_takes_a_call_to_a_closed_incident_by_keyboard(
             second = simulate_call("+12025550161")
         page.wait_for_selector(f"#intake-row-{second}.intake-new", timeout=3_500)
         assert "New intake" in page.text_content("#live-announcer")
+        assert page.get_attribute("#live-announcer", "aria-live") == "polite"  # read after the current speech
+        assert page.get_attribute("#live-alarm", "aria-live") == "assertive"  # ready for alarms, still empty
+        assert page.text_content("#live-alarm") == ""
 
         # "n" jumps to the longest-waiting intake's claim button; Enter claims it.
         page.keyboard.press("n")

@@ -49,8 +49,10 @@
     }
   }
 
-  function announce(text) {
-    var region = document.getElementById("live-announcer");
+  // New intakes are announced politely (after what the screen reader is saying); alarms
+  // (incidents short of acknowledgements) interrupt, through the assertive region.
+  function announce(text, urgent) {
+    var region = document.getElementById(urgent ? "live-alarm" : "live-announcer");
     if (!region) { return; }
     region.textContent = "";
     window.setTimeout(function () { region.textContent = text; }, 50);
@@ -77,17 +79,20 @@
     });
     document.title = (anyFresh ? "● " : "") + document.title.replace(/^● /, "");
     if (last.alerts !== null && alerts && alerts !== last.alerts) {
-      announce(state.dataset.alertText);
+      announce(state.dataset.alertText, true);
       beep(3);
     }
     last.intake = Math.max(newest, last.intake || 0);
     last.alerts = alerts;
   }
 
-  function typing(element) {
-    if (!element) { return false; }
-    var tag = element.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
+  // A key typed into a field (or a Korean word being composed) is text, never a shortcut.
+  function typing(event) {
+    var element = event.target;
+    if (event.isComposing || event.keyCode === 229) { return true; }
+    if (!element || !element.closest) { return false; }
+    return element.isContentEditable ||
+      !!element.closest("input, textarea, select, [contenteditable], [role=textbox], [role=combobox], [role=searchbox]");
   }
 
   function focusFirst(selector) {
@@ -98,7 +103,7 @@
 
   document.addEventListener("keydown", function (event) {
     unlockAudio();
-    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) { return; }
+    if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented || typing(event)) { return; }
     if (event.key === "n") {
       if (focusFirst("[data-queue-action]")) { event.preventDefault(); }
     } else if (event.key === "i") {

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   if (typeof Chart === "undefined") { return; }
-  var palette = ["#0d6efd", "#198754", "#d63384", "#fd7e14", "#6f42c1", "#20c997", "#6c757d"];
+  // Every colour stands out 3:1 from the white background (WCAG 2.1 1.4.11).
+  var palette = ["#0a58ca", "#146c43", "#a4225e", "#b35900", "#6f42c1", "#087990", "#495057"];
 
   // Survey results: one horizontal bar chart per question.
   var surveyData = document.getElementById("survey-charts");
