@@ -173,6 +173,13 @@ RULES: dict[str, Rule] = {
     "outreach:partner_detail": DISPATCHERS,
     "outreach:partner_edit": COORDINATORS,
     "outreach:partner_verify": COORDINATORS_POST,
+    "outreach:partnership_map": COORDINATORS,
+    "outreach:partner_relationship": COORDINATORS,
+    "outreach:partner_stage_set": COORDINATORS_POST,
+    "outreach:partner_agreement_add": COORDINATORS_POST,
+    "outreach:partner_contact_add": COORDINATORS_POST,
+    # The signed PDF: coordinators only, every download audited.
+    "outreach:agreement_document": COORDINATORS,
     "outreach:survey_list": COORDINATORS,
     "outreach:survey_create": COORDINATORS,
     "outreach:survey_detail": COORDINATORS,
@@ -344,6 +351,22 @@ class Objects:
         return PartnerFactory()
 
     @cached_property
+    def partner_agreement(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.utils import timezone
+
+        from outreach.services import partner_agreement_add
+
+        return partner_agreement_add(
+            partner=self.partner,
+            kind="mou",
+            signed_on=timezone.localdate(),
+            starts_on=timezone.localdate(),
+            document=SimpleUploadedFile("mou.pdf", b"%PDF-1.4 matrix"),
+            by=self.users[COORDINATOR],
+        )
+
+    @cached_property
     def survey(self):
         from outreach.tests.factories import SurveyFactory
 
@@ -476,6 +499,11 @@ KWARGS = {
     "outreach:partner_detail": _pk("partner"),
     "outreach:partner_edit": _pk("partner"),
     "outreach:partner_verify": _pk("partner"),
+    "outreach:partner_relationship": _pk("partner"),
+    "outreach:partner_stage_set": _pk("partner"),
+    "outreach:partner_agreement_add": _pk("partner"),
+    "outreach:partner_contact_add": _pk("partner"),
+    "outreach:agreement_document": _pk("partner_agreement"),
     "outreach:survey_detail": _pk("survey"),
     "outreach:survey_edit": _pk("survey"),
     "outreach:survey_results": _pk("survey"),
