@@ -115,6 +115,11 @@ RULES: dict[str, Rule] = {
         VOLUNTEER, RESPONDER, DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)
     ),
     "volunteers:my_profile": VOLUNTEERS,
+    "volunteers:module_detail": VOLUNTEERS,
+    "volunteers:quiz_take": VOLUNTEERS,
+    "volunteers:lesson_material": VOLUNTEERS,
+    "volunteers:competency_sign_off": COORDINATORS_POST,
+    "volunteers:quiz_attempts_reset": COORDINATORS_POST,
     "volunteers:two_factor_setup": SIGNED_IN_ONLY,
     "volunteers:two_factor_verify": SIGNED_IN_ONLY,
     "volunteers:volunteer_list": COORDINATORS,
@@ -313,6 +318,25 @@ class Objects:
         return TrainingModuleFactory()
 
     @cached_property
+    def quiz_module(self):
+        from volunteers.tests.factories import TrainingModuleFactory, make_quiz
+
+        module = TrainingModuleFactory(requires_sign_off=True)
+        make_quiz(module)
+        return module
+
+    @cached_property
+    def lesson_material(self):
+        from django.core.files.base import ContentFile
+
+        from volunteers.models import Lesson, LessonMaterial
+
+        lesson = Lesson.objects.create(module=self.training_module, title="Matrix lesson")
+        material = LessonMaterial(lesson=lesson, name="Handout")
+        material.file.save("handout.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+        return material
+
+    @cached_property
     def training_session(self):
         from volunteers.tests.factories import TrainingSessionFactory
 
@@ -483,8 +507,13 @@ KWARGS = {
             "volunteer_invite_again",
             "volunteer_note_add",
             "volunteer_completion_add",
+            "competency_sign_off",
+            "quiz_attempts_reset",
         )
     },
+    "volunteers:module_detail": _pk("training_module"),
+    "volunteers:quiz_take": _pk("quiz_module"),
+    "volunteers:lesson_material": _pk("lesson_material"),
     "volunteers:module_edit": _pk("training_module"),
     "volunteers:training_session_detail": _pk("training_session"),
     "volunteers:shift_detail": _pk("shift"),

@@ -200,6 +200,42 @@ class CompletionForm(forms.Form):
     completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class SignOffForm(forms.Form):
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=TrainingModule.objects.filter(is_active=True, requires_sign_off=True)
+    )
+    observed = forms.CharField(
+        label=_("Role-play observed"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("What you observed: the scenario and how the volunteer handled it."),
+    )
+
+
+class QuizResetForm(forms.Form):
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=TrainingModule.objects.filter(quiz__isnull=False)
+    )
+
+
+class QuizForm(forms.Form):
+    """One radio group per question, worded in `language`."""
+
+    def __init__(self, *args, quiz, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quiz = quiz
+        for number, question in enumerate(quiz.questions.prefetch_related("choices"), start=1):
+            self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
+                label=f"{number}. {question.text(language)}",
+                choices=[(choice.pk, choice.text(language)) for choice in question.choices.all()],
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+
+    def answers(self) -> dict[int, int]:
+        return {int(name[1:]): value for name, value in self.cleaned_data.items()}
+
+
 class TrainingModuleForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         label=_("Required for roles"),
@@ -223,10 +259,18 @@ class TrainingModuleForm(forms.ModelForm):
             "qualifies_for_call_types",
             "validity_days",
             "is_active",
+            "position",
+            "taught_by_kind",
+            "taught_by_name",
+            "requires_attendance",
+            "requires_sign_off",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Curriculum fields keep their defaults when a form leaves them out.
+        self.fields["position"].required = False
+        self.fields["taught_by_kind"].required = False
         if self.instance.pk:
             self.initial["qualifies_for_call_types"] = ", ".join(self.instance.qualifies_for_call_types)
 
@@ -236,6 +280,13 @@ class TrainingModuleForm(forms.ModelForm):
 
     def clean_roles(self) -> list[str]:
         return sorted(set(self.cleaned_data["roles"]))
+
+    def clean_position(self) -> int:
+        position = self.cleaned_data["position"]
+        return self.instance.position if position is None else position
+
+    def clean_taught_by_kind(self) -> str:
+        return self.cleaned_data["taught_by_kind"] or self.instance.taught_by_kind
 
 
 class TrainingSessionForm(forms.ModelForm):

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,8 +36,11 @@ from volunteers.forms import (
     NoteForm,
     OneTimeCodeForm,
     ProfileForm,
+    QuizForm,
+    QuizResetForm,
     RejectForm,
     ShiftSeriesForm,
+    SignOffForm,
     SignupForm,
     ThrottledAuthenticationForm,
     TrainingModuleForm,
@@ -45,8 +48,11 @@ from volunteers.forms import (
     VolunteerFilterForm,
     availability_grid,
 )
+from volunteers.lesson_text import render_lesson_text
 from volunteers.models import (
+    QUIZ_LANGUAGES,
     Language,
+    LessonMaterial,
     Shift,
     ShiftAssignment,
     TrainingAttendance,
@@ -297,6 +303,91 @@ def training_session_register(request, pk: int):
 
 
 @role_required(*VOLUNTEER_ROLES)
+def module_detail(request, pk: int):
+    module = get_object_or_404(TrainingModule.objects.filter(is_active=True), pk=pk)
+    volunteer = _own(request)
+    lessons = list(module.lessons.prefetch_related("materials"))
+    for lesson in lessons:
+        lesson.html = render_lesson_text(lesson.body)
+    quiz = selectors.active_quiz(module)
+    context = {
+        "module": module,
+        "lessons": lessons,
+        "quiz": quiz,
+        "volunteer": volunteer,
+        "requirements": selectors.module_requirements(volunteer=volunteer, module=module)
+        if volunteer
+        else [],
+        "completed": volunteer is not None
+        and selectors.has_valid_completion(volunteer=volunteer, module=module),
+        "attempts": volunteer.quiz_attempts.filter(quiz=quiz) if volunteer and quiz else [],
+        "attempts_left": selectors.quiz_attempts_left(quiz=quiz, volunteer=volunteer)
+        if volunteer and quiz
+        else None,
+        "quiz_languages": QUIZ_LANGUAGES,
+    }
+    return render(request, "volunteers/module_detail.html", context)
+
+
+@role_required(*VOLUNTEER_ROLES)
+def lesson_material(request, pk: int):
+    material = get_object_or_404(LessonMaterial.objects.filter(lesson__module__is_active=True), pk=pk)
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    suffix = material.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(handle, as_attachment=True, filename=f"{material.name}.{suffix}")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _quiz_language(request) -> str:
+    wanted = request.POST.get("lang") or request.GET.get("lang") or translation.get_language() or "en"
+    base = wanted.split("-")[0].lower()
+    return base if base in QUIZ_LANGUAGES else "en"
+
+
+@role_required(*VOLUNTEER_ROLES)
+def quiz_take(request, pk: int):
+    module = get_object_or_404(TrainingModule.objects.filter(is_active=True), pk=pk)
+    quiz = selectors.active_quiz(module)
+    if quiz is None:
+        raise Http404
+    volunteer = _own(request)
+    if volunteer is None:
+        return _no_profile(request)
+    language = _quiz_language(request)
+    form = QuizForm(request.POST or None, quiz=quiz, language=language)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = services.quiz_attempt_submit(
+                quiz=quiz, volunteer=volunteer, answers=form.answers(), language=language
+            )
+        except services.VolunteerError as exc:
+            messages.error(request, exc.message)
+        else:
+            if attempt.passed:
+                messages.success(request, _("You passed with %(score)d%%.") % {"score": attempt.score})
+            else:
+                messages.warning(
+                    request,
+                    _("You scored %(score)d%%; the pass mark is %(mark)d%%.")
+                    % {"score": attempt.score, "mark": quiz.pass_mark},
+                )
+            return redirect("volunteers:module_detail", pk=module.pk)
+    context = {
+        "module": module,
+        "quiz": quiz,
+        "form": form,
+        "language": language,
+        "quiz_languages": QUIZ_LANGUAGES,
+        "attempts_left": selectors.quiz_attempts_left(quiz=quiz, volunteer=volunteer),
+    }
+    return render(request, "volunteers/quiz_take.html", context, status=400 if form.errors else 200)
+
+
+@role_required(*VOLUNTEER_ROLES)
 def my_profile(request):
     volunteer = _own(request)
     if volunteer is None:
@@ -383,6 +474,10 @@ def volunteer_detail(request, pk: int):
         "reject_form": RejectForm(),
         "note_form": NoteForm(),
         "completion_form": CompletionForm(initial={"completed_on": timezone.localdate()}),
+        "sign_off_form": SignOffForm(),
+        "quiz_reset_form": QuizResetForm(),
+        "quiz_attempts": volunteer.quiz_attempts.select_related("quiz__module")[:20],
+        "sign_offs": volunteer.sign_offs.select_related("module", "signed_by")[:20],
         "qualified_roles": selectors.qualified_roles(volunteer),
     }
     return render(request, "volunteers/volunteer_detail.html", context)
@@ -486,6 +581,39 @@ def volunteer_completion_add(request, pk: int):
             by=request.user,
         )
         return _("Training recorded.")
+
+    return _volunteer_action(request, pk, act)
+
+
+@require_POST
+@coordinator_required
+def competency_sign_off(request, pk: int):
+    form = SignOffForm(request.POST)
+
+    def act(volunteer):
+        if not form.is_valid():
+            raise services.VolunteerError(_("Choose a module and say what you observed."))
+        services.competency_sign_off(
+            volunteer=volunteer,
+            module=form.cleaned_data["module"],
+            observed=form.cleaned_data["observed"],
+            by=request.user,
+        )
+        return _("Competency signed off.")
+
+    return _volunteer_action(request, pk, act)
+
+
+@require_POST
+@coordinator_required
+def quiz_attempts_reset(request, pk: int):
+    form = QuizResetForm(request.POST)
+
+    def act(volunteer):
+        if not form.is_valid():
+            raise services.VolunteerError(_("Choose a module with a quiz."))
+        count = services.quiz_attempts_reset(quiz=form.cleaned_data["module"].quiz, volunteer=volunteer)
+        return _("%(count)d failed attempts cleared.") % {"count": count}
 
     return _volunteer_action(request, pk, act)
 
