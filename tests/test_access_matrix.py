@@ -115,6 +115,17 @@ RULES: dict[str, Rule] = {
         VOLUNTEER, RESPONDER, DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)
     ),
     "volunteers:my_profile": VOLUNTEERS,
+    "volunteers:my_onboarding": VOLUNTEERS,
+    "volunteers:shadow_shift_sign": rule(
+        VOLUNTEER, RESPONDER, DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)
+    ),
+    "volunteers:community_agreements": PUBLIC,
+    "volunteers:community_agreements_accept": rule(
+        VOLUNTEER, RESPONDER, DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)
+    ),
+    "volunteers:community_agreements_publish": COORDINATORS,
+    "volunteers:onboarding_review": COORDINATORS,
+    "volunteers:onboarding_record_add": COORDINATORS_POST,
     "volunteers:module_detail": VOLUNTEERS,
     "volunteers:quiz_take": VOLUNTEERS,
     "volunteers:lesson_material": VOLUNTEERS,
@@ -509,6 +520,7 @@ KWARGS = {
             "volunteer_completion_add",
             "competency_sign_off",
             "quiz_attempts_reset",
+            "onboarding_record_add",
         )
     },
     "volunteers:module_detail": _pk("training_module"),

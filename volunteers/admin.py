@@ -3,10 +3,14 @@ from django.contrib import admin
 
 from volunteers.models import (
     Area,
+    CommunityAgreementAcceptance,
+    CommunityAgreementVersion,
     CompetencySignOff,
     Language,
     Lesson,
     LessonMaterial,
+    OnboardingRecord,
+    OnboardingStep,
     Quiz,
     QuizAttempt,
     QuizChoice,
@@ -222,3 +226,55 @@ class ShiftAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "shift__role"]
     search_fields = ["volunteer__first_name", "volunteer__last_name"]
     raw_id_fields = ["shift", "volunteer", "assigned_by"]
+
+
+@admin.register(OnboardingStep)
+class OnboardingStepAdmin(admin.ModelAdmin):
+    """Coordinators configure each role's checklist here (`manage.py seed_onboarding_steps` adds
+    the default one)."""
+
+    list_display = [
+        "role",
+        "position",
+        "kind",
+        "title",
+        "module",
+        "required_count",
+        "required_before_access",
+        "is_active",
+    ]
+    list_editable = ["position", "required_count", "required_before_access", "is_active"]
+    list_filter = ["role", "kind", "is_active"]
+
+
+@admin.register(OnboardingRecord)
+class OnboardingRecordAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "step", "vouched_by", "recorded_by", "recorded_at"]
+    list_filter = ["step__role", "step__kind"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name", "note"]
+    raw_id_fields = ["volunteer", "vouched_by"]
+
+
+@admin.register(CommunityAgreementVersion)
+class CommunityAgreementVersionAdmin(admin.ModelAdmin):
+    """Versions are published from the agreements page (a new version asks everyone again)."""
+
+    list_display = ["version", "published_at", "published_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CommunityAgreementAcceptance)
+class CommunityAgreementAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "version", "accepted_at"]
+    list_filter = ["version"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -16,6 +16,7 @@ from volunteers.models import (
     Area,
     HeardAbout,
     Language,
+    OnboardingStep,
     ShiftRole,
     TrainingModule,
     TrainingSession,
@@ -209,6 +210,44 @@ class SignOffForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         help_text=_("What you observed: the scenario and how the volunteer handled it."),
+    )
+
+
+class OnboardingRecordForm(forms.Form):
+    step = forms.ModelChoiceField(
+        label=_("Step done"),
+        queryset=OnboardingStep.objects.filter(is_active=True).exclude(
+            kind__in=[
+                OnboardingStep.Kind.REQUIRED_MODULES,
+                OnboardingStep.Kind.MODULE,
+                OnboardingStep.Kind.SHADOW_SHIFTS,
+            ]
+        ),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ShadowSignForm(forms.Form):
+    trainee = forms.ModelChoiceField(label=_("Volunteer who shadowed you"), queryset=Volunteer.objects.none())
+    step = forms.ModelChoiceField(
+        label=_("Role"),
+        queryset=OnboardingStep.objects.filter(kind=OnboardingStep.Kind.SHADOW_SHIFTS, is_active=True),
+    )
+    note = forms.CharField(label=_("Shift and note"), required=False, max_length=300)
+
+    def __init__(self, *args, signer: Volunteer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = Volunteer.objects.filter(status=Volunteer.Status.ACTIVE)
+        self.fields["trainee"].queryset = queryset.exclude(pk=signer.pk) if signer else queryset
+
+
+class AgreementsPublishForm(forms.Form):
+    text_en = forms.CharField(label=_("Agreements (English)"), widget=forms.Textarea(attrs={"rows": 10}))
+    text_ko = forms.CharField(
+        label=_("Agreements (Korean)"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+    )
+    text_es = forms.CharField(
+        label=_("Agreements (Spanish)"), widget=forms.Textarea(attrs={"rows": 10}), required=False
     )
 
 

@@ -30,8 +30,12 @@ from django.utils.translation import gettext_lazy
 
 from volunteers.models import (
     Area,
+    CommunityAgreementAcceptance,
+    CommunityAgreementVersion,
     CompetencySignOff,
     Language,
+    OnboardingRecord,
+    OnboardingStep,
     Quiz,
     QuizAttempt,
     Shift,
@@ -48,6 +52,8 @@ from volunteers.models import (
 from volunteers.roles import Role, has_role
 from volunteers.selectors import (
     completions_expiring,
+    current_agreements,
+    experienced_in,
     has_valid_completion,
     is_qualified,
     module_requirements,
@@ -787,3 +793,99 @@ def competency_sign_off(
         )
         training_completion_try(volunteer=volunteer, module=module, by=by)
     return sign_off
+
+
+# --- onboarding and community agreements ---------------------------------------------------------
+
+
+def onboarding_record_add(
+    *, volunteer: Volunteer, step: OnboardingStep, by, note: str = ""
+) -> OnboardingRecord:
+    """A coordinator records a step done (background check, orientation, first solo shift...).
+    Training steps are not recorded: they follow the volunteer's completions."""
+    if not step.recorded:
+        raise VolunteerError(_("Training steps are done by completing the training, not recorded here."))
+    if step.kind == OnboardingStep.Kind.SHADOW_SHIFTS:
+        raise VolunteerError(_("Shadow shifts are signed by an experienced volunteer."))
+    if not step.is_active:
+        raise VolunteerError(_("This step is no longer in use."))
+    with transaction.atomic():
+        return OnboardingRecord.objects.create(
+            volunteer=volunteer, step=step, recorded_by=by, note=note[:300]
+        )
+
+
+def shadow_shift_sign(
+    *, trainee: Volunteer, step: OnboardingStep, signer: Volunteer, note: str = ""
+) -> OnboardingRecord:
+    """An experienced volunteer (holding the role, with its onboarding done) signs a shadow
+    shift the trainee did with them."""
+    if step.kind != OnboardingStep.Kind.SHADOW_SHIFTS or not step.is_active:
+        raise VolunteerError(_("Choose a shadow-shift step."))
+    if trainee.pk == signer.pk:
+        raise VolunteerError(_("You cannot sign your own shadow shift."))
+    if step.role not in experienced_in(signer):
+        raise VolunteerError(_("Only an experienced volunteer in this role can sign a shadow shift."))
+    with transaction.atomic():
+        return OnboardingRecord.objects.create(
+            volunteer=trainee, step=step, vouched_by=signer, recorded_by=signer.user, note=note[:300]
+        )
+
+
+def community_agreements_publish(
+    *, text_en: str, text_ko: str = "", text_es: str = "", by
+) -> CommunityAgreementVersion:
+    """Publish a new version: everyone is asked to accept it again."""
+    if not text_en.strip():
+        raise VolunteerError(_("Write the agreements in English at least."))
+    with transaction.atomic():
+        # Serialise publishers so two at once cannot take the same number.
+        CommunityAgreementVersion.objects.select_for_update().order_by("-version").first()
+        latest = CommunityAgreementVersion.objects.order_by("-version").first()
+        return CommunityAgreementVersion.objects.create(
+            version=(latest.version + 1) if latest else 1,
+            text_en=text_en.strip(),
+            text_ko=text_ko.strip(),
+            text_es=text_es.strip(),
+            published_by=by,
+        )
+
+
+def community_agreements_accept(*, volunteer: Volunteer) -> CommunityAgreementAcceptance | None:
+    """The volunteer accepts the current version (idempotent); None when none is published."""
+    current = current_agreements()
+    if current is None:
+        return None
+    with transaction.atomic():
+        acceptance, _created = CommunityAgreementAcceptance.objects.get_or_create(
+            volunteer=volunteer, version=current
+        )
+    return acceptance
+
+
+def onboarding_steps_seed() -> int:
+    """The default checklists of dispatchers and responders (steps only added when a role has
+    none yet, so coordinators' edits stay). Returns the number of steps created."""
+    Kind = OnboardingStep.Kind
+    default = [
+        (Kind.BACKGROUND_CHECK, 1, True),
+        (Kind.ORIENTATION, 1, True),
+        (Kind.REQUIRED_MODULES, 1, True),
+        (Kind.SHADOW_SHIFTS, 2, True),
+        (Kind.FIRST_SOLO_SHIFT, 1, False),
+    ]
+    created = 0
+    with transaction.atomic():
+        for role in ShiftRole.values:
+            if OnboardingStep.objects.filter(role=role).exists():
+                continue
+            for position, (kind, count, before) in enumerate(default, start=1):
+                OnboardingStep.objects.create(
+                    role=role,
+                    kind=kind,
+                    required_count=count,
+                    required_before_access=before,
+                    position=position,
+                )
+                created += 1
+    return created

@@ -29,16 +29,19 @@ from django_otp import login as otp_login
 from volunteers import selectors, services, two_factor
 from volunteers.calendar import shifts_calendar
 from volunteers.forms import (
+    AgreementsPublishForm,
     ApproveForm,
     AssignForm,
     AttendanceForm,
     CompletionForm,
     NoteForm,
+    OnboardingRecordForm,
     OneTimeCodeForm,
     ProfileForm,
     QuizForm,
     QuizResetForm,
     RejectForm,
+    ShadowSignForm,
     ShiftSeriesForm,
     SignOffForm,
     SignupForm,
@@ -55,6 +58,7 @@ from volunteers.models import (
     LessonMaterial,
     Shift,
     ShiftAssignment,
+    ShiftRole,
     TrainingAttendance,
     TrainingModule,
     TrainingSession,
@@ -387,6 +391,140 @@ def quiz_take(request, pk: int):
     return render(request, "volunteers/quiz_take.html", context, status=400 if form.errors else 200)
 
 
+# --- onboarding and community agreements ------------------------------------------------
+
+
+@role_required(*VOLUNTEER_ROLES)
+def my_onboarding(request):
+    volunteer = _own(request)
+    if volunteer is None:
+        return _no_profile(request)
+    experienced = selectors.experienced_in(volunteer)
+    context = {
+        "volunteer": volunteer,
+        "checklists": [
+            {
+                "role": ShiftRole(role),
+                "statuses": selectors.onboarding_status(volunteer, role),
+                "ready": selectors.role_ready(volunteer, role),
+            }
+            for role in selectors.onboarding_roles_for(volunteer)
+        ],
+        "agreements": selectors.current_agreements(),
+        "agreements_accepted": selectors.agreements_accepted(volunteer),
+        "experienced": experienced,
+        "shadow_form": ShadowSignForm(signer=volunteer) if experienced else None,
+    }
+    return render(request, "volunteers/my_onboarding.html", context)
+
+
+@require_POST
+@role_required(*VOLUNTEER_ROLES)
+def shadow_shift_sign(request):
+    signer = _own(request)
+    if signer is None:
+        raise Http404
+    form = ShadowSignForm(request.POST, signer=signer)
+    if not form.is_valid():
+        messages.error(request, _("Choose the volunteer and the role of the shadow shift."))
+        return redirect("volunteers:my_onboarding")
+    try:
+        services.shadow_shift_sign(
+            trainee=form.cleaned_data["trainee"],
+            step=form.cleaned_data["step"],
+            signer=signer,
+            note=form.cleaned_data["note"],
+        )
+    except services.VolunteerError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Shadow shift signed."))
+    return redirect("volunteers:my_onboarding")
+
+
+def community_agreements(request):
+    current = selectors.current_agreements()
+    volunteer = _own(request) if request.user.is_authenticated else None
+    context = {
+        "current": current,
+        "text": current.text(translation.get_language()) if current else "",
+        "volunteer": volunteer,
+        "accepted": volunteer is not None and selectors.agreements_accepted(volunteer, current=current),
+    }
+    return render(request, "volunteers/community_agreements.html", context)
+
+
+@require_POST
+@role_required(*VOLUNTEER_ROLES)
+def community_agreements_accept(request):
+    volunteer = _own(request)
+    if volunteer is None:
+        raise Http404
+    if services.community_agreements_accept(volunteer=volunteer) is not None:
+        messages.success(request, _("Thank you: you accepted the community agreements."))
+    return redirect("volunteers:my_onboarding")
+
+
+@coordinator_required
+def community_agreements_publish(request):
+    current = selectors.current_agreements()
+    initial = (
+        {"text_en": current.text_en, "text_ko": current.text_ko, "text_es": current.text_es}
+        if current
+        else {}
+    )
+    form = AgreementsPublishForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.community_agreements_publish(by=request.user, **form.cleaned_data)
+        except services.VolunteerError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Version %(version)d published: volunteers will be asked to accept it.")
+                % {"version": version.version},
+            )
+            return redirect("volunteers:community_agreements")
+    return render(
+        request,
+        "volunteers/form_page.html",
+        {"form": form, "title": _("Publish a new version of the community agreements")},
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_required
+def onboarding_review(request):
+    role = request.GET.get("role") if request.GET.get("role") in ShiftRole.values else ShiftRole.DISPATCHER
+    context = {
+        "role": ShiftRole(role),
+        "roles": ShiftRole.choices,
+        "steps": selectors.onboarding_steps(role),
+        "rows": selectors.onboarding_review(role=role),
+    }
+    return render(request, "volunteers/onboarding_review.html", context)
+
+
+@require_POST
+@coordinator_required
+def onboarding_record_add(request, pk: int):
+    form = OnboardingRecordForm(request.POST)
+
+    def act(volunteer):
+        if not form.is_valid():
+            raise services.VolunteerError(_("Choose the step done."))
+        services.onboarding_record_add(
+            volunteer=volunteer,
+            step=form.cleaned_data["step"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+        return _("Onboarding step recorded.")
+
+    return _volunteer_action(request, pk, act)
+
+
 @role_required(*VOLUNTEER_ROLES)
 def my_profile(request):
     volunteer = _own(request)
@@ -475,6 +613,11 @@ def volunteer_detail(request, pk: int):
         "note_form": NoteForm(),
         "completion_form": CompletionForm(initial={"completed_on": timezone.localdate()}),
         "sign_off_form": SignOffForm(),
+        "onboarding": [
+            {"role": ShiftRole(role), "statuses": selectors.onboarding_status(volunteer, role)}
+            for role in selectors.onboarding_roles_for(volunteer)
+        ],
+        "onboarding_form": OnboardingRecordForm(),
         "quiz_reset_form": QuizResetForm(),
         "quiz_attempts": volunteer.quiz_attempts.select_related("quiz__module")[:20],
         "sign_offs": volunteer.sign_offs.select_related("module", "signed_by")[:20],
