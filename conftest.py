@@ -52,6 +52,12 @@ def _two_factor_off(settings):
     settings.TWO_FACTOR_REQUIRED = False
 
 
+@pytest.fixture(autouse=True)
+def _private_files_in_a_temporary_folder(settings, tmp_path_factory):
+    """Uploaded agreements and training materials go to a folder of the test run, never the tree."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private")
+
+
 @pytest.fixture
 def make_user(db):
     from volunteers.tests.factories import UserFactory

@@ -369,3 +369,15 @@ CELERY_BEAT_SCHEDULE["retention-redact-contacts"] = {
 # The dashboard's independent aggregate queries run at once on this many database connections
 # (PostgreSQL only; 1 runs them one after the other).
 PILOT_DASHBOARD_QUERY_THREADS = env_int("PILOT_DASHBOARD_QUERY_THREADS", 3)
+
+# --- running the programme (issue 22): agreements, curriculum, onboarding, wellbeing ---
+# Signed agreements and training materials: never under MEDIA_URL or STATIC_URL; only views that
+# check the reader's role serve them (config.storage.PrivateStorage has no URL).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
+PRIVATE_UPLOAD_MAX_BYTES = env_int("PRIVATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Coordinators get one email per agreement this many days before its renewal date.
+OUTREACH_RENEWAL_REMINDER_DAYS = env_int("OUTREACH_RENEWAL_REMINDER_DAYS", 30)
+CELERY_BEAT_SCHEDULE["outreach-agreement-renewal-reminders"] = {
+    "task": "outreach.tasks.send_agreement_renewal_reminders",
+    "schedule": crontab(hour=8, minute=5),
+}

@@ -17,6 +17,9 @@ from outreach.models import (
     OpeningHours,
     Option,
     Partner,
+    PartnerAgreement,
+    PartnerContact,
+    PartnerStage,
     Question,
     ServiceType,
     Survey,
@@ -27,6 +30,34 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 # --- Partner directory -------------------------------------------------------------------------
+
+
+class PartnerStageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Move to stage"), choices=PartnerStage.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class PartnerAgreementForm(forms.ModelForm):
+    document = forms.FileField(
+        label=_("Signed document (PDF)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"})
+    )
+
+    class Meta:
+        model = PartnerAgreement
+        fields = ["kind", "title", "signed_on", "starts_on", "ends_on", "renewal_on"]
+        widgets = {
+            "signed_on": DATE_INPUT,
+            "starts_on": DATE_INPUT,
+            "ends_on": DATE_INPUT,
+            "renewal_on": DATE_INPUT,
+        }
+
+
+class PartnerContactForm(forms.ModelForm):
+    class Meta:
+        model = PartnerContact
+        fields = ["kind", "happened_on", "with_whom", "summary", "follow_up"]
+        widgets = {"happened_on": DATE_INPUT, "summary": forms.Textarea(attrs={"rows": 3})}
 
 
 class PartnerSearchForm(forms.Form):

@@ -14,6 +14,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.storage import private_storage
+
 # The languages every survey text is written in, in the order the builder shows them.
 SURVEY_LANGUAGES = ("en", "ko", "es")
 # The research-phase survey seeded by migration 0003 (other apps may look it up by this slug).
@@ -66,6 +68,11 @@ class ServiceType(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    needed_around_the_clock = models.BooleanField(
+        _("needed 24/7"),
+        default=False,
+        help_text=_("The partnership map shows areas without a partner open 24/7 for this service."),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -75,6 +82,22 @@ class ServiceType(models.Model):
     def __str__(self) -> str:
         # Seeded names are in the app's message catalogue; names added later show as typed.
         return gettext(self.name)
+
+
+class PartnerStage(models.TextChoices):
+    """Where the working relationship with a partner stands, in the order it usually goes."""
+
+    IDENTIFIED = "identified", _("Identified")
+    CONTACTED = "contacted", _("Contacted")
+    MEETING_HELD = "meeting_held", _("Meeting held")
+    MOU_DRAFTED = "mou_drafted", _("MOU drafted")
+    MOU_SIGNED = "mou_signed", _("MOU signed")
+    DATA_SHARING_SIGNED = "data_sharing_signed", _("Data-sharing agreement signed")
+    INACTIVE = "inactive", _("Inactive")
+
+
+# Stages at which a partner has a signed agreement with the programme.
+AGREED_STAGES = (PartnerStage.MOU_SIGNED, PartnerStage.DATA_SHARING_SIGNED)
 
 
 class Partner(models.Model):
@@ -108,6 +131,14 @@ class Partner(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Changed only by outreach.services.partner_stage_set, which keeps the history.
+    stage = models.CharField(
+        _("relationship stage"),
+        max_length=20,
+        choices=PartnerStage.choices,
+        default=PartnerStage.IDENTIFIED,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -525,3 +556,114 @@ class Lead(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("outreach:lead_detail", args=[self.pk])
+
+
+# --- Partner agreements and relationship ------------------------------------------------------
+
+
+class PartnerStageChange(models.Model):
+    """One move of a partner from a relationship stage to another."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("partner")
+    )
+    from_stage = models.CharField(_("from"), max_length=20, choices=PartnerStage.choices)
+    to_stage = models.CharField(_("to"), max_length=20, choices=PartnerStage.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_stage=F("to_stage")), name="outreach_stage_change_moves")
+        ]
+        verbose_name = _("relationship stage change")
+        verbose_name_plural = _("relationship stage changes")
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+def agreement_upload_to(instance: PartnerAgreement, filename: str) -> str:
+    # The stored name is random: the original name is kept in `document_name` for downloads.
+    return f"partner_agreements/{instance.partner_id}/{secrets.token_hex(16)}.pdf"
+
+
+class PartnerAgreement(models.Model):
+    """A signed agreement with a partner: an MOU or a data-sharing agreement, with its PDF."""
+
+    class Kind(models.TextChoices):
+        MOU = "mou", _("Memorandum of understanding")
+        DATA_SHARING = "data_sharing", _("Data-sharing agreement")
+        OTHER = "other", _("Other agreement")
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("partner")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    signed_on = models.DateField(_("signed on"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    renewal_on = models.DateField(_("renewal date"), null=True, blank=True, db_index=True)
+    document = models.FileField(
+        _("signed document"), storage=private_storage, upload_to=agreement_upload_to, max_length=200
+    )
+    document_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    # The renewal date a reminder went out for: claimed before sending, so one email per date.
+    renewal_reminded_for = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-signed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="outreach_agreement_ends_after_start",
+            ),
+        ]
+        verbose_name = _("partner agreement")
+        verbose_name_plural = _("partner agreements")
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.title or self.get_kind_display()} ({self.signed_on})"
+
+    def is_current_on(self, day: datetime.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class PartnerContact(models.Model):
+    """A meeting, call or email with a partner: the relationship's log."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("Email")
+        OTHER = "other", _("Other")
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("partner")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    happened_on = models.DateField(_("date"))
+    with_whom = models.CharField(_("with"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"))
+    follow_up = models.CharField(_("follow-up"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-happened_on", "-pk"]
+        verbose_name = _("partner contact")
+        verbose_name_plural = _("partner contacts")
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.get_kind_display()} {self.happened_on}"

@@ -29,10 +29,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from outreach.models import (
+    AGREED_STAGES,
     Answer,
     Audience,
     Event,
@@ -40,7 +43,9 @@ from outreach.models import (
     Lead,
     OpeningHours,
     Partner,
+    PartnerAgreement,
     PartnerService,
+    PartnerStage,
     Question,
     ServiceType,
     Survey,
@@ -214,6 +219,103 @@ def service_coverage(*, today: datetime.date | None = None) -> QuerySet[ServiceT
             "partner_services", filter=active & Q(partner_services__partner__last_verified_on__gte=cutoff)
         ),
     )
+
+
+# --- Partner relationship and the partnership map -------------------------------------------
+
+
+def partner_relationship(*, pk: int) -> Partner:
+    """A partner with its stage history, agreements and contact log (404 when unknown)."""
+    return get_object_or_404(
+        Partner.objects.prefetch_related(
+            "stage_changes__changed_by",
+            "agreements__uploaded_by",
+            "contacts__recorded_by",
+            "partner_services__service_type",
+            "areas",
+        ),
+        pk=pk,
+    )
+
+
+def partners_with_current_agreement(
+    *,
+    kind: str = PartnerAgreement.Kind.MOU,
+    service_slug: str | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[Partner]:
+    """Active partners at a signed stage with an agreement of `kind` in force today."""
+    today = today or timezone.localdate()
+    current = PartnerAgreement.objects.filter(partner=OuterRef("pk"), kind=kind, starts_on__lte=today).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+    partners = Partner.objects.filter(is_active=True, stage__in=AGREED_STAGES).filter(Exists(current))
+    if service_slug:
+        partners = partners.filter(partner_services__service_type__slug=service_slug)
+    return partners.distinct()
+
+
+@dataclass
+class MapCell:
+    partners: list[Partner]
+    agreed: int
+    around_the_clock: int
+
+
+@dataclass
+class PartnershipMap:
+    stages: list[tuple[str, str]]
+    # service -> stage value -> partners
+    by_stage: list[tuple[ServiceType, list[list[Partner]]]]
+    areas: list[Area]
+    # service -> one cell per area
+    grid: list[tuple[ServiceType, list[MapCell]]]
+    gaps: list[str]
+
+
+def partnership_map() -> PartnershipMap:
+    """Partners by service and relationship stage, and the gaps by service and area.
+
+    A partner with no area recorded serves the whole city (it counts in every area). A gap is a
+    service with no partner at a signed stage in an area, or, for services needed around the
+    clock, no active partner open 24/7 there. Inactive partners (or at the inactive stage) are
+    left out of the grid and the gaps.
+    """
+    services = list(ServiceType.objects.all())
+    areas = list(Area.objects.filter(is_active=True))
+    partners = list(
+        Partner.objects.filter(is_active=True).prefetch_related("partner_services", "areas").order_by("name")
+    )
+    stages = list(PartnerStage.choices)
+    by_stage = []
+    grid = []
+    gaps = []
+    for service in services:
+        offering = [
+            p for p in partners if any(ps.service_type_id == service.pk for ps in p.partner_services.all())
+        ]
+        by_stage.append((service, [[p for p in offering if p.stage == value] for value, _label in stages]))
+        working = [p for p in offering if p.stage != PartnerStage.INACTIVE]
+        cells = []
+        for area in areas:
+            here = [p for p in working if not p.areas.all() or any(a.pk == area.pk for a in p.areas.all())]
+            cell = MapCell(
+                partners=here,
+                agreed=sum(1 for p in here if p.stage in AGREED_STAGES),
+                around_the_clock=sum(1 for p in here if p.open_24_7),
+            )
+            cells.append(cell)
+            if not cell.agreed:
+                gaps.append(
+                    _("No %(service)s partner with a signed agreement in %(area)s.")
+                    % {"service": service, "area": area}
+                )
+            if service.needed_around_the_clock and not cell.around_the_clock:
+                gaps.append(
+                    _("No 24/7 %(service)s partner in %(area)s.") % {"service": service, "area": area}
+                )
+        grid.append((service, cells))
+    return PartnershipMap(stages=stages, by_stage=by_stage, areas=areas, grid=grid, gaps=gaps)
 
 
 # --- Surveys -----------------------------------------------------------------------------------

@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import Action as AuditAction
+from audit.services import audit_record
 from outreach.models import (
     SURVEY_LANGUAGES,
     Answer,
@@ -21,7 +27,11 @@ from outreach.models import (
     OpeningHours,
     Option,
     Partner,
+    PartnerAgreement,
+    PartnerContact,
     PartnerService,
+    PartnerStage,
+    PartnerStageChange,
     Question,
     ServiceType,
     Survey,
@@ -78,6 +88,222 @@ def partner_save(
             for p in hours
         )
     return partner
+
+
+# --- Partner relationship and agreements -------------------------------------------------------
+
+# The agreement kind a stage needs on file (current on the day of the move).
+STAGE_NEEDS_AGREEMENT = {
+    PartnerStage.MOU_SIGNED: PartnerAgreement.Kind.MOU,
+    PartnerStage.DATA_SHARING_SIGNED: PartnerAgreement.Kind.DATA_SHARING,
+}
+# The stage a newly filed agreement moves a partner to (when the partner is not already further).
+AGREEMENT_MOVES_TO = {kind: stage for stage, kind in STAGE_NEEDS_AGREEMENT.items()}
+_STAGE_ORDER = list(PartnerStage.values)
+PDF_MAGIC = b"%PDF-"
+
+
+def _stage_move(*, partner: Partner, stage: str, by, note: str) -> PartnerStageChange:
+    change = PartnerStageChange.objects.create(
+        partner=partner, from_stage=partner.stage, to_stage=stage, note=note[:300], changed_by=by
+    )
+    partner.stage = stage
+    partner.save(update_fields=["stage"])
+    return change
+
+
+def partner_stage_set(*, partner: Partner, stage: str, by, note: str = "") -> Partner:
+    """Move a partner to another relationship stage and keep the move in its history.
+
+    A signed stage needs the matching agreement on file and current today.
+    """
+    if stage not in PartnerStage.values:
+        raise ValidationError(_("Unknown relationship stage."))
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        if partner.stage == stage:
+            raise ValidationError(_("The partner is already at this stage."))
+        needed = STAGE_NEEDS_AGREEMENT.get(stage)
+        if needed is not None:
+            today = timezone.localdate()
+            if not any(a.is_current_on(today) for a in partner.agreements.filter(kind=needed)):
+                raise ValidationError(
+                    _("Upload the signed %(kind)s first: this stage needs it on file.")
+                    % {"kind": PartnerAgreement.Kind(needed).label}
+                )
+        _stage_move(partner=partner, stage=stage, by=by, note=note)
+    return partner
+
+
+def _check_pdf(document) -> None:
+    if document is None:
+        raise ValidationError(_("Attach the signed document."))
+    if document.size > settings.PRIVATE_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.PRIVATE_UPLOAD_MAX_BYTES // (1024 * 1024)}
+        )
+    document.seek(0)
+    head = document.read(len(PDF_MAGIC))
+    document.seek(0)
+    if head != PDF_MAGIC:
+        raise ValidationError(_("The signed document must be a PDF file."))
+
+
+def partner_agreement_add(
+    *,
+    partner: Partner,
+    kind: str,
+    signed_on: datetime.date,
+    starts_on: datetime.date,
+    document,
+    by,
+    ends_on: datetime.date | None = None,
+    renewal_on: datetime.date | None = None,
+    title: str = "",
+) -> PartnerAgreement:
+    """File a signed agreement (a PDF, stored privately) and, for an MOU or a data-sharing
+    agreement, move the partner to the matching signed stage unless it is already further."""
+    _check_pdf(document)
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError(_("The agreement ends before it starts."))
+    if signed_on > timezone.localdate():
+        raise ValidationError(_("The signing date is in the future."))
+    agreement = PartnerAgreement(
+        partner=partner,
+        kind=kind,
+        title=title,
+        signed_on=signed_on,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        renewal_on=renewal_on,
+        document_name=(getattr(document, "name", "") or "agreement.pdf").rsplit("/", 1)[-1][:200],
+        uploaded_by=by,
+    )
+    agreement.full_clean(exclude=["document", "partner"])
+    try:
+        with transaction.atomic():
+            partner = Partner.objects.select_for_update().get(pk=partner.pk)
+            agreement.partner = partner
+            agreement.document.save("agreement.pdf", document, save=False)
+            agreement.save()
+            audit_record(
+                action=AuditAction.CREATED,
+                subject=PartnerAgreement,
+                ids=[agreement.pk],
+                what="partner agreement",
+                actor=by,
+            )
+            target = AGREEMENT_MOVES_TO.get(kind)
+            if (
+                target is not None
+                and partner.stage != PartnerStage.INACTIVE
+                and _STAGE_ORDER.index(partner.stage) < _STAGE_ORDER.index(target)
+            ):
+                _stage_move(
+                    partner=partner,
+                    stage=target,
+                    by=by,
+                    note=_("Signed %(kind)s filed.") % {"kind": agreement.get_kind_display()},
+                )
+    except BaseException:
+        if agreement.document.name:
+            agreement.document.storage.delete(agreement.document.name)
+        raise
+    return agreement
+
+
+def partner_contact_add(
+    *,
+    partner: Partner,
+    kind: str,
+    happened_on: datetime.date,
+    summary: str,
+    by,
+    with_whom: str = "",
+    follow_up: str = "",
+) -> PartnerContact:
+    contact = PartnerContact(
+        partner=partner,
+        kind=kind,
+        happened_on=happened_on,
+        summary=summary,
+        with_whom=with_whom,
+        follow_up=follow_up,
+        recorded_by=by,
+    )
+    contact.full_clean()
+    if happened_on > timezone.localdate():
+        raise ValidationError(_("The contact date is in the future."))
+    with transaction.atomic():
+        contact.save()
+    return contact
+
+
+def _renewal_recipients() -> list[str]:
+    from volunteers.roles import Role
+
+    User = get_user_model()
+    return sorted(
+        set(
+            User.objects.filter(is_active=True, groups__name=Role.COORDINATOR)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def agreement_renewal_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Email coordinators about agreements whose renewal date is near: once per agreement and
+    renewal date (the row is claimed before the send; a failed send releases the claim)."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.OUTREACH_RENEWAL_REMINDER_DAYS)
+    due = (
+        PartnerAgreement.objects.filter(
+            renewal_on__gte=today, renewal_on__lte=horizon, partner__is_active=True
+        )
+        .exclude(partner__stage=PartnerStage.INACTIVE)
+        .exclude(renewal_reminded_for=F("renewal_on"))
+        .select_related("partner")
+    )
+    recipients = _renewal_recipients()
+    if not recipients:
+        return 0
+    sent = 0
+    for agreement in due:
+        previous = agreement.renewal_reminded_for
+        claimed = (
+            PartnerAgreement.objects.filter(pk=agreement.pk, renewal_on=agreement.renewal_on)
+            .exclude(renewal_reminded_for=agreement.renewal_on)
+            .update(renewal_reminded_for=agreement.renewal_on)
+        )
+        if claimed != 1:
+            continue
+        context = {
+            "partner": agreement.partner.name,
+            "kind": agreement.get_kind_display(),
+            "date": agreement.renewal_on.isoformat(),
+            "url": settings.PUBLIC_BASE_URL
+            + reverse("outreach:partner_relationship", args=[agreement.partner_id]),
+        }
+        try:
+            send_mail(
+                subject=_("Agreement renewal due: %(partner)s on %(date)s") % context,
+                message=_(
+                    "The %(kind)s with %(partner)s is due for renewal on %(date)s.\n\n"
+                    "Record the renewed agreement on the partner's relationship page: %(url)s"
+                )
+                % context,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=recipients,
+            )
+        except Exception:
+            PartnerAgreement.objects.filter(
+                pk=agreement.pk, renewal_reminded_for=agreement.renewal_on
+            ).update(renewal_reminded_for=previous)
+            raise
+        sent += 1
+    return sent
 
 
 def partner_mark_verified(*, partner: Partner, on: datetime.date | None = None) -> Partner:

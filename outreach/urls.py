@@ -12,6 +12,12 @@ urlpatterns = [
     path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
     path("partners/<int:pk>/edit/", views.partner_edit, name="partner_edit"),
     path("partners/<int:pk>/verify/", views.partner_verify, name="partner_verify"),
+    path("partners/map/", views.partnership_map, name="partnership_map"),
+    path("partners/<int:pk>/relationship/", views.partner_relationship, name="partner_relationship"),
+    path("partners/<int:pk>/stage/", views.partner_stage_set, name="partner_stage_set"),
+    path("partners/<int:pk>/agreements/", views.partner_agreement_add, name="partner_agreement_add"),
+    path("partners/<int:pk>/contacts/", views.partner_contact_add, name="partner_contact_add"),
+    path("agreements/<int:pk>/document/", views.agreement_document, name="agreement_document"),
     # Survey builder and results
     path("surveys/", views.survey_list, name="survey_list"),
     path("surveys/new/", views.survey_edit, name="survey_create"),

@@ -8,13 +8,14 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.decorators import audited_view
 from outreach import selectors, services
 from outreach.antispam import HONEYPOT_FIELD, form_token_issue, rate_limit_exceeded
 from outreach.forms import (
@@ -24,8 +25,11 @@ from outreach.forms import (
     LeadForm,
     OpeningHoursFormSet,
     OptionFormSet,
+    PartnerAgreementForm,
+    PartnerContactForm,
     PartnerForm,
     PartnerSearchForm,
+    PartnerStageForm,
     QuestionForm,
     SurveyForm,
     SurveyResponseForm,
@@ -37,6 +41,7 @@ from outreach.models import (
     FocusGroup,
     Lead,
     Partner,
+    PartnerAgreement,
     Question,
     Survey,
     pick_language,
@@ -134,6 +139,99 @@ def partner_verify(request, pk: int):
     services.partner_mark_verified(partner=partner)
     messages.success(request, _("Marked as verified today."))
     return redirect(partner)
+
+
+# --- Partner relationship and agreements -------------------------------------------------------
+
+
+def _relationship_page(request, pk: int, *, status: int = 200, **forms):
+    partner = selectors.partner_relationship(pk=pk)
+    context = {
+        "partner": partner,
+        "stage_form": forms.get("stage_form") or PartnerStageForm(initial={"stage": partner.stage}),
+        "agreement_form": forms.get("agreement_form") or PartnerAgreementForm(),
+        "contact_form": forms.get("contact_form")
+        or PartnerContactForm(initial={"happened_on": timezone.localdate()}),
+    }
+    return render(request, "outreach/partner_relationship.html", context, status=status)
+
+
+@coordinator_required
+def partner_relationship(request, pk: int):
+    return _relationship_page(request, pk)
+
+
+@coordinator_required
+@require_POST
+def partner_stage_set(request, pk: int):
+    partner = get_object_or_404(Partner, pk=pk)
+    form = PartnerStageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.partner_stage_set(
+                partner=partner,
+                stage=form.cleaned_data["stage"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Relationship stage changed."))
+            return redirect("outreach:partner_relationship", pk=pk)
+    return _relationship_page(request, pk, status=400, stage_form=form)
+
+
+@coordinator_required
+@require_POST
+def partner_agreement_add(request, pk: int):
+    partner = get_object_or_404(Partner, pk=pk)
+    form = PartnerAgreementForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.partner_agreement_add(partner=partner, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Agreement filed."))
+            return redirect("outreach:partner_relationship", pk=pk)
+    return _relationship_page(request, pk, status=400, agreement_form=form)
+
+
+@coordinator_required
+@require_POST
+def partner_contact_add(request, pk: int):
+    partner = get_object_or_404(Partner, pk=pk)
+    form = PartnerContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.partner_contact_add(partner=partner, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Contact recorded."))
+            return redirect("outreach:partner_relationship", pk=pk)
+    return _relationship_page(request, pk, status=400, contact_form=form)
+
+
+@coordinator_required
+@audited_view("outreach.partneragreement", what="signed agreement document")
+def agreement_document(request, pk: int):
+    agreement = get_object_or_404(PartnerAgreement, pk=pk)
+    try:
+        handle = agreement.document.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=agreement.document_name, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@coordinator_required
+def partnership_map(request):
+    return render(request, "outreach/partnership_map.html", {"map": selectors.partnership_map()})
 
 
 # --- Survey builder ----------------------------------------------------------------------------

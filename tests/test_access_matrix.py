@@ -116,6 +116,22 @@ RULES: dict[str, Rule] = {
         VOLUNTEER, RESPONDER, DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)
     ),
     "volunteers:my_profile": VOLUNTEERS,
+    "volunteers:my_onboarding": VOLUNTEERS,
+    "volunteers:shadow_shift_sign": rule(
+        VOLUNTEER, RESPONDER, DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)
+    ),
+    "volunteers:community_agreements": PUBLIC,
+    "volunteers:community_agreements_accept": rule(
+        VOLUNTEER, RESPONDER, DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)
+    ),
+    "volunteers:community_agreements_publish": COORDINATORS,
+    "volunteers:onboarding_review": COORDINATORS,
+    "volunteers:onboarding_record_add": COORDINATORS_POST,
+    "volunteers:module_detail": VOLUNTEERS,
+    "volunteers:quiz_take": VOLUNTEERS,
+    "volunteers:lesson_material": VOLUNTEERS,
+    "volunteers:competency_sign_off": COORDINATORS_POST,
+    "volunteers:quiz_attempts_reset": COORDINATORS_POST,
     "volunteers:two_factor_setup": SIGNED_IN_ONLY,
     "volunteers:two_factor_verify": SIGNED_IN_ONLY,
     "volunteers:volunteer_list": COORDINATORS,
@@ -174,6 +190,13 @@ RULES: dict[str, Rule] = {
     "outreach:partner_detail": DISPATCHERS,
     "outreach:partner_edit": COORDINATORS,
     "outreach:partner_verify": COORDINATORS_POST,
+    "outreach:partnership_map": COORDINATORS,
+    "outreach:partner_relationship": COORDINATORS,
+    "outreach:partner_stage_set": COORDINATORS_POST,
+    "outreach:partner_agreement_add": COORDINATORS_POST,
+    "outreach:partner_contact_add": COORDINATORS_POST,
+    # The signed PDF: coordinators only, every download audited.
+    "outreach:agreement_document": COORDINATORS,
     "outreach:survey_list": COORDINATORS,
     "outreach:survey_create": COORDINATORS,
     "outreach:survey_detail": COORDINATORS,
@@ -307,6 +330,25 @@ class Objects:
         return TrainingModuleFactory()
 
     @cached_property
+    def quiz_module(self):
+        from volunteers.tests.factories import TrainingModuleFactory, make_quiz
+
+        module = TrainingModuleFactory(requires_sign_off=True)
+        make_quiz(module)
+        return module
+
+    @cached_property
+    def lesson_material(self):
+        from django.core.files.base import ContentFile
+
+        from volunteers.models import Lesson, LessonMaterial
+
+        lesson = Lesson.objects.create(module=self.training_module, title="Matrix lesson")
+        material = LessonMaterial(lesson=lesson, name="Handout")
+        material.file.save("handout.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+        return material
+
+    @cached_property
     def training_session(self):
         from volunteers.tests.factories import TrainingSessionFactory
 
@@ -343,6 +385,22 @@ class Objects:
         from outreach.tests.factories import PartnerFactory
 
         return PartnerFactory()
+
+    @cached_property
+    def partner_agreement(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.utils import timezone
+
+        from outreach.services import partner_agreement_add
+
+        return partner_agreement_add(
+            partner=self.partner,
+            kind="mou",
+            signed_on=timezone.localdate(),
+            starts_on=timezone.localdate(),
+            document=SimpleUploadedFile("mou.pdf", b"%PDF-1.4 matrix"),
+            by=self.users[COORDINATOR],
+        )
 
     @cached_property
     def survey(self):
@@ -461,8 +519,14 @@ KWARGS = {
             "volunteer_invite_again",
             "volunteer_note_add",
             "volunteer_completion_add",
+            "competency_sign_off",
+            "quiz_attempts_reset",
+            "onboarding_record_add",
         )
     },
+    "volunteers:module_detail": _pk("training_module"),
+    "volunteers:quiz_take": _pk("quiz_module"),
+    "volunteers:lesson_material": _pk("lesson_material"),
     "volunteers:module_edit": _pk("training_module"),
     "volunteers:training_session_detail": _pk("training_session"),
     "volunteers:shift_detail": _pk("shift"),
@@ -477,6 +541,11 @@ KWARGS = {
     "outreach:partner_detail": _pk("partner"),
     "outreach:partner_edit": _pk("partner"),
     "outreach:partner_verify": _pk("partner"),
+    "outreach:partner_relationship": _pk("partner"),
+    "outreach:partner_stage_set": _pk("partner"),
+    "outreach:partner_agreement_add": _pk("partner"),
+    "outreach:partner_contact_add": _pk("partner"),
+    "outreach:agreement_document": _pk("partner_agreement"),
     "outreach:survey_detail": _pk("survey"),
     "outreach:survey_edit": _pk("survey"),
     "outreach:survey_results": _pk("survey"),

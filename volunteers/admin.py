@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
@@ -8,7 +9,18 @@ from audit.admin import AuditedAdminMixin
 from audit.services import Action
 from volunteers.models import (
     Area,
+    CommunityAgreementAcceptance,
+    CommunityAgreementVersion,
+    CompetencySignOff,
     Language,
+    Lesson,
+    LessonMaterial,
+    OnboardingRecord,
+    OnboardingStep,
+    Quiz,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
     Shift,
     ShiftAssignment,
     TrainingAttendance,
@@ -73,12 +85,98 @@ class VolunteerNoteAdmin(admin.ModelAdmin):
     raw_id_fields = ["volunteer", "author"]
 
 
+class LessonInline(admin.StackedInline):
+    model = Lesson
+    extra = 0
+    show_change_link = True
+    fields = ["position", "title", "body", "video_url"]
+
+
 @admin.register(TrainingModule)
 class TrainingModuleAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "roles", "qualifies_for_call_types", "validity_days", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["title", "slug"]
+    list_display = [
+        "title",
+        "position",
+        "roles",
+        "taught_by_kind",
+        "requires_attendance",
+        "requires_sign_off",
+        "validity_days",
+        "is_active",
+    ]
+    list_filter = ["is_active", "taught_by_kind", "requires_sign_off"]
+    search_fields = ["title", "slug", "taught_by_name"]
     prepopulated_fields = {"slug": ["title"]}
+    inlines = [LessonInline]
+
+
+class LessonMaterialForm(forms.ModelForm):
+    # A plain file input: materials are private, so the admin shows no link to the stored file.
+    file = forms.FileField(widget=forms.FileInput)
+
+    class Meta:
+        model = LessonMaterial
+        fields = ["name", "file"]
+
+
+class LessonMaterialInline(admin.TabularInline):
+    model = LessonMaterial
+    form = LessonMaterialForm
+    extra = 1
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "module", "position"]
+    list_filter = ["module"]
+    search_fields = ["title", "body"]
+    inlines = [LessonMaterialInline]
+
+
+class QuizQuestionInline(admin.StackedInline):
+    model = QuizQuestion
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    """Questions are written in English, Korean and Spanish; answers on each question's page."""
+
+    list_display = ["module", "pass_mark", "max_attempts", "is_active"]
+    inlines = [QuizQuestionInline]
+
+
+class QuizChoiceInline(admin.TabularInline):
+    model = QuizChoice
+    extra = 3
+
+
+@admin.register(QuizQuestion)
+class QuizQuestionAdmin(admin.ModelAdmin):
+    list_display = ["text_en", "quiz", "position"]
+    list_filter = ["quiz"]
+    inlines = [QuizChoiceInline]
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "quiz", "language", "score", "passed", "submitted_at"]
+    list_filter = ["passed", "language"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CompetencySignOff)
+class CompetencySignOffAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "module", "signed_by", "signed_at"]
+    list_filter = ["module"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name", "observed"]
 
 
 class TrainingAttendanceInline(admin.TabularInline):
@@ -205,4 +303,56 @@ class SecuredTOTPDeviceAdmin(AuditedAdminMixin, TOTPDeviceAdmin):
         return admin.ModelAdmin.get_urls(self)  # without the package's config and QR code pages
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(OnboardingStep)
+class OnboardingStepAdmin(admin.ModelAdmin):
+    """Coordinators configure each role's checklist here (`manage.py seed_onboarding_steps` adds
+    the default one)."""
+
+    list_display = [
+        "role",
+        "position",
+        "kind",
+        "title",
+        "module",
+        "required_count",
+        "required_before_access",
+        "is_active",
+    ]
+    list_editable = ["position", "required_count", "required_before_access", "is_active"]
+    list_filter = ["role", "kind", "is_active"]
+
+
+@admin.register(OnboardingRecord)
+class OnboardingRecordAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "step", "vouched_by", "recorded_by", "recorded_at"]
+    list_filter = ["step__role", "step__kind"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name", "note"]
+    raw_id_fields = ["volunteer", "vouched_by"]
+
+
+@admin.register(CommunityAgreementVersion)
+class CommunityAgreementVersionAdmin(admin.ModelAdmin):
+    """Versions are published from the agreements page (a new version asks everyone again)."""
+
+    list_display = ["version", "published_at", "published_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CommunityAgreementAcceptance)
+class CommunityAgreementAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "version", "accepted_at"]
+    list_filter = ["version"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

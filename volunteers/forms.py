@@ -18,6 +18,7 @@ from volunteers.models import (
     Area,
     HeardAbout,
     Language,
+    OnboardingStep,
     ShiftRole,
     TrainingModule,
     TrainingSession,
@@ -194,6 +195,80 @@ class CompletionForm(forms.Form):
     completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class SignOffForm(forms.Form):
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=TrainingModule.objects.filter(is_active=True, requires_sign_off=True)
+    )
+    observed = forms.CharField(
+        label=_("Role-play observed"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("What you observed: the scenario and how the volunteer handled it."),
+    )
+
+
+class OnboardingRecordForm(forms.Form):
+    step = forms.ModelChoiceField(
+        label=_("Step done"),
+        queryset=OnboardingStep.objects.filter(is_active=True).exclude(
+            kind__in=[
+                OnboardingStep.Kind.REQUIRED_MODULES,
+                OnboardingStep.Kind.MODULE,
+                OnboardingStep.Kind.SHADOW_SHIFTS,
+            ]
+        ),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ShadowSignForm(forms.Form):
+    trainee = forms.ModelChoiceField(label=_("Volunteer who shadowed you"), queryset=Volunteer.objects.none())
+    step = forms.ModelChoiceField(
+        label=_("Role"),
+        queryset=OnboardingStep.objects.filter(kind=OnboardingStep.Kind.SHADOW_SHIFTS, is_active=True),
+    )
+    note = forms.CharField(label=_("Shift and note"), required=False, max_length=300)
+
+    def __init__(self, *args, signer: Volunteer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = Volunteer.objects.filter(status=Volunteer.Status.ACTIVE)
+        self.fields["trainee"].queryset = queryset.exclude(pk=signer.pk) if signer else queryset
+
+
+class AgreementsPublishForm(forms.Form):
+    text_en = forms.CharField(label=_("Agreements (English)"), widget=forms.Textarea(attrs={"rows": 10}))
+    text_ko = forms.CharField(
+        label=_("Agreements (Korean)"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+    )
+    text_es = forms.CharField(
+        label=_("Agreements (Spanish)"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+    )
+
+
+class QuizResetForm(forms.Form):
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=TrainingModule.objects.filter(quiz__isnull=False)
+    )
+
+
+class QuizForm(forms.Form):
+    """One radio group per question, worded in `language`."""
+
+    def __init__(self, *args, quiz, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quiz = quiz
+        for number, question in enumerate(quiz.questions.prefetch_related("choices"), start=1):
+            self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
+                label=f"{number}. {question.text(language)}",
+                choices=[(choice.pk, choice.text(language)) for choice in question.choices.all()],
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+
+    def answers(self) -> dict[int, int]:
+        return {int(name[1:]): value for name, value in self.cleaned_data.items()}
+
+
 class TrainingModuleForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         label=_("Required for roles"),
@@ -217,10 +292,18 @@ class TrainingModuleForm(forms.ModelForm):
             "qualifies_for_call_types",
             "validity_days",
             "is_active",
+            "position",
+            "taught_by_kind",
+            "taught_by_name",
+            "requires_attendance",
+            "requires_sign_off",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Curriculum fields keep their defaults when a form leaves them out.
+        self.fields["position"].required = False
+        self.fields["taught_by_kind"].required = False
         if self.instance.pk:
             self.initial["qualifies_for_call_types"] = ", ".join(self.instance.qualifies_for_call_types)
 
@@ -230,6 +313,13 @@ class TrainingModuleForm(forms.ModelForm):
 
     def clean_roles(self) -> list[str]:
         return sorted(set(self.cleaned_data["roles"]))
+
+    def clean_position(self) -> int:
+        position = self.cleaned_data["position"]
+        return self.instance.position if position is None else position
+
+    def clean_taught_by_kind(self) -> str:
+        return self.cleaned_data["taught_by_kind"] or self.instance.taught_by_kind
 
 
 class TrainingSessionForm(forms.ModelForm):

@@ -4,6 +4,8 @@ Area and Language are shared reference data: intakes, partners, volunteers and s
 them, so they live in the lowest app of the dependency chain.
 """
 
+from __future__ import annotations
+
 import secrets
 from datetime import UTC, date, timedelta
 
@@ -12,8 +14,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+
+from config.storage import private_storage
 
 
 class Area(models.Model):
@@ -193,6 +198,12 @@ class VolunteerNote(models.Model):
         return f"{self.volunteer}: {self.body[:40]}"
 
 
+class TaughtBy(models.TextChoices):
+    PROGRAMME = "programme", _("Programme staff")
+    PARTNER = "partner", _("Partner organisation")
+    EXPERT = "expert", _("Expert")
+
+
 class TrainingModule(models.Model):
     """A training a volunteer completes.
 
@@ -211,9 +222,26 @@ class TrainingModule(models.Model):
         _("valid for (days)"), null=True, blank=True, help_text=_("Leave empty when it never expires.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position in the curriculum"), default=100)
+    taught_by_kind = models.CharField(
+        _("taught by"), max_length=12, choices=TaughtBy.choices, default=TaughtBy.PROGRAMME
+    )
+    taught_by_name = models.CharField(
+        _("trainer or organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("The partner organisation or the expert who teaches it."),
+    )
+    # What a completion needs besides a passed quiz (when the module has an active quiz).
+    requires_attendance = models.BooleanField(_("attendance at a session required"), default=False)
+    requires_sign_off = models.BooleanField(
+        _("trainer's competency sign-off required"),
+        default=False,
+        help_text=_("A trainer observed the volunteer in a role-play and signs off."),
+    )
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["position", "title"]
         verbose_name = _("training module")
         verbose_name_plural = _("training modules")
         constraints = [
@@ -319,6 +347,341 @@ class TrainingCompletion(models.Model):
 
     def is_valid_on(self, day: date) -> bool:
         return self.completed_on <= day and (self.expires_on is None or self.expires_on > day)
+
+
+def _localized(instance, field: str, language: str | None = None) -> str:
+    """`<field>_<language>` of a model with en/ko/es columns, English when that one is empty."""
+    from django.utils.translation import get_language
+
+    base = (language or get_language() or "en").split("-")[0].lower()
+    base = base if base in QUIZ_LANGUAGES else "en"
+    return getattr(instance, f"{field}_{base}") or getattr(instance, f"{field}_en")
+
+
+# The languages lessons' quizzes are written in.
+QUIZ_LANGUAGES = ("en", "ko", "es")
+
+
+def material_upload_to(instance: LessonMaterial, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"training_materials/{instance.lesson_id}/{secrets.token_hex(16)}.{suffix}"
+
+
+class Lesson(models.Model):
+    """One part of a module, in order: text (plain, with simple markup rendered safely), links
+    written in the text, an optional video link and uploaded materials."""
+
+    module = models.ForeignKey(
+        TrainingModule, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("module")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(
+        _("text"),
+        blank=True,
+        help_text=_(
+            "Plain text. Blank lines separate paragraphs; “- ” starts a list item; "
+            "**bold**; [a link](https://example.org). HTML is shown as typed."
+        ),
+    )
+    video_url = models.URLField(_("video link"), blank=True)
+
+    class Meta:
+        ordering = ["module", "position", "pk"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def __str__(self) -> str:
+        return f"{self.module}: {self.title}"
+
+
+class LessonMaterial(models.Model):
+    """A file handed out with a lesson, stored privately and served to signed-in volunteers."""
+
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="materials", verbose_name=_("lesson")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    file = models.FileField(_("file"), storage=private_storage, upload_to=material_upload_to, max_length=200)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("lesson material")
+        verbose_name_plural = _("lesson materials")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Quiz(models.Model):
+    """A module's multiple-choice quiz; passing it is then part of completing the module."""
+
+    module = models.OneToOneField(
+        TrainingModule, on_delete=models.CASCADE, related_name="quiz", verbose_name=_("module")
+    )
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"), default=80)
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts allowed"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="quiz_pass_mark_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_attempts__isnull=True) | Q(max_attempts__gte=1), name="quiz_attempts_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Quiz: %(module)s") % {"module": self.module}
+
+
+class QuizQuestion(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text_en = models.CharField(_("question (English)"), max_length=500)
+    text_ko = models.CharField(_("question (Korean)"), max_length=500, blank=True)
+    text_es = models.CharField(_("question (Spanish)"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["quiz", "position", "pk"]
+        verbose_name = _("quiz question")
+        verbose_name_plural = _("quiz questions")
+
+    def __str__(self) -> str:
+        return self.text_en
+
+    def text(self, language: str | None = None) -> str:
+        return _localized(self, "text", language)
+
+
+class QuizChoice(models.Model):
+    question = models.ForeignKey(
+        QuizQuestion, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text_en = models.CharField(_("answer (English)"), max_length=300)
+    text_ko = models.CharField(_("answer (Korean)"), max_length=300, blank=True)
+    text_es = models.CharField(_("answer (Spanish)"), max_length=300, blank=True)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    class Meta:
+        ordering = ["question", "position", "pk"]
+        verbose_name = _("quiz answer")
+        verbose_name_plural = _("quiz answers")
+
+    def __str__(self) -> str:
+        return self.text_en
+
+    def text(self, language: str | None = None) -> str:
+        return _localized(self, "text", language)
+
+
+class QuizAttempt(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("volunteer")
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    # {question id: chosen answer id}, as submitted.
+    answers = models.JSONField(_("answers"), default=dict)
+    score = models.PositiveSmallIntegerField(_("score (%)"))
+    passed = models.BooleanField(_("passed"))
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        constraints = [models.CheckConstraint(condition=Q(score__lte=100), name="quiz_attempt_score_percent")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.quiz.module}: {self.score}%"
+
+
+class CompetencySignOff(models.Model):
+    """A trainer observed the volunteer in a role-play and judged them competent for the module."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="sign_offs", verbose_name=_("volunteer")
+    )
+    module = models.ForeignKey(
+        TrainingModule, on_delete=models.CASCADE, related_name="sign_offs", verbose_name=_("module")
+    )
+    observed = models.TextField(_("role-play observed"), help_text=_("What the trainer observed."))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        verbose_name = _("competency sign-off")
+        verbose_name_plural = _("competency sign-offs")
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.module}"
+
+
+# --- onboarding and community agreements ------------------------------------------------------
+
+
+class OnboardingStep(models.Model):
+    """One configurable step of a role's onboarding checklist (coordinators edit them)."""
+
+    class Kind(models.TextChoices):
+        BACKGROUND_CHECK = "background_check", _("Background check")
+        ORIENTATION = "orientation", _("Orientation")
+        REQUIRED_MODULES = "required_modules", _("Required training modules")
+        MODULE = "module", _("A training module")
+        SHADOW_SHIFTS = "shadow_shifts", _("Shadow shifts")
+        FIRST_SOLO_SHIFT = "first_solo_shift", _("First solo shift")
+        OTHER = "other", _("Other")
+
+    role = models.CharField(_("role"), max_length=12, choices=ShiftRole.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True, help_text=_("Defaults to the kind."))
+    module = models.ForeignKey(
+        TrainingModule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="onboarding_steps",
+        verbose_name=_("module"),
+    )
+    required_count = models.PositiveSmallIntegerField(
+        _("how many times"), default=1, help_text=_("For shadow shifts: how many, each signed.")
+    )
+    required_before_access = models.BooleanField(
+        _("needed before the role's pages open"),
+        default=True,
+        help_text=_("Untick for steps done in the role itself, like the first solo shift."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["role", "position", "pk"]
+        verbose_name = _("onboarding step")
+        verbose_name_plural = _("onboarding steps")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="module", module__isnull=False)
+                | (~Q(kind="module") & Q(module__isnull=True)),
+                name="onboarding_step_module_iff_kind_module",
+            ),
+            models.CheckConstraint(condition=Q(required_count__gte=1), name="onboarding_step_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        if self.title:
+            return self.title
+        if self.kind == self.Kind.MODULE and self.module_id:
+            return str(self.module)
+        return str(self.get_kind_display())
+
+    @property
+    def recorded(self) -> bool:
+        """Done by records (a coordinator's, or a signed shadow shift), not computed from training."""
+        return self.kind not in (self.Kind.REQUIRED_MODULES, self.Kind.MODULE)
+
+
+class OnboardingRecord(models.Model):
+    """A step done by a volunteer: recorded by a coordinator, or a shadow shift signed by an
+    experienced volunteer (`vouched_by`)."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="onboarding_records", verbose_name=_("volunteer")
+    )
+    step = models.ForeignKey(
+        OnboardingStep, on_delete=models.CASCADE, related_name="records", verbose_name=_("step")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    vouched_by = models.ForeignKey(
+        Volunteer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shadow_shifts_signed",
+        verbose_name=_("signed by (experienced volunteer)"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = _("onboarding record")
+        verbose_name_plural = _("onboarding records")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(vouched_by=F("volunteer")), name="onboarding_record_not_self_signed"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer}: {self.step}"
+
+
+class CommunityAgreementVersion(models.Model):
+    """A published version of the community agreements; a new version asks everyone again."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text_en = models.TextField(_("text (English)"))
+    text_ko = models.TextField(_("text (Korean)"), blank=True)
+    text_es = models.TextField(_("text (Spanish)"), blank=True)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("community agreements version")
+        verbose_name_plural = _("community agreements versions")
+
+    def __str__(self) -> str:
+        return gettext("Community agreements, version %(version)s") % {"version": self.version}
+
+    def text(self, language: str | None = None) -> str:
+        return _localized(self, "text", language)
+
+
+class CommunityAgreementAcceptance(models.Model):
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="agreement_acceptances", verbose_name=_("volunteer")
+    )
+    version = models.ForeignKey(
+        CommunityAgreementVersion,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        verbose_name=_("version"),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("community agreements acceptance")
+        verbose_name_plural = _("community agreements acceptances")
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "version"], name="community_agreement_accepted_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer}: v{self.version.version}"
 
 
 class Shift(models.Model):

@@ -77,6 +77,12 @@ def has_role(user, *roles: str) -> bool:
     return Role.COORDINATOR in held or bool(held.intersection(roles))
 
 
+def _onboarding_blocks(user, roles) -> bool:
+    from volunteers.selectors import onboarding_blocks
+
+    return onboarding_blocks(user, roles)
+
+
 def role_required(*roles: str) -> Callable:
     """View decorator: anonymous users go to the login page, others without a role get 403."""
 
@@ -87,6 +93,12 @@ def role_required(*roles: str) -> Callable:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
                 raise PermissionDenied
+            if _onboarding_blocks(request.user, roles):
+                # A role is granted when its onboarding steps are done: until then the volunteer
+                # sees what to complete, not the role's pages (the console, callers' numbers).
+                from django.shortcuts import redirect
+
+                return redirect("volunteers:my_onboarding")
             return view(request, *args, **kwargs)
 
         wrapped.required_roles = roles

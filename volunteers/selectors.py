@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import (
@@ -28,9 +29,17 @@ from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 from volunteers.models import (
     Area,
+    CommunityAgreementAcceptance,
+    CommunityAgreementVersion,
+    CompetencySignOff,
+    OnboardingRecord,
+    OnboardingStep,
+    Quiz,
+    QuizAttempt,
     Shift,
     ShiftAssignment,
     ShiftRole,
+    TrainingAttendance,
     TrainingCompletion,
     TrainingModule,
     Volunteer,
@@ -360,3 +369,218 @@ def coverage_grid(*, start: date, days: int = 14) -> list[dict]:
             rows.append({"day": day, "cells": cells, "gaps": sum(cell["gap"] for cell in cells)})
         grid.append({"role": role, "label": label, "rows": rows, "gaps": sum(row["gaps"] for row in rows)})
     return grid
+
+
+# --- curriculum: what completing a module needs ------------------------------------------------
+
+
+@dataclass
+class Requirement:
+    key: str  # "quiz", "attendance", "sign_off"
+    label: str
+    met: bool
+
+
+def active_quiz(module: TrainingModule) -> Quiz | None:
+    """The module's quiz when it is active and has questions (otherwise it asks nothing)."""
+    quiz = Quiz.objects.filter(module=module, is_active=True).first()
+    return quiz if quiz is not None and quiz.questions.exists() else None
+
+
+def _evidence_since(module: TrainingModule, today: date) -> datetime | None:
+    """Quizzes, attendance and sign-offs older than the module's validity do not count again."""
+    if module.validity_days is None:
+        return None
+    start = today - timedelta(days=module.validity_days)
+    return datetime.combine(start, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+
+
+def module_requirements(
+    *, volunteer: Volunteer, module: TrainingModule, today: date | None = None
+) -> list[Requirement]:
+    """Each thing a completion of `module` needs, and whether the volunteer has it."""
+    from django.utils.translation import gettext as _
+
+    today = today or timezone.localdate()
+    since = _evidence_since(module, today)
+    requirements = []
+    quiz = active_quiz(module)
+    if quiz is not None:
+        passed = QuizAttempt.objects.filter(quiz=quiz, volunteer=volunteer, passed=True)
+        if since is not None:
+            passed = passed.filter(submitted_at__gte=since)
+        requirements.append(Requirement("quiz", _("Pass the quiz"), passed.exists()))
+    if module.requires_attendance:
+        attended = TrainingAttendance.objects.filter(
+            volunteer=volunteer, session__module=module, status=TrainingAttendance.Status.ATTENDED
+        )
+        if since is not None:
+            attended = attended.filter(session__starts_at__gte=since)
+        requirements.append(Requirement("attendance", _("Attend a session"), attended.exists()))
+    if module.requires_sign_off:
+        signed = CompetencySignOff.objects.filter(volunteer=volunteer, module=module)
+        if since is not None:
+            signed = signed.filter(signed_at__gte=since)
+        requirements.append(Requirement("sign_off", _("Trainer's competency sign-off"), signed.exists()))
+    return requirements
+
+
+def has_valid_completion(*, volunteer: Volunteer, module: TrainingModule, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (
+        TrainingCompletion.objects.filter(volunteer=volunteer, module=module, completed_on__lte=today)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=today))
+        .exists()
+    )
+
+
+def quiz_attempts_used(*, quiz: Quiz, volunteer: Volunteer) -> int:
+    return QuizAttempt.objects.filter(quiz=quiz, volunteer=volunteer).count()
+
+
+def quiz_attempts_left(*, quiz: Quiz, volunteer: Volunteer) -> int | None:
+    """None when the quiz has no limit."""
+    if quiz.max_attempts is None:
+        return None
+    return max(quiz.max_attempts - quiz_attempts_used(quiz=quiz, volunteer=volunteer), 0)
+
+
+# --- community agreements and onboarding -------------------------------------------------------
+
+# The groups whose pages wait for the role's onboarding (a role is granted when its steps are done).
+ONBOARDED_ROLES = {"Dispatcher": ShiftRole.DISPATCHER, "Responder": ShiftRole.RESPONDER}
+
+
+def current_agreements() -> CommunityAgreementVersion | None:
+    return CommunityAgreementVersion.objects.order_by("-version").first()
+
+
+def agreements_accepted(volunteer: Volunteer, *, current: CommunityAgreementVersion | None = None) -> bool:
+    """True when the volunteer accepted the current version (ticking the box at sign-up after it
+    was published counts), or when no version is published."""
+    current = current if current is not None else current_agreements()
+    if current is None:
+        return True
+    if volunteer.agreements_accepted_at and volunteer.agreements_accepted_at >= current.published_at:
+        return True
+    return CommunityAgreementAcceptance.objects.filter(volunteer=volunteer, version=current).exists()
+
+
+@dataclass
+class StepStatus:
+    step: OnboardingStep
+    done: bool
+    count: int
+    records: list[OnboardingRecord]
+
+
+def onboarding_steps(role: str) -> list[OnboardingStep]:
+    return list(OnboardingStep.objects.filter(role=role, is_active=True).select_related("module"))
+
+
+def onboarding_status(volunteer: Volunteer, role: str) -> list[StepStatus]:
+    """Each active step of `role`'s checklist with whether the volunteer has done it."""
+    steps = onboarding_steps(role)
+    records: dict[int, list[OnboardingRecord]] = {}
+    for record in volunteer.onboarding_records.filter(step__in=steps).select_related(
+        "vouched_by", "recorded_by"
+    ):
+        records.setdefault(record.step_id, []).append(record)
+    statuses = []
+    for step in steps:
+        mine = records.get(step.pk, [])
+        if step.kind == OnboardingStep.Kind.REQUIRED_MODULES:
+            done = is_qualified(volunteer, role)
+        elif step.kind == OnboardingStep.Kind.MODULE:
+            done = has_valid_completion(volunteer=volunteer, module=step.module)
+        elif step.kind == OnboardingStep.Kind.SHADOW_SHIFTS:
+            mine = [r for r in mine if r.vouched_by_id is not None]
+            done = len(mine) >= step.required_count
+        else:
+            done = len(mine) >= step.required_count
+        statuses.append(StepStatus(step=step, done=done, count=len(mine), records=mine))
+    return statuses
+
+
+def role_ready(volunteer: Volunteer, role: str) -> bool:
+    """Every step needed before access is done, and the current community agreements accepted."""
+    steps = onboarding_status(volunteer, role)
+    if not steps:
+        return True
+    return all(s.done for s in steps if s.step.required_before_access) and agreements_accepted(volunteer)
+
+
+def onboarding_blocks(user, roles) -> bool:
+    """True when `user` reaches a view of `roles` only through Dispatcher/Responder roles whose
+    onboarding is not done. Coordinators, and roles without a checklist, are never blocked."""
+    from volunteers.roles import Role, user_roles
+
+    held = user_roles(user) & set(roles)
+    if Role.COORDINATOR in user_roles(user) or not held:
+        return False
+    if any(role not in ONBOARDED_ROLES for role in held):
+        return False
+    wanted = [ONBOARDED_ROLES[role] for role in held]
+    if not OnboardingStep.objects.filter(role__in=wanted, is_active=True).exists():
+        return False
+    cache = getattr(user, "_onboarding_ready", None)
+    if cache is None:
+        cache = user._onboarding_ready = {}
+    volunteer = volunteer_for_user(user)
+    if volunteer is None:
+        return False
+    for role in wanted:
+        if role not in cache:
+            cache[role] = role_ready(volunteer, role)
+        if cache[role]:
+            return False
+    return True
+
+
+def onboarding_roles_for(volunteer: Volunteer) -> list[str]:
+    """The onboarded roles a volunteer holds or asked for, in ShiftRole order."""
+    from volunteers.roles import user_roles
+
+    held = (
+        {ONBOARDED_ROLES[r] for r in user_roles(volunteer.user) if r in ONBOARDED_ROLES}
+        if volunteer.user
+        else set()
+    )
+    wanted = held | set(volunteer.roles_of_interest or [])
+    return [role for role in ShiftRole.values if role in wanted]
+
+
+def experienced_in(volunteer: Volunteer) -> list[str]:
+    """Roles in which the volunteer may sign others' shadow shifts: held, and onboarded."""
+    from volunteers.roles import user_roles
+
+    if volunteer.user is None or volunteer.status != Volunteer.Status.ACTIVE:
+        return []
+    held = [ONBOARDED_ROLES[r] for r in user_roles(volunteer.user) if r in ONBOARDED_ROLES]
+    return [role for role in ShiftRole.values if role in held and role_ready(volunteer, role)]
+
+
+def onboarding_review(*, role: str) -> list[dict]:
+    """Active volunteers who hold or asked for `role`, with their checklist progress."""
+    from volunteers.roles import Role
+
+    group = {value: key for key, value in ONBOARDED_ROLES.items()}[role]
+    volunteers = (
+        Volunteer.objects.filter(status=Volunteer.Status.ACTIVE)
+        .filter(Q(user__groups__name=group) | json_list_contains("roles_of_interest", role))
+        .exclude(user__groups__name=Role.COORDINATOR)
+        .distinct()
+        .select_related("user")
+    )
+    rows = []
+    for volunteer in volunteers:
+        statuses = onboarding_status(volunteer, role)
+        rows.append(
+            {
+                "volunteer": volunteer,
+                "statuses": statuses,
+                "done": sum(1 for s in statuses if s.done),
+                "ready": role_ready(volunteer, role),
+            }
+        )
+    return rows

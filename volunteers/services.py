@@ -31,7 +31,14 @@ from django.utils.translation import gettext_lazy
 
 from volunteers.models import (
     Area,
+    CommunityAgreementAcceptance,
+    CommunityAgreementVersion,
+    CompetencySignOff,
     Language,
+    OnboardingRecord,
+    OnboardingStep,
+    Quiz,
+    QuizAttempt,
     Shift,
     ShiftAssignment,
     ShiftRole,
@@ -44,7 +51,15 @@ from volunteers.models import (
     _new_calendar_token,
 )
 from volunteers.roles import Role, has_role
-from volunteers.selectors import completions_expiring, is_qualified
+from volunteers.selectors import (
+    completions_expiring,
+    current_agreements,
+    experienced_in,
+    has_valid_completion,
+    is_qualified,
+    module_requirements,
+    quiz_attempts_used,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -470,9 +485,13 @@ def training_attendance_record(*, session: TrainingSession, attended: Iterable[V
             TrainingAttendance.objects.update_or_create(
                 session=session, volunteer=volunteer, defaults={"status": TrainingAttendance.Status.ATTENDED}
             )
-            training_completion_record(
-                volunteer=volunteer, module=session.module, completed_on=day, by=by, session=session
-            )
+            missing = [
+                r for r in module_requirements(volunteer=volunteer, module=session.module) if not r.met
+            ]
+            if not missing:
+                training_completion_record(
+                    volunteer=volunteer, module=session.module, completed_on=day, by=by, session=session
+                )
         absent = session.attendance.exclude(volunteer__in=attended)
         TrainingCompletion.objects.filter(
             session=session, volunteer__in=absent.values("volunteer"), module=session.module
@@ -731,3 +750,185 @@ def shift_reminders_send(*, now: datetime | None = None) -> int:
                 continue
             sent += 1
     return sent
+
+
+# --- curriculum: quizzes, sign-offs, completion when every requirement is met -----------------
+
+
+def training_completion_try(
+    *, volunteer: Volunteer, module: TrainingModule, by=None
+) -> TrainingCompletion | None:
+    """Record today's completion when the module asks for nothing more (quiz passed, session
+    attended, trainer's sign-off, as the module requires) and no valid completion exists."""
+    if has_valid_completion(volunteer=volunteer, module=module):
+        return None
+    requirements = module_requirements(volunteer=volunteer, module=module)
+    # A module asking for nothing is completed by a coordinator or by attending a session.
+    if not requirements or not all(r.met for r in requirements):
+        return None
+    return training_completion_record(
+        volunteer=volunteer, module=module, completed_on=timezone.localdate(), by=by
+    )
+
+
+def quiz_attempt_submit(
+    *, quiz: Quiz, volunteer: Volunteer, answers: dict[int, int], language: str
+) -> QuizAttempt:
+    """Score a quiz attempt (every question answered, one answer each) and keep it.
+
+    The volunteer's row is locked so two submissions at once cannot overrun the attempts
+    limit. A pass completes the module when nothing else is missing.
+    """
+    questions = list(quiz.questions.prefetch_related("choices"))
+    if not quiz.is_active or not questions:
+        raise VolunteerError(_("This quiz is not open."))
+    chosen = {}
+    for question in questions:
+        choice_id = answers.get(question.pk)
+        choices = {choice.pk: choice for choice in question.choices.all()}
+        if choice_id not in choices:
+            raise VolunteerError(_("Answer every question."))
+        chosen[question.pk] = choices[choice_id]
+    with transaction.atomic():
+        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+        if QuizAttempt.objects.filter(
+            quiz=quiz, volunteer=volunteer, passed=True
+        ).exists() and has_valid_completion(volunteer=volunteer, module=quiz.module):
+            raise VolunteerError(_("You have already passed this quiz."))
+        if (
+            quiz.max_attempts is not None
+            and quiz_attempts_used(quiz=quiz, volunteer=volunteer) >= quiz.max_attempts
+        ):
+            raise VolunteerError(_("No attempts are left: ask your coordinator."))
+        correct = sum(1 for choice in chosen.values() if choice.is_correct)
+        score = correct * 100 // len(questions)
+        attempt = QuizAttempt.objects.create(
+            quiz=quiz,
+            volunteer=volunteer,
+            language=language if language in dict(settings.LANGUAGES) else "en",
+            answers={str(pk): choice.pk for pk, choice in chosen.items()},
+            score=score,
+            passed=score >= quiz.pass_mark,
+        )
+        if attempt.passed:
+            training_completion_try(volunteer=volunteer, module=quiz.module)
+    return attempt
+
+
+def quiz_attempts_reset(*, quiz: Quiz, volunteer: Volunteer) -> int:
+    """A coordinator gives a volunteer who used every attempt a fresh start (failed attempts go)."""
+    with transaction.atomic():
+        deleted, _detail = QuizAttempt.objects.filter(quiz=quiz, volunteer=volunteer, passed=False).delete()
+    return deleted
+
+
+def competency_sign_off(
+    *, volunteer: Volunteer, module: TrainingModule, observed: str, by
+) -> CompetencySignOff:
+    """A trainer signs off a volunteer's competency after observing a role-play."""
+    if not observed.strip():
+        raise VolunteerError(_("Say what you observed in the role-play."))
+    if not module.requires_sign_off:
+        raise VolunteerError(_("This module does not ask for a sign-off."))
+    with transaction.atomic():
+        sign_off = CompetencySignOff.objects.create(
+            volunteer=volunteer, module=module, observed=observed.strip(), signed_by=by
+        )
+        training_completion_try(volunteer=volunteer, module=module, by=by)
+    return sign_off
+
+
+# --- onboarding and community agreements ---------------------------------------------------------
+
+
+def onboarding_record_add(
+    *, volunteer: Volunteer, step: OnboardingStep, by, note: str = ""
+) -> OnboardingRecord:
+    """A coordinator records a step done (background check, orientation, first solo shift...).
+    Training steps are not recorded: they follow the volunteer's completions."""
+    if not step.recorded:
+        raise VolunteerError(_("Training steps are done by completing the training, not recorded here."))
+    if step.kind == OnboardingStep.Kind.SHADOW_SHIFTS:
+        raise VolunteerError(_("Shadow shifts are signed by an experienced volunteer."))
+    if not step.is_active:
+        raise VolunteerError(_("This step is no longer in use."))
+    with transaction.atomic():
+        return OnboardingRecord.objects.create(
+            volunteer=volunteer, step=step, recorded_by=by, note=note[:300]
+        )
+
+
+def shadow_shift_sign(
+    *, trainee: Volunteer, step: OnboardingStep, signer: Volunteer, note: str = ""
+) -> OnboardingRecord:
+    """An experienced volunteer (holding the role, with its onboarding done) signs a shadow
+    shift the trainee did with them."""
+    if step.kind != OnboardingStep.Kind.SHADOW_SHIFTS or not step.is_active:
+        raise VolunteerError(_("Choose a shadow-shift step."))
+    if trainee.pk == signer.pk:
+        raise VolunteerError(_("You cannot sign your own shadow shift."))
+    if step.role not in experienced_in(signer):
+        raise VolunteerError(_("Only an experienced volunteer in this role can sign a shadow shift."))
+    with transaction.atomic():
+        return OnboardingRecord.objects.create(
+            volunteer=trainee, step=step, vouched_by=signer, recorded_by=signer.user, note=note[:300]
+        )
+
+
+def community_agreements_publish(
+    *, text_en: str, text_ko: str = "", text_es: str = "", by
+) -> CommunityAgreementVersion:
+    """Publish a new version: everyone is asked to accept it again."""
+    if not text_en.strip():
+        raise VolunteerError(_("Write the agreements in English at least."))
+    with transaction.atomic():
+        # Serialise publishers so two at once cannot take the same number.
+        CommunityAgreementVersion.objects.select_for_update().order_by("-version").first()
+        latest = CommunityAgreementVersion.objects.order_by("-version").first()
+        return CommunityAgreementVersion.objects.create(
+            version=(latest.version + 1) if latest else 1,
+            text_en=text_en.strip(),
+            text_ko=text_ko.strip(),
+            text_es=text_es.strip(),
+            published_by=by,
+        )
+
+
+def community_agreements_accept(*, volunteer: Volunteer) -> CommunityAgreementAcceptance | None:
+    """The volunteer accepts the current version (idempotent); None when none is published."""
+    current = current_agreements()
+    if current is None:
+        return None
+    with transaction.atomic():
+        acceptance, _created = CommunityAgreementAcceptance.objects.get_or_create(
+            volunteer=volunteer, version=current
+        )
+    return acceptance
+
+
+def onboarding_steps_seed() -> int:
+    """The default checklists of dispatchers and responders (steps only added when a role has
+    none yet, so coordinators' edits stay). Returns the number of steps created."""
+    Kind = OnboardingStep.Kind
+    default = [
+        (Kind.BACKGROUND_CHECK, 1, True),
+        (Kind.ORIENTATION, 1, True),
+        (Kind.REQUIRED_MODULES, 1, True),
+        (Kind.SHADOW_SHIFTS, 2, True),
+        (Kind.FIRST_SOLO_SHIFT, 1, False),
+    ]
+    created = 0
+    with transaction.atomic():
+        for role in ShiftRole.values:
+            if OnboardingStep.objects.filter(role=role).exists():
+                continue
+            for position, (kind, count, before) in enumerate(default, start=1):
+                OnboardingStep.objects.create(
+                    role=role,
+                    kind=kind,
+                    required_count=count,
+                    required_before_access=before,
+                    position=position,
+                )
+                created += 1
+    return created

@@ -16,7 +16,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,15 +29,21 @@ from config.ratelimit import rate_limit_hit
 from volunteers import selectors, services, two_factor
 from volunteers.calendar import shifts_calendar
 from volunteers.forms import (
+    AgreementsPublishForm,
     ApproveForm,
     AssignForm,
     AttendanceForm,
     CompletionForm,
     NoteForm,
+    OnboardingRecordForm,
     OneTimeCodeForm,
     ProfileForm,
+    QuizForm,
+    QuizResetForm,
     RejectForm,
+    ShadowSignForm,
     ShiftSeriesForm,
+    SignOffForm,
     SignupForm,
     ThrottledAuthenticationForm,
     ThrottledPasswordChangeForm,
@@ -46,10 +52,14 @@ from volunteers.forms import (
     VolunteerFilterForm,
     availability_grid,
 )
+from volunteers.lesson_text import render_lesson_text
 from volunteers.models import (
+    QUIZ_LANGUAGES,
     Language,
+    LessonMaterial,
     Shift,
     ShiftAssignment,
+    ShiftRole,
     TrainingAttendance,
     TrainingModule,
     TrainingSession,
@@ -289,6 +299,225 @@ def training_session_register(request, pk: int):
 
 
 @role_required(*VOLUNTEER_ROLES)
+def module_detail(request, pk: int):
+    module = get_object_or_404(TrainingModule.objects.filter(is_active=True), pk=pk)
+    volunteer = _own(request)
+    lessons = list(module.lessons.prefetch_related("materials"))
+    for lesson in lessons:
+        lesson.html = render_lesson_text(lesson.body)
+    quiz = selectors.active_quiz(module)
+    context = {
+        "module": module,
+        "lessons": lessons,
+        "quiz": quiz,
+        "volunteer": volunteer,
+        "requirements": selectors.module_requirements(volunteer=volunteer, module=module)
+        if volunteer
+        else [],
+        "completed": volunteer is not None
+        and selectors.has_valid_completion(volunteer=volunteer, module=module),
+        "attempts": volunteer.quiz_attempts.filter(quiz=quiz) if volunteer and quiz else [],
+        "attempts_left": selectors.quiz_attempts_left(quiz=quiz, volunteer=volunteer)
+        if volunteer and quiz
+        else None,
+        "quiz_languages": QUIZ_LANGUAGES,
+    }
+    return render(request, "volunteers/module_detail.html", context)
+
+
+@role_required(*VOLUNTEER_ROLES)
+def lesson_material(request, pk: int):
+    material = get_object_or_404(LessonMaterial.objects.filter(lesson__module__is_active=True), pk=pk)
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    suffix = material.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(handle, as_attachment=True, filename=f"{material.name}.{suffix}")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _quiz_language(request) -> str:
+    wanted = request.POST.get("lang") or request.GET.get("lang") or translation.get_language() or "en"
+    base = wanted.split("-")[0].lower()
+    return base if base in QUIZ_LANGUAGES else "en"
+
+
+@role_required(*VOLUNTEER_ROLES)
+def quiz_take(request, pk: int):
+    module = get_object_or_404(TrainingModule.objects.filter(is_active=True), pk=pk)
+    quiz = selectors.active_quiz(module)
+    if quiz is None:
+        raise Http404
+    volunteer = _own(request)
+    if volunteer is None:
+        return _no_profile(request)
+    language = _quiz_language(request)
+    form = QuizForm(request.POST or None, quiz=quiz, language=language)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = services.quiz_attempt_submit(
+                quiz=quiz, volunteer=volunteer, answers=form.answers(), language=language
+            )
+        except services.VolunteerError as exc:
+            messages.error(request, exc.message)
+        else:
+            if attempt.passed:
+                messages.success(request, _("You passed with %(score)d%%.") % {"score": attempt.score})
+            else:
+                messages.warning(
+                    request,
+                    _("You scored %(score)d%%; the pass mark is %(mark)d%%.")
+                    % {"score": attempt.score, "mark": quiz.pass_mark},
+                )
+            return redirect("volunteers:module_detail", pk=module.pk)
+    context = {
+        "module": module,
+        "quiz": quiz,
+        "form": form,
+        "language": language,
+        "quiz_languages": QUIZ_LANGUAGES,
+        "attempts_left": selectors.quiz_attempts_left(quiz=quiz, volunteer=volunteer),
+    }
+    return render(request, "volunteers/quiz_take.html", context, status=400 if form.errors else 200)
+
+
+# --- onboarding and community agreements ------------------------------------------------
+
+
+@role_required(*VOLUNTEER_ROLES)
+def my_onboarding(request):
+    volunteer = _own(request)
+    if volunteer is None:
+        return _no_profile(request)
+    experienced = selectors.experienced_in(volunteer)
+    context = {
+        "volunteer": volunteer,
+        "checklists": [
+            {
+                "role": ShiftRole(role),
+                "statuses": selectors.onboarding_status(volunteer, role),
+                "ready": selectors.role_ready(volunteer, role),
+            }
+            for role in selectors.onboarding_roles_for(volunteer)
+        ],
+        "agreements": selectors.current_agreements(),
+        "agreements_accepted": selectors.agreements_accepted(volunteer),
+        "experienced": experienced,
+        "shadow_form": ShadowSignForm(signer=volunteer) if experienced else None,
+    }
+    return render(request, "volunteers/my_onboarding.html", context)
+
+
+@require_POST
+@role_required(*VOLUNTEER_ROLES)
+def shadow_shift_sign(request):
+    signer = _own(request)
+    if signer is None:
+        raise Http404
+    form = ShadowSignForm(request.POST, signer=signer)
+    if not form.is_valid():
+        messages.error(request, _("Choose the volunteer and the role of the shadow shift."))
+        return redirect("volunteers:my_onboarding")
+    try:
+        services.shadow_shift_sign(
+            trainee=form.cleaned_data["trainee"],
+            step=form.cleaned_data["step"],
+            signer=signer,
+            note=form.cleaned_data["note"],
+        )
+    except services.VolunteerError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Shadow shift signed."))
+    return redirect("volunteers:my_onboarding")
+
+
+def community_agreements(request):
+    current = selectors.current_agreements()
+    volunteer = _own(request) if request.user.is_authenticated else None
+    context = {
+        "current": current,
+        "text": current.text(translation.get_language()) if current else "",
+        "volunteer": volunteer,
+        "accepted": volunteer is not None and selectors.agreements_accepted(volunteer, current=current),
+    }
+    return render(request, "volunteers/community_agreements.html", context)
+
+
+@require_POST
+@role_required(*VOLUNTEER_ROLES)
+def community_agreements_accept(request):
+    volunteer = _own(request)
+    if volunteer is None:
+        raise Http404
+    if services.community_agreements_accept(volunteer=volunteer) is not None:
+        messages.success(request, _("Thank you: you accepted the community agreements."))
+    return redirect("volunteers:my_onboarding")
+
+
+@coordinator_required
+def community_agreements_publish(request):
+    current = selectors.current_agreements()
+    initial = (
+        {"text_en": current.text_en, "text_ko": current.text_ko, "text_es": current.text_es}
+        if current
+        else {}
+    )
+    form = AgreementsPublishForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.community_agreements_publish(by=request.user, **form.cleaned_data)
+        except services.VolunteerError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Version %(version)d published: volunteers will be asked to accept it.")
+                % {"version": version.version},
+            )
+            return redirect("volunteers:community_agreements")
+    return render(
+        request,
+        "volunteers/form_page.html",
+        {"form": form, "title": _("Publish a new version of the community agreements")},
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_required
+def onboarding_review(request):
+    role = request.GET.get("role") if request.GET.get("role") in ShiftRole.values else ShiftRole.DISPATCHER
+    context = {
+        "role": ShiftRole(role),
+        "roles": ShiftRole.choices,
+        "steps": selectors.onboarding_steps(role),
+        "rows": selectors.onboarding_review(role=role),
+    }
+    return render(request, "volunteers/onboarding_review.html", context)
+
+
+@require_POST
+@coordinator_required
+def onboarding_record_add(request, pk: int):
+    form = OnboardingRecordForm(request.POST)
+
+    def act(volunteer):
+        if not form.is_valid():
+            raise services.VolunteerError(_("Choose the step done."))
+        services.onboarding_record_add(
+            volunteer=volunteer,
+            step=form.cleaned_data["step"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+        return _("Onboarding step recorded.")
+
+    return _volunteer_action(request, pk, act)
+
+
+@role_required(*VOLUNTEER_ROLES)
 def my_profile(request):
     volunteer = _own(request)
     if volunteer is None:
@@ -375,6 +604,15 @@ def volunteer_detail(request, pk: int):
         "reject_form": RejectForm(),
         "note_form": NoteForm(),
         "completion_form": CompletionForm(initial={"completed_on": timezone.localdate()}),
+        "sign_off_form": SignOffForm(),
+        "onboarding": [
+            {"role": ShiftRole(role), "statuses": selectors.onboarding_status(volunteer, role)}
+            for role in selectors.onboarding_roles_for(volunteer)
+        ],
+        "onboarding_form": OnboardingRecordForm(),
+        "quiz_reset_form": QuizResetForm(),
+        "quiz_attempts": volunteer.quiz_attempts.select_related("quiz__module")[:20],
+        "sign_offs": volunteer.sign_offs.select_related("module", "signed_by")[:20],
         "qualified_roles": selectors.qualified_roles(volunteer),
     }
     return render(request, "volunteers/volunteer_detail.html", context)
@@ -478,6 +716,39 @@ def volunteer_completion_add(request, pk: int):
             by=request.user,
         )
         return _("Training recorded.")
+
+    return _volunteer_action(request, pk, act)
+
+
+@require_POST
+@coordinator_required
+def competency_sign_off(request, pk: int):
+    form = SignOffForm(request.POST)
+
+    def act(volunteer):
+        if not form.is_valid():
+            raise services.VolunteerError(_("Choose a module and say what you observed."))
+        services.competency_sign_off(
+            volunteer=volunteer,
+            module=form.cleaned_data["module"],
+            observed=form.cleaned_data["observed"],
+            by=request.user,
+        )
+        return _("Competency signed off.")
+
+    return _volunteer_action(request, pk, act)
+
+
+@require_POST
+@coordinator_required
+def quiz_attempts_reset(request, pk: int):
+    form = QuizResetForm(request.POST)
+
+    def act(volunteer):
+        if not form.is_valid():
+            raise services.VolunteerError(_("Choose a module with a quiz."))
+        count = services.quiz_attempts_reset(quiz=form.cleaned_data["module"].quiz, volunteer=volunteer)
+        return _("%(count)d failed attempts cleared.") % {"count": count}
 
     return _volunteer_action(request, pk, act)
 

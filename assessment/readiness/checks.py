@@ -29,6 +29,8 @@ from assessment.models import (
 STAFFING_DAYS = 14
 TEST_CALL_MAX_AGE = timedelta(days=7)
 MAX_LISTED = 5
+# The service type (outreach's seeded taxonomy) whose partner must have a signed MOU.
+MENTAL_HEALTH_SERVICE = "mental-health"
 
 
 def min_survey_responses() -> int:
@@ -219,6 +221,27 @@ def partner_directory_check(*, today=None) -> Check:
     )
 
 
+def partner_agreements_check(*, today=None) -> Check:
+    """The pilot needs a signed MOU, in force, with at least one mental-health partner."""
+    from outreach.selectors import partners_with_current_agreement
+
+    partners = list(
+        partners_with_current_agreement(service_slug=MENTAL_HEALTH_SERVICE, today=today)[:MAX_LISTED]
+    )
+    ok = bool(partners)
+    return Check(
+        key="partner_agreements",
+        title=_("An MOU with at least one mental-health partner"),
+        ok=ok,
+        summary=_("MOU in force with: %(names)s.") % {"names": ", ".join(p.name for p in partners)}
+        if ok
+        else _("No mental-health partner has a signed MOU in force."),
+        missing=[] if ok else [_("File a signed MOU on a mental-health partner's relationship page.")],
+        fix_url=reverse("outreach:partnership_map"),
+        fix_label=_("Partnership map"),
+    )
+
+
 # --- hotline answering --------------------------------------------------------------------------
 
 
@@ -339,6 +362,7 @@ def readiness_checks(*, now: datetime | None = None) -> list[Check]:
         staffing_check(now=now),
         protocol_check(),
         partner_directory_check(today=timezone.localdate(now)),
+        partner_agreements_check(today=timezone.localdate(now)),
         hotline_check(now=now),
         survey_check(),
         call_type_analysis_check(),

@@ -14,3 +14,16 @@ def hours(value: timedelta | None) -> str:
     return number_format(
         round(value.total_seconds() / 3600, 1), decimal_pos=1 if value.total_seconds() % 3600 else 0
     )
+
+
+@register.inclusion_tag("volunteers/_agreements_prompt.html", takes_context=True)
+def agreements_prompt(context):
+    """A prompt on the volunteer's own pages when a new version of the community agreements
+    waits for their acceptance."""
+    from volunteers.selectors import agreements_accepted, current_agreements, volunteer_for_user
+
+    request = context.get("request")
+    volunteer = volunteer_for_user(getattr(request, "user", None))
+    current = current_agreements() if volunteer is not None else None
+    pending = current is not None and not agreements_accepted(volunteer, current=current)
+    return {"pending": pending, "current": current}

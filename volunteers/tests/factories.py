@@ -180,3 +180,40 @@ def put_on_shift(
     return ShiftAssignment.objects.create(
         shift=shift, volunteer=volunteer, status=ShiftAssignment.Status.BOOKED
     )
+
+
+def make_quiz(module, *, pass_mark: int = 100, max_attempts: int | None = None, questions: int = 2):
+    """A quiz on `module` with `questions` questions in en/ko/es, each with a right answer
+    ("Right", "맞음", "Correcto") and a wrong one."""
+    from volunteers.models import Quiz, QuizChoice, QuizQuestion
+
+    quiz = Quiz.objects.create(module=module, pass_mark=pass_mark, max_attempts=max_attempts)
+    for number in range(1, questions + 1):
+        question = QuizQuestion.objects.create(
+            quiz=quiz,
+            position=number,
+            text_en=f"Question {number}?",
+            text_ko=f"질문 {number}?",
+            text_es=f"¿Pregunta {number}?",
+        )
+        QuizChoice.objects.create(
+            question=question,
+            position=1,
+            text_en="Right",
+            text_ko="맞음",
+            text_es="Correcto",
+            is_correct=True,
+        )
+        QuizChoice.objects.create(
+            question=question, position=2, text_en="Wrong", text_ko="틀림", text_es="Incorrecto"
+        )
+    return quiz
+
+
+def quiz_answers(quiz, *, right: int) -> dict[str, int]:
+    """POST data answering the first `right` questions right and the rest wrong."""
+    data = {}
+    for index, question in enumerate(quiz.questions.order_by("position")):
+        choice = question.choices.get(is_correct=index < right)
+        data[f"q{question.pk}"] = choice.pk
+    return data

@@ -28,8 +28,8 @@ def test_coordinator_creates_module_with_roles_call_types_and_validity(client, c
     response = client.post(
         reverse("volunteers:module_create"),
         {
-            "title": "De-escalation",
-            "slug": "de-escalation",
+            "title": "De-escalation refresher",
+            "slug": "de-escalation-refresher",
             "roles": ["responder"],
             "qualifies_for_call_types": "Mental health, welfare-check, ",
             "validity_days": "365",
@@ -37,7 +37,9 @@ def test_coordinator_creates_module_with_roles_call_types_and_validity(client, c
         },
     )
     assert response.status_code == 302
-    module = TrainingModule.objects.get()
+    module = TrainingModule.objects.get(
+        slug="de-escalation-refresher"
+    )  # the seeded curriculum has de-escalation
     assert module.roles == ["responder"]
     assert module.qualifies_for_call_types == ["mental-health", "welfare-check"]
     assert module.validity_days == 365

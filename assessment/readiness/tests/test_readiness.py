@@ -257,7 +257,15 @@ def test_readiness_page_shows_every_check_with_its_fix_link(client, coordinator)
     response = client.get(reverse("assessment:readiness"))
     assert response.status_code == 200
     keys = [check.key for check in response.context["checks"]]
-    assert keys == ["staffing", "protocol", "partners", "hotline", "survey", "call_types"]
+    assert keys == [
+        "staffing",
+        "protocol",
+        "partners",
+        "partner_agreements",
+        "hotline",
+        "survey",
+        "call_types",
+    ]
     assert not response.context["ready"]
     html = response.content.decode()
     for check in response.context["checks"]:
