@@ -61,7 +61,9 @@ def incident_check_in(*, incident: Incident, volunteer: Volunteer, via_sms: bool
     """The team on scene is OK: the timer starts again and a missed check-in alarm resolves."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Incident.objects.select_for_update().select_related("call_type").get(pk=incident.pk)
+        locked = (
+            Incident.objects.select_for_update(of=("self",)).select_related("call_type").get(pk=incident.pk)
+        )
         if not locked.is_open or locked.status not in CHECKIN_STATUSES:
             raise DispatchError(_("Check-ins are for a team on scene."))
         locked.last_checkin_at = now
@@ -97,7 +99,11 @@ def incident_request_backup(*, incident: Incident, volunteer: Volunteer, via_sms
     console at once; the on-call coordinator is texted (and called when configured)."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Incident.objects.select_for_update().select_related("call_type", "area").get(pk=incident.pk)
+        locked = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("call_type", "area")
+            .get(pk=incident.pk)
+        )
         if not locked.is_open:
             raise DispatchError(_("The incident is no longer open."))
         location = locked.location or (locked.area.name if locked.area else "")
