@@ -381,3 +381,24 @@ class TestIncidentPageActs:
         reply(responders[0], "yes")
         content = client.get(live).content.decode()
         assert 'id="incident-header" hx-swap-oob="true"' in content and "Team 1 of 2" in content
+
+
+@pytest.mark.parametrize("language", ["ko", "es"])
+def test_alarms_speak_korean_and_spanish(language):
+    from django.utils import translation
+
+    with translation.override(language):
+        labels = [str(label) for label in (*Alarm.Kind.labels, *Alarm.Level.labels)]
+    with translation.override("en"):
+        english = [str(label) for label in (*Alarm.Kind.labels, *Alarm.Level.labels)]
+    assert all(ours != theirs for ours, theirs in zip(labels, english, strict=True))
+
+
+@pytest.mark.django_db
+def test_the_on_call_text_is_in_the_hotline_language(dispatcher, on_call, texts, settings):
+    settings.LANGUAGE_CODE = "es"
+    incident = send_responders(user=dispatcher).incident
+    [body] = on_call_texts(texts)
+    assert body.startswith(
+        "Alarma Crítica de la línea de crisis: Nadie disponible en el incidente " + incident.code
+    )
