@@ -35,6 +35,9 @@ from .outbox import BROKER_ERRORS, _send_after_commit
 
 logger = logging.getLogger(__name__)
 
+# A call still pending this long after the text was left by a down broker: the sweep places it.
+CALL_AFTER_SECONDS = 30
+
 DEFAULT_LEVEL = {
     Alarm.Kind.NOBODY_AVAILABLE: Alarm.Level.CRITICAL,
     Alarm.Kind.ALL_DECLINED: Alarm.Level.CRITICAL,
@@ -297,4 +300,10 @@ def alarms_sweep(*, now: datetime | None = None) -> int:
     for alarm in late:
         with transaction.atomic():
             acted += _alert_on_call(alarm=alarm, now=now)
+    # Calls a down broker left unplaced (the task claims each, so a duplicate calls once).
+    for alarm_id in Alarm.objects.filter(
+        call_status=Alarm.CallStatus.PENDING,
+        on_call_alerted_at__lte=now - timedelta(seconds=CALL_AFTER_SECONDS),
+    ).values_list("pk", flat=True)[:20]:
+        _enqueue_call(alarm_id)
     return acted

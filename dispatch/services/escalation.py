@@ -150,10 +150,11 @@ def _escalate_now_if_nobody_left(*, incident: Incident, now: datetime) -> None:
         return
     if incident.escalation_level < 2:
         Incident.objects.filter(pk=incident.pk).update(escalate_at=now)
+    if accepted:
+        return  # part of a team: the widening at the next sweep raises the deadline alarm
     alarm_raise(
         incident=incident,
         kind=Alarm.Kind.ALL_DECLINED,
-        level=Alarm.Level.CRITICAL if accepted == 0 else Alarm.Level.WARNING,
         details=_("Every responder texted has answered: %(accepted)s of %(team)s on the team. %(why)s")
         % {
             "accepted": accepted,

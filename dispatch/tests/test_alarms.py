@@ -402,3 +402,36 @@ def test_the_on_call_text_is_in_the_hotline_language(dispatcher, on_call, texts,
     assert body.startswith(
         "Alarma Crítica de la línea de crisis: Nadie disponible en el incidente " + incident.code
     )
+
+
+@pytest.mark.django_db
+def test_a_call_a_down_broker_left_unplaced_is_placed_by_the_sweep(
+    dispatcher, on_call, settings, monkeypatch
+):
+    from dispatch.services import alarms as alarms_service
+
+    settings.DISPATCH_ONCALL_VOICE_ALERT = True
+    messaging.calls.clear()
+    monkeypatch.setattr(alarms_service, "_enqueue_call", lambda alarm_id: None)  # the broker is down
+    incident = send_responders(user=dispatcher).incident
+    alarm = incident.alarms.get()
+    assert alarm.call_status == Alarm.CallStatus.PENDING and messaging.calls == []
+    monkeypatch.undo()
+    services.alarms_sweep(now=alarm.on_call_alerted_at + timedelta(seconds=10))
+    assert messaging.calls == []  # not yet: the task may still be on its way
+    services.alarms_sweep(now=alarm.on_call_alerted_at + timedelta(seconds=31))
+    services.alarms_sweep(now=alarm.on_call_alerted_at + timedelta(seconds=46))
+    assert [call.to for call in messaging.calls] == [ON_CALL_PHONE]
+    messaging.calls.clear()
+
+
+@pytest.mark.django_db
+def test_a_decline_that_leaves_part_of_a_team_raises_no_all_declined_alarm(dispatcher, responders):
+    incident = send_responders(user=dispatcher, responders=responders[:2]).incident
+    reply(responders[0], "yes")
+    reply(responders[1], "no")
+    assert alarms(incident) == []
+    incident.refresh_from_db()
+    assert incident.escalate_at <= timezone.now()  # widened at the next sweep, with its alarm
+    services.incidents_escalate_due()
+    assert alarms(incident) == [(Alarm.Kind.DEADLINE_PASSED, Alarm.Level.WARNING)]
