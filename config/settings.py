@@ -331,6 +331,15 @@ DISPATCH_OUTBOX_SWEEP_AFTER_SECONDS = 30
 DISPATCH_OUTBOX_STUCK_AFTER_SECONDS = 90
 CELERY_BEAT_SCHEDULE["dispatch-outbox-sweep"] = {"task": "dispatch.outbox_sweep", "schedule": 15.0}
 CELERY_BEAT_SCHEDULE["dispatch-escalations"] = {"task": "dispatch.escalation_sweep", "schedule": 15.0}
+# Alarms (dispatch.services.alarms): a team on scene checks in ("We're OK") every
+# CallType.checkin_minutes (this default when the incident has no call type); a missed check-in
+# raises an alarm on every console, and texts the on-call coordinator this long after if nobody
+# has checked in by then. DISPATCH_ONCALL_VOICE_ALERT also phones the on-call coordinator
+# (a Twilio call saying the incident code and call type) for every alarm they are texted about.
+DISPATCH_CHECKIN_MINUTES = env_int("DISPATCH_CHECKIN_MINUTES", 20)
+DISPATCH_CHECKIN_GRACE_SECONDS = env_int("DISPATCH_CHECKIN_GRACE_SECONDS", 300)
+DISPATCH_ONCALL_VOICE_ALERT = env_bool("DISPATCH_ONCALL_VOICE_ALERT", False)
+CELERY_BEAT_SCHEDULE["dispatch-alarms"] = {"task": "dispatch.alarm_sweep", "schedule": 15.0}
 
 # --- assessment (911 calls-for-service import) ---
 # Uploaded exports wait here for their import task; the worker must see the same folder.

@@ -266,6 +266,44 @@ class NotifyMoreForm(forms.Form):
     )
 
 
+class HandPickForm(forms.Form):
+    """Responders a dispatcher picks by hand: anyone with the Responder role, on shift or not."""
+
+    responders = forms.ModelMultipleChoiceField(
+        label=_("Text these responders"),
+        queryset=Volunteer.objects.filter(
+            status=Volunteer.Status.ACTIVE, user__is_active=True, user__groups__name=Role.RESPONDER
+        ).distinct(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ChangeDecisionForm(forms.Form):
+    """Instead of responders: phone support, a referral, or 911/EMS."""
+
+    decision = forms.ChoiceField(
+        label=_("New decision"),
+        choices=[(d.value, d.label) for d in (Decision.PHONE_SUPPORT, Decision.REFER, Decision.ESCALATE)],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Why?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    handoff_to = forms.ChoiceField(
+        label=_("Handed off to (911/EMS only)"), choices=[("", "—"), *HandoffService.choices], required=False
+    )
+    referral_partner = forms.ModelChoiceField(
+        label=_("Partner (referral only)"), queryset=referral_partners(), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Decision.ESCALATE and not data.get("handoff_to"):
+            self.add_error("handoff_to", _("Say whom the call was handed to: 911 or EMS."))
+        if data.get("decision") == Decision.REFER and not data.get("referral_partner"):
+            self.add_error("referral_partner", _("Choose the partner."))
+        return data
+
+
 # --- Protocol editor ---------------------------------------------------------------------------
 
 

@@ -54,6 +54,11 @@ class CallType(Translated, models.Model):
     name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    checkin_minutes = models.PositiveSmallIntegerField(
+        _("check-in every (minutes)"),
+        default=20,
+        help_text=_('While a team is on scene, how often it must tap "We\'re OK" or text OK.'),
+    )
 
     class Meta:
         ordering = ["position", "name_en"]
@@ -358,6 +363,9 @@ class Incident(models.Model):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # While the team is on scene: when its next "We're OK" is due (None otherwise).
+    checkin_due_at = models.DateTimeField(_("next check-in due"), null=True, blank=True)
+    last_checkin_at = models.DateTimeField(_("last check-in"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -381,6 +389,7 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["status", "opened_at"], name="dispatch_incident_status_idx"),
             models.Index(fields=["escalate_at"], name="dispatch_incident_escalate_idx"),
+            models.Index(fields=["checkin_due_at"], name="dispatch_incident_checkin_idx"),
         ]
 
     def __str__(self) -> str:
@@ -450,6 +459,15 @@ class IncidentEvent(models.Model):
         OUTCOME = "outcome", _("Outcome recorded")
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
+        ALARM = "alarm", _("Alarm raised")
+        ALARM_ACKNOWLEDGED = "alarm_ack", _("Alarm acknowledged")
+        ALARM_RESOLVED = "alarm_resolved", _("Alarm resolved")
+        CHECKED_IN = "checked_in", _("Checked in: we're OK")
+        ON_CALL_ALERTED = "on_call_alerted", _("On-call coordinator alerted")
+        HAND_PICKED = "hand_picked", _("Responders hand-picked")
+        RENOTIFIED = "renotified", _("Texted again")
+        WIDENED = "widened", _("Call-out widened")
+        DECISION_CHANGED = "decision_changed", _("Decision changed")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="events"
@@ -579,6 +597,9 @@ class Notification(models.Model):
         DISPATCH = "dispatch", _("Call-out")
         ESCALATION = "escalation", _("Call-out (widened)")
         ON_CALL = "on_call", _("Alert to the on-call coordinator")
+        ALARM = "alarm", _("Alarm to the on-call coordinator")
+        CHECKED_IN = "checked_in", _("Check-in received")
+        BACKUP = "backup", _("Backup request received")
         ACCEPTED = "accepted", _("You are on the team")
         TEAM_FULL = "team_full", _("Team already full")
         DECLINED = "declined", _("Thanks for answering")
@@ -637,3 +658,96 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to} ({self.status})"
+
+
+class Alarm(models.Model):
+    """Something on an incident that a person must see now: it shows on every open console
+    (a red banner with sound) until a dispatcher acknowledges it, and flags the incident while
+    it is open (not resolved). One open alarm per incident and kind (services.alarms)."""
+
+    class Kind(models.TextChoices):
+        NOBODY_AVAILABLE = "nobody_available", _("Nobody available")
+        ALL_DECLINED = "all_declined", _("Every responder declined")
+        DEADLINE_PASSED = "deadline_passed", _("No full team in time")
+        CHECKIN_MISSED = "checkin_missed", _("Check-in missed")
+        BACKUP = "backup", _("Responder asks for backup")
+
+    class Level(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
+        EMERGENCY = "emergency", _("Emergency")
+
+    class CallStatus(models.TextChoices):
+        NONE = "", _("No call")
+        PENDING = "pending", _("To call")
+        CALLING = "calling", _("Calling")
+        CALLED = "called", _("Called")
+        FAILED = "failed", _("Call failed")
+
+    STAFFING_KINDS = (Kind.NOBODY_AVAILABLE, Kind.ALL_DECLINED, Kind.DEADLINE_PASSED)
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="alarms"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    details = models.TextField(_("details"), blank=True)
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name=_("responder"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # The on-call coordinator was texted (claimed by a conditional update: once per alarm).
+    on_call_alerted_at = models.DateTimeField(_("on-call coordinator alerted at"), null=True, blank=True)
+    call_status = models.CharField(
+        _("call to the on-call coordinator"),
+        max_length=8,
+        choices=CallStatus.choices,
+        default=CallStatus.NONE,
+        blank=True,
+    )
+    call_to = models.CharField(_("called number"), max_length=32, blank=True)
+    call_sid = models.CharField(_("call id"), max_length=64, blank=True)
+    call_error = models.TextField(_("call error"), blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("alarm")
+        verbose_name_plural = _("alarms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "kind"],
+                condition=Q(resolved_at__isnull=True),
+                name="dispatch_alarm_open_once_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=F("raised_at")),
+                name="dispatch_alarm_acknowledged_after_raised",
+            ),
+        ]
+        indexes = [models.Index(fields=["resolved_at", "acknowledged_at"], name="dispatch_alarm_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.get_kind_display()} ({self.incident_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.level == self.Level.EMERGENCY

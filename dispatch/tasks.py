@@ -57,3 +57,24 @@ def escalation_sweep() -> int:
         return incidents_escalate_due()
     finally:
         cache.delete("dispatch:escalation-sweep:lock")
+
+
+@shared_task(name="dispatch.alarm_sweep", ignore_result=True)
+def alarm_sweep() -> int:
+    """Missed check-ins become alarms; the on-call coordinator hears of those still missed."""
+    from dispatch.services.alarms import alarms_sweep
+
+    if not _once("alarm-sweep", 10):
+        return 0
+    try:
+        return alarms_sweep()
+    finally:
+        cache.delete("dispatch:alarm-sweep:lock")
+
+
+@shared_task(name="dispatch.alarm_call", ignore_result=True)
+def alarm_call(alarm_id: int) -> str:
+    """Phone the on-call coordinator about an alarm (claimed first: one call per alarm)."""
+    from dispatch.services.alarms import alarm_call_on_call
+
+    return alarm_call_on_call(alarm_id=alarm_id)

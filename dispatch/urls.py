@@ -23,6 +23,15 @@ urlpatterns = [
     path("incidents/<int:pk>/close/", views.incident_close, name="incident_close"),
     path("incidents/<int:pk>/cancel/", views.incident_cancel, name="incident_cancel"),
     path("incidents/<int:pk>/notify/", views.incident_notify_more, name="incident_notify_more"),
+    path("incidents/<int:pk>/hand-pick/", views.incident_hand_pick, name="incident_hand_pick"),
+    path("incidents/<int:pk>/renotify/", views.incident_renotify, name="incident_renotify"),
+    path("incidents/<int:pk>/widen/", views.incident_widen, name="incident_widen"),
+    path(
+        "incidents/<int:pk>/change-decision/", views.incident_change_decision, name="incident_change_decision"
+    ),
+    path("alarms/<int:pk>/acknowledge/", views.alarm_acknowledge, name="alarm_acknowledge"),
+    path("alarms/<int:pk>/resolve/", views.alarm_resolve, name="alarm_resolve"),
+    path("alarms/<int:pk>/voice/", views.alarm_voice, name="alarm_voice"),
     path("notifications/<int:pk>/resend/", views.notification_resend, name="notification_resend"),
     path("r/<str:token>/", views.responder, name="responder"),
     path("r/<str:token>/act/", views.responder_action, name="responder_action"),

@@ -241,6 +241,16 @@ RULES: dict[str, Rule] = {
     "dispatch:incident_cancel": DISPATCHERS_POST,
     "dispatch:incident_notify_more": DISPATCHERS_POST,
     "dispatch:notification_resend": DISPATCHERS_POST,
+    # Alarms and the acts on an incident without a full team: dispatchers and coordinators only
+    # (a responder reaches check-in and backup through responder_action, by their signed link).
+    "dispatch:incident_hand_pick": DISPATCHERS_POST,
+    "dispatch:incident_renotify": DISPATCHERS_POST,
+    "dispatch:incident_widen": DISPATCHERS_POST,
+    "dispatch:incident_change_decision": DISPATCHERS_POST,
+    "dispatch:alarm_acknowledge": DISPATCHERS_POST,
+    "dispatch:alarm_resolve": DISPATCHERS_POST,
+    # The TwiML of the call to the on-call coordinator: Twilio's signed request only.
+    "dispatch:alarm_voice": WEBHOOK,
     # The signed link in a responder's text is their credential: no login.
     "dispatch:responder": PUBLIC,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
@@ -444,6 +454,13 @@ class Objects:
         return self.incident.notifications.first()
 
     @cached_property
+    def alarm(self):
+        from dispatch.models import Alarm
+        from dispatch.services import alarm_raise
+
+        return alarm_raise(incident=self.incident, kind=Alarm.Kind.DEADLINE_PASSED, details="matrix")[0]
+
+    @cached_property
     def responder_token(self):
         from dispatch import selectors
 
@@ -585,8 +602,13 @@ KWARGS = {
             "incident_close",
             "incident_cancel",
             "incident_notify_more",
+            "incident_hand_pick",
+            "incident_renotify",
+            "incident_widen",
+            "incident_change_decision",
         )
     },
+    **{f"dispatch:{name}": _pk("alarm") for name in ("alarm_acknowledge", "alarm_resolve", "alarm_voice")},
     "dispatch:notification_resend": _pk("notification"),
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},

@@ -8,6 +8,9 @@
     outbox            Notification rows and their sending, retries and sweep
     protocol          a coordinator saves the screening protocol as its next version
     field_contacts    a responder on shift opens an incident on the spot
+    alarms            raise, acknowledge and resolve alarms; the on-call coordinator's text and call
+    safety            a team on scene checks in ("We're OK") and asks for backup
+    staffing          hand-pick, text again, widen or change the decision when nobody comes
 
 Texts are never sent from a service: services write `Notification` rows (the outbox) in their
 transaction and hand the row ids to Celery once it has committed (`outbox._send_after_commit`).
@@ -18,7 +21,15 @@ a name in a test, patch it in the module that looks it up, e.g.
 """
 
 from ._common import DispatchError, ReferralChoice
-from .acknowledgements import Answer, parse_acknowledgement, responder_answer, sms_acknowledgement
+from .acknowledgements import Answer, parse_acknowledgement, responder_answer, sms_acknowledgement, sms_safety
+from .alarms import (
+    alarm_acknowledge,
+    alarm_call_on_call,
+    alarm_raise,
+    alarm_resolve,
+    alarms_resolve_for,
+    alarms_sweep,
+)
 from .claims import ClaimTaken, intake_view_record, triage_claim, triage_hand_over, triage_release
 from .escalation import incident_escalate, incidents_escalate_due
 from .field_contacts import incident_open_field
@@ -45,9 +56,12 @@ from .outbox import (
     retry_delay,
 )
 from .protocol import QuestionInput, RuleInput, protocol_problems, protocol_version_create
+from .safety import CHECKIN_STATUSES, incident_check_in, incident_request_backup
+from .staffing import incident_change_decision, incident_hand_pick, incident_renotify, incident_widen
 from .triage import DecisionRejected, derived_fields, triage_decide, triage_save_answers
 
 __all__ = [
+    "CHECKIN_STATUSES",
     "FIELD_STATUSES",
     "Answer",
     "CallOut",
@@ -60,15 +74,27 @@ __all__ = [
     "ReferralChoice",
     "RuleInput",
     "Sweep",
+    "alarm_acknowledge",
+    "alarm_call_on_call",
+    "alarm_raise",
+    "alarm_resolve",
+    "alarms_resolve_for",
+    "alarms_sweep",
     "derived_fields",
     "incident_add_note",
     "incident_cancel",
+    "incident_change_decision",
+    "incident_check_in",
     "incident_close",
     "incident_escalate",
+    "incident_hand_pick",
     "incident_notify_more",
     "incident_open_field",
     "incident_record_outcome",
     "incident_record_status",
+    "incident_renotify",
+    "incident_request_backup",
+    "incident_widen",
     "incidents_escalate_due",
     "intake_view_record",
     "notification_deliver",
@@ -83,6 +109,7 @@ __all__ = [
     "responder_answer",
     "retry_delay",
     "sms_acknowledgement",
+    "sms_safety",
     "triage_claim",
     "triage_decide",
     "triage_hand_over",

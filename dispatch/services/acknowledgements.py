@@ -14,15 +14,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch.models import Incident, IncidentEvent, IncidentResponder, Notification
+from dispatch.models import Alarm, Incident, IncidentEvent, IncidentResponder, Notification
 from dispatch.selectors import pending_answers_for, responder_url
 from volunteers.models import Volunteer
 
-from ._common import _sms_text
+from ._common import DispatchError, _sms_text
+from .alarms import alarms_resolve_for
 from .escalation import _escalate_now_if_nobody_left
 from .incidents import CODE_PATTERN
 from .outbox import _send_after_commit
+from .safety import incident_check_in, incident_request_backup
 
+# A responder on scene asking for help. Never a carrier keyword (STOP, HELP, START, INFO...,
+# see hotline.services.sms), which the carrier or hotline would act on instead.
+BACKUP_WORDS = frozenset({"BACKUP", "SOS", "RESPALDO", "지원"})
+# A team on scene checking in ("We're OK"); also a YES when the responder is not on scene.
+CHECKIN_WORDS = frozenset({"OK", "OKAY", "WE'RE OK", "IM OK", "I'M OK", "BIEN", "괜찮아요", "괜찮음"})
 YES_WORDS = frozenset({"YES", "Y", "OK", "OKAY", "ACCEPT", "SI", "SÍ", "예", "네", "응"})
 NO_WORDS = frozenset({"NO", "N", "DECLINE", "CANT", "CAN'T", "아니요", "아니오", "아니"})
 
@@ -58,6 +65,12 @@ def responder_answer(*, assignment: IncidentResponder, accept: bool, via_sms: bo
                 if accepted + 1 >= incident.team_size:
                     incident.escalate_at = None
                     fields.append("escalate_at")
+                    alarms_resolve_for(
+                        incident=incident,
+                        kinds=Alarm.STAFFING_KINDS,
+                        note=_("The team is full."),
+                        now=now,
+                    )
                 if fields:
                     incident.save(update_fields=fields)
             else:
@@ -116,8 +129,56 @@ def parse_acknowledgement(body: str) -> tuple[bool | None, str]:
     return answer, code
 
 
+def _words(body: str) -> list[str]:
+    words = [w.strip(".,!?;:\"'()") for w in body.strip().split()]
+    return [w.upper() for w in words if w]
+
+
+def _team_assignments(volunteer: Volunteer, code: str, *, on_scene: bool):
+    rows = IncidentResponder.objects.filter(
+        volunteer=volunteer,
+        status=IncidentResponder.Status.ACCEPTED,
+        incident__status__in=Incident.OPEN_STATUSES,
+    ).select_related("incident")
+    if on_scene:
+        rows = rows.filter(incident__status=Incident.Status.ON_SCENE)
+    if code:
+        rows = rows.filter(incident__code=code)
+    return list(rows.order_by("-incident__opened_at")[:10])
+
+
+def sms_safety(*, volunteer: Volunteer, body: str) -> bool:
+    """BACKUP (on any team the responder is on) or OK (a check-in, when on scene); True when
+    the text was one. With several incidents, BACKUP without a code asks on each of them."""
+    words = _words(body)
+    if not words:
+        return False
+    code = next((w for w in words[1:4] if CODE_PATTERN.match(w)), "")
+    phrase = " ".join(w for w in words if w != code)
+    if words[0] in BACKUP_WORDS:
+        rows = _team_assignments(volunteer, code, on_scene=False)
+        for row in rows:
+            try:
+                incident_request_backup(incident=row.incident, volunteer=volunteer, via_sms=True)
+            except DispatchError:
+                continue
+        return bool(rows)
+    if words[0] in CHECKIN_WORDS or phrase in CHECKIN_WORDS:
+        rows = _team_assignments(volunteer, code, on_scene=True)
+        for row in rows:
+            try:
+                incident_check_in(incident=row.incident, volunteer=volunteer, via_sms=True)
+            except DispatchError:
+                continue
+        return bool(rows)
+    return False
+
+
 def sms_acknowledgement(*, volunteer: Volunteer, body: str) -> bool:
-    """Handle a responder's text; True when it was a YES/NO for a call-out."""
+    """Handle a responder's text; True when it was a YES/NO for a call-out, a check-in or a
+    backup request (`sms_safety` first: OK from a team on scene is a check-in)."""
+    if sms_safety(volunteer=volunteer, body=body):
+        return True
     answer, code = parse_acknowledgement(body)
     if answer is None:
         return False

@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch.models import Incident, IncidentEvent, IncidentResponder, Notification
-from dispatch.selectors import busy_volunteer_ids, on_call_coordinator
+from dispatch.models import Alarm, Incident, IncidentEvent, IncidentResponder, Notification
+from dispatch.selectors import busy_volunteer_ids, on_call_coordinator, staffing_for, staffing_summary
 from volunteers.selectors import on_shift_now
 
 from ._common import _sms_text
+from .alarms import alarm_raise
 from .incidents import _add_responders
 from .outbox import _send_after_commit
 
@@ -78,6 +79,7 @@ def incident_escalate(*, incident_id: int, from_level: int, now: datetime | None
             if not ids:
                 # Nobody more to text: go straight to the on-call coordinator at the next sweep.
                 Incident.objects.filter(pk=incident_id).update(escalate_at=now)
+            _raise_deadline_alarm(incident=incident, accepted=accepted, now=now)
         else:
             ids = []
             on_call = on_call_coordinator(at=now)
@@ -120,9 +122,44 @@ def incident_escalate(*, incident_id: int, from_level: int, now: datetime | None
     return True
 
 
+def _raise_deadline_alarm(*, incident: Incident, accepted: int, now: datetime) -> None:
+    """The escalation deadline passed without a full team: an alarm, unless one about the team
+    is already open (nobody available, everybody declined)."""
+    if incident.alarms.filter(kind__in=Alarm.STAFFING_KINDS, resolved_at__isnull=True).exists():
+        return
+    details = _("%(accepted)s of %(team)s responders when the deadline passed. %(why)s") % {
+        "accepted": accepted,
+        "team": incident.team_size,
+        "why": staffing_summary(staffing_for(incident, at=now)),
+    }
+    alarm_raise(
+        incident=incident,
+        kind=Alarm.Kind.DEADLINE_PASSED,
+        level=Alarm.Level.CRITICAL if accepted == 0 else Alarm.Level.WARNING,
+        details=details,
+        now=now,
+    )
+
+
 def _escalate_now_if_nobody_left(*, incident: Incident, now: datetime) -> None:
-    """Everybody asked said no: widen the call-out at the next sweep instead of waiting."""
+    """Everybody asked said no: an alarm now, and widen the call-out at the next sweep instead
+    of waiting. Joins the transaction of the last decline."""
     waiting = incident.responders.filter(status=IncidentResponder.Status.NOTIFIED).exists()
     accepted = incident.responders.filter(status=IncidentResponder.Status.ACCEPTED).count()
-    if not waiting and accepted < incident.team_size and incident.escalation_level < 2:
+    if waiting or accepted >= incident.team_size:
+        return
+    if incident.escalation_level < 2:
         Incident.objects.filter(pk=incident.pk).update(escalate_at=now)
+    if accepted:
+        return  # part of a team: the widening at the next sweep raises the deadline alarm
+    alarm_raise(
+        incident=incident,
+        kind=Alarm.Kind.ALL_DECLINED,
+        details=_("Every responder texted has answered: %(accepted)s of %(team)s on the team. %(why)s")
+        % {
+            "accepted": accepted,
+            "team": incident.team_size,
+            "why": staffing_summary(staffing_for(incident, at=now)),
+        },
+        now=now,
+    )

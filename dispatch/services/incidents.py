@@ -21,12 +21,20 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dispatch.models import Incident, IncidentEvent, IncidentResponder, Notification, Referral, Triage
-from dispatch.selectors import busy_volunteer_ids, responder_candidates, responder_url
+from dispatch.models import Alarm, Incident, IncidentEvent, IncidentResponder, Notification, Referral, Triage
+from dispatch.selectors import (
+    busy_volunteer_ids,
+    responder_candidates,
+    responder_url,
+    staffing_for,
+    staffing_summary,
+)
 from volunteers.models import Volunteer
 
 from ._common import DispatchError, ReferralChoice, _sms_text
+from .alarms import alarm_raise, alarms_resolve_for
 from .outbox import _send_after_commit
+from .safety import checkin_timer_for_status
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 CODE_PATTERN = re.compile(r"^[A-Z2-9]{4}$")
@@ -129,6 +137,15 @@ def _incident_open(*, triage: Triage, by, call_out: CallOut, now: datetime) -> I
         % {"count": len(volunteers), "names": ", ".join(str(v) for v in volunteers) or "—"},
         created_at=now,
     )
+    if not ids:
+        # Nobody texted: an alarm on every console and the on-call coordinator, not a sentence.
+        alarm_raise(
+            incident=incident,
+            kind=Alarm.Kind.NOBODY_AVAILABLE,
+            details=_("The call-out texted nobody. %(why)s")
+            % {"why": staffing_summary(staffing_for(incident, at=now))},
+            now=now,
+        )
     _send_after_commit(ids)
     return incident
 
@@ -192,7 +209,7 @@ def incident_record_status(
         )
         if STATUS_ORDER.index(status) > STATUS_ORDER.index(locked.status):
             locked.status = status
-            locked.save(update_fields=["status"])
+            locked.save(update_fields=["status", *checkin_timer_for_status(incident=locked, now=now)])
     return locked
 
 
@@ -298,10 +315,12 @@ def incident_close(*, incident: Incident, by) -> Incident:
         locked.closed_by = by
         locked.closed_at = now
         locked.escalate_at = None
-        locked.save(update_fields=["status", "closed_by", "closed_at", "escalate_at"])
+        locked.checkin_due_at = None
+        locked.save(update_fields=["status", "closed_by", "closed_at", "escalate_at", "checkin_due_at"])
         IncidentEvent.objects.create(
             incident=locked, kind=IncidentEvent.Kind.CLOSED, actor=by, created_at=now
         )
+        alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is closed."), now=now, by=by)
         _send_after_commit(
             _stand_down(incident=locked, kind=Notification.Kind.CLOSED, template="closed", now=now)
         )
@@ -321,10 +340,21 @@ def incident_cancel(*, incident: Incident, by, reason: str) -> Incident:
         locked.closed_by = by
         locked.closed_at = now
         locked.escalate_at = None
-        locked.save(update_fields=["status", "cancel_reason", "closed_by", "closed_at", "escalate_at"])
+        locked.checkin_due_at = None
+        locked.save(
+            update_fields=[
+                "status",
+                "cancel_reason",
+                "closed_by",
+                "closed_at",
+                "escalate_at",
+                "checkin_due_at",
+            ]
+        )
         IncidentEvent.objects.create(
             incident=locked, kind=IncidentEvent.Kind.CANCELLED, actor=by, note=reason, created_at=now
         )
+        alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is cancelled."), now=now, by=by)
         _send_after_commit(
             _stand_down(incident=locked, kind=Notification.Kind.CANCELLED, template="cancelled", now=now)
         )

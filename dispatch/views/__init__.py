@@ -3,7 +3,8 @@
     console_queue    the dispatcher console and its live queue
     intakes          an intake's page, its claim, the triage protocol and the decision
     incidents        an incident's page, timeline, outcome, close/cancel, more responders
-    responders       the responder's link page, "my incidents", field contacts
+    responders       the responder's link page (check-in, backup), "my incidents", field contacts
+    alarms           acknowledge and resolve an alarm; the on-call coordinator's alarm call
     protocol_editor  the screening protocol's versions and the coordinators' editor
 
 Pages that show caller data are `never_cache` (Cache-Control: no-store); every view and change
@@ -12,16 +13,21 @@ the page that polls them was recorded). Responders reach their page by a signed,
 dispatch/urls.py routes to the names re-exported here.
 """
 
+from .alarms import alarm_acknowledge, alarm_resolve, alarm_voice
 from .console_queue import console, queue
 from .incidents import (
     incident,
     incident_cancel,
+    incident_change_decision,
     incident_close,
+    incident_hand_pick,
     incident_live,
     incident_note,
     incident_notify_more,
     incident_outcome,
+    incident_renotify,
     incident_status,
+    incident_widen,
     notification_resend,
 )
 from .intakes import (
@@ -38,6 +44,13 @@ from .protocol_editor import protocol, protocol_edit, protocol_version
 from .responders import field_contact, my_incidents, responder, responder_action
 
 __all__ = [
+    "alarm_acknowledge",
+    "alarm_resolve",
+    "alarm_voice",
+    "incident_change_decision",
+    "incident_hand_pick",
+    "incident_renotify",
+    "incident_widen",
     "console",
     "field_contact",
     "incident",

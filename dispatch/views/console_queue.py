@@ -1,5 +1,7 @@
 """The dispatcher console: the queue of intakes waiting for triage and the open incidents, with
-alerts for incidents that escalated or whose texts failed. `queue` is the live part, polled by
+alarms (a red banner, sound and an assertive announcement on every open console until a
+dispatcher acknowledges them; incidents with an open alarm first) and alerts for incidents that
+escalated or whose texts failed. `queue` is the live part, polled by
 htmx every two seconds. Routed in dispatch/urls.py as `console` and `queue`.
 """
 
@@ -17,7 +19,15 @@ from volunteers.roles import Role, role_required
 def _queue_context() -> dict:
     now = timezone.now()
     intakes = list(selectors.queue_intakes(now=now))
-    incidents = list(selectors.open_incidents())
+    alarms = list(selectors.open_alarms())
+    alarmed = {}
+    for alarm in alarms:  # the most serious first
+        alarmed.setdefault(alarm.incident_id, alarm)
+    # Incidents with an open alarm first, flagged; then the rest, oldest first.
+    incidents = sorted(selectors.open_incidents(), key=lambda i: i.pk not in alarmed)
+    for incident in incidents:
+        incident.alarm = alarmed.get(incident.pk)
+    unacknowledged = [a for a in alarms if a.acknowledged_at is None]
     alerts = [
         i for i in incidents if i.failed_count or (i.escalation_level and i.accepted_count < i.team_size)
     ]
@@ -28,6 +38,10 @@ def _queue_context() -> dict:
         "alerts": alerts,
         "newest_intake": max((i.pk for i in intakes), default=0),
         "alert_key": ",".join(f"{i.pk}:{i.escalation_level}:{i.failed_count}" for i in alerts),
+        "alarms": unacknowledged,
+        "acknowledged_alarms": [a for a in alarms if a.acknowledged_at is not None],
+        "alarm_key": ",".join(str(a.pk) for a in unacknowledged),
+        "emergency": any(a.is_emergency for a in unacknowledged),
     }
 
 

@@ -13,7 +13,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.decorators import audited_view
 from dispatch import selectors, services
-from dispatch.forms import CancelForm, NoteForm, NotifyMoreForm, OutcomeForm
+from dispatch.forms import (
+    CancelForm,
+    ChangeDecisionForm,
+    HandPickForm,
+    NoteForm,
+    NotifyMoreForm,
+    OutcomeForm,
+)
 from dispatch.models import Incident, Notification
 from volunteers.roles import Role, role_required
 
@@ -44,7 +51,11 @@ def _incident_context(request, incident, **forms) -> dict:
         if incident.is_open
         else [],
         "statuses": [(s, Incident.Status(s).label) for s in services.FIELD_STATUSES],
+        "change_decision_form": ChangeDecisionForm(),
     }
+    if incident.is_open and incident.accepted_count < incident.team_size:
+        context["staffing"] = selectors.staffing_for(incident)
+        context["hand_pick"] = selectors.hand_pick_candidates(incident)
     context.update(forms)
     return context
 
@@ -70,6 +81,9 @@ def incident_live(request, pk: int):
 def _incident_live_context(incident) -> dict:
     return {
         "incident": incident,
+        "alarms": list(
+            incident.alarms.filter(resolved_at__isnull=True).select_related("volunteer", "acknowledged_by")
+        ),
         "team": incident.responders.select_related("volunteer").order_by("status", "notified_at"),
         "notifications": incident.notifications.select_related("volunteer").order_by("-created_at", "-pk")[
             :200
@@ -205,3 +219,88 @@ def notification_resend(request, pk: int):
     if notification.incident_id:
         return redirect(notification.incident)
     return redirect("dispatch:console")
+
+
+@never_cache
+@role_required(Role.DISPATCHER)
+@require_POST
+def incident_hand_pick(request, pk: int):
+    """Text responders picked by hand; those busy or off shift need a second, confirming POST."""
+    incident = selectors.incident_get_for_dispatcher(user=request.user, pk=pk)
+    form = HandPickForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the responders to text."))
+        return redirect(incident)
+    picked = list(form.cleaned_data["responders"])
+    if not form.cleaned_data["confirmed"]:
+        flags = {v.pk: v for v in selectors.hand_pick_candidates(incident)}
+        unusual = [
+            flags[v.pk] for v in picked if v.pk in flags and (flags[v.pk].busy_on or not flags[v.pk].on_shift)
+        ]
+        if unusual:
+            return render(
+                request,
+                "dispatch/hand_pick_confirm.html",
+                {"incident": incident, "picked": picked, "unusual": unusual},
+            )
+
+    def action(incident):
+        count = services.incident_hand_pick(incident=incident, by=request.user, volunteers=picked)
+        messages.success(request, _("%(count)s responders texted.") % {"count": count})
+
+    return _incident_action(request, pk, action, what="responders hand-picked")
+
+
+@never_cache
+@role_required(Role.DISPATCHER)
+@require_POST
+def incident_renotify(request, pk: int):
+    def action(incident):
+        count = services.incident_renotify(incident=incident, by=request.user)
+        messages.success(request, _("%(count)s responders texted again.") % {"count": count})
+
+    return _incident_action(request, pk, action, what="unanswered responders texted again")
+
+
+@never_cache
+@role_required(Role.DISPATCHER)
+@require_POST
+def incident_widen(request, pk: int):
+    def action(incident):
+        count = services.incident_widen(incident=incident, by=request.user)
+        messages.success(request, _("%(count)s trained responders texted.") % {"count": count})
+
+    return _incident_action(request, pk, action, what="call-out widened to every trained responder")
+
+
+@never_cache
+@role_required(Role.DISPATCHER)
+@require_POST
+def incident_change_decision(request, pk: int):
+    incident = selectors.incident_get_for_dispatcher(user=request.user, pk=pk)
+    form = ChangeDecisionForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "dispatch/incident.html",
+            _incident_context(request, incident, change_decision_form=form),
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        services.incident_change_decision(
+            incident=incident,
+            by=request.user,
+            decision=data["decision"],
+            reason=data["reason"],
+            handoff_to=data["handoff_to"],
+            referral=services.ReferralChoice(partner=data["referral_partner"])
+            if data["referral_partner"]
+            else None,
+        )
+    except services.DispatchError as exc:
+        messages.error(request, str(exc))
+    else:
+        _audit_change(request, INCIDENT, incident.pk, f"decision changed: {data['decision']}")
+        messages.success(request, _("Decision changed; the call-out is stood down."))
+    return redirect(incident)

@@ -38,6 +38,8 @@ def _responder_context(assignment: IncidentResponder, token: str, **extra) -> di
         "statuses": [(s, Incident.Status(s).label) for s in services.FIELD_STATUSES],
         "outcome_form": OutcomeForm(),
         "note_form": NoteForm(),
+        "checking_in": on_team and incident.is_open and incident.status in services.CHECKIN_STATUSES,
+        "backup_open": on_team and incident.alarms.filter(kind="backup", resolved_at__isnull=True).exists(),
     }
     context.update(extra)
     return context
@@ -84,7 +86,16 @@ def responder_action(request, token: str):
             return redirect(url)
         if assignment.status != IncidentResponder.Status.ACCEPTED:
             raise PermissionDenied
-        if action in services.FIELD_STATUSES:
+        if action == "checkin":
+            services.incident_check_in(incident=incident, volunteer=volunteer, via_sms=False)
+            messages.success(request, _("Check-in recorded. Stay safe."))
+        elif action == "backup":
+            services.incident_request_backup(incident=incident, volunteer=volunteer, via_sms=False)
+            messages.warning(
+                request,
+                _("Every dispatcher sees your request for backup. If anyone is in danger, call 911 now."),
+            )
+        elif action in services.FIELD_STATUSES:
             services.incident_record_status(incident=incident, status=action, volunteer=volunteer)
         elif action == "note":
             form = NoteForm(request.POST)

@@ -1,12 +1,19 @@
 /* Dispatch console: a visible and audible cue for new intakes and alerts, focus kept across
  * the htmx refresh of the queue, and single-key shortcuts (n, i, a, m) outside form fields.
+ * Alarms (the red banner) are announced in the assertive live region and always sound (the
+ * sound toggle mutes the intake and alert beeps only), again every ten seconds until a
+ * dispatcher acknowledges them. Browsers let a page play sound only after a click or key
+ * press on it: until then a hint asks for one. window.dispatchAlarmSounds counts the alarm
+ * sounds played (for the browser tests).
  * No dependency but htmx; the beep is generated with WebAudio (no sound file, no CDN). */
 (function () {
   "use strict";
 
   var soundKey = "dispatch-console-sound";
   var audio = null;
-  var last = { intake: null, alerts: null };
+  var last = { intake: null, alerts: null, alarms: null, alarmSoundAt: 0 };
+  var ALARM_REPEAT_MS = 10000;
+  window.dispatchAlarmSounds = 0;
   var focusedId = null;
   var fresh = {};  // intake id -> time it arrived; highlighted for a minute
   var FRESH_MS = 60000;
@@ -49,6 +56,52 @@
     }
   }
 
+  function alarmSound() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return false; }
+    if (!audio) { audio = new Context(); }
+    var hint = document.getElementById("sound-hint");
+    if (audio.state !== "running") {
+      if (hint) { hint.hidden = false; }
+      return false;
+    }
+    if (hint) { hint.hidden = true; }
+    var start = audio.currentTime;
+    for (var i = 0; i < 6; i++) {
+      var oscillator = audio.createOscillator();
+      var gain = audio.createGain();
+      oscillator.type = "square";
+      oscillator.frequency.value = i % 2 ? 740 : 988;
+      gain.gain.setValueAtTime(0.0001, start + i * 0.25);
+      gain.gain.exponentialRampToValueAtTime(0.35, start + i * 0.25 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + i * 0.25 + 0.22);
+      oscillator.connect(gain).connect(audio.destination);
+      oscillator.start(start + i * 0.25);
+      oscillator.stop(start + i * 0.25 + 0.23);
+    }
+    window.dispatchAlarmSounds += 1;
+    document.body.dataset.alarmSounds = String(window.dispatchAlarmSounds);
+    return true;
+  }
+
+  function checkAlarms(state, now) {
+    var ids = (state.dataset.alarmKey || "").split(",").filter(Boolean);
+    var known = last.alarms || [];
+    var fresh = ids.filter(function (id) { return known.indexOf(id) === -1; });
+    if (fresh.length) {
+      announce(fresh.map(function (id) {
+        var item = document.getElementById("alarm-" + id);
+        return item ? item.dataset.announce : "";
+      }).join(" "), true);
+    }
+    var hint = document.getElementById("sound-hint");
+    if (!ids.length && hint) { hint.hidden = true; }
+    if (ids.length && (fresh.length || now - last.alarmSoundAt > ALARM_REPEAT_MS)) {
+      if (alarmSound()) { last.alarmSoundAt = now; }
+    }
+    last.alarms = ids;
+  }
+
   // New intakes are announced politely (after what the screen reader is saying); alarms
   // (incidents short of acknowledgements) interrupt, through the assertive region.
   function announce(text, urgent) {
@@ -84,6 +137,7 @@
     }
     last.intake = Math.max(newest, last.intake || 0);
     last.alerts = alerts;
+    checkAlarms(state, now);
   }
 
   // A key typed into a field (or a Korean word being composed) is text, never a shortcut.
@@ -102,7 +156,7 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    unlockAudio();
+    unlockForAlarms();
     if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented || typing(event)) { return; }
     if (event.key === "n") {
       if (focusFirst("[data-queue-action]")) { event.preventDefault(); }
@@ -116,7 +170,15 @@
     }
   });
 
-  document.addEventListener("click", unlockAudio);
+  function unlockForAlarms() {
+    unlockAudio();
+    // An alarm waiting for the browser to allow sound sounds at the first click or key.
+    if (last.alarms && last.alarms.length && !last.alarmSoundAt && audio) {
+      audio.resume().then(function () { if (alarmSound()) { last.alarmSoundAt = Date.now(); } });
+    }
+  }
+
+  document.addEventListener("click", unlockForAlarms);
 
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var active = document.activeElement;
