@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0004_survey_texts_in_one_language_to_start'),
-        ('outreach', '0005_shelter_and_mental_health_needed_24_7'),
+        ("outreach", "0004_survey_texts_in_one_language_to_start"),
+        ("outreach", "0005_shelter_and_mental_health_needed_24_7"),
     ]
 
-    operations = [
-    ]
+    operations = []
