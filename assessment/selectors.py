@@ -8,7 +8,7 @@ coordinator's reclassification shows at once without re-aggregating.
 Officer-initiated and administrative activity (traffic stops, business checks, patrols...) is
 not a call from the public. A call is public-generated when the export's source column says so
 (911, phone...), or, when it says nothing, when its call type is not flagged officer-initiated;
-every split and share below counts public-generated calls only (`PUBLIC_GENERATED`), and the
+every split and share below counts public-generated calls only (`_public_split`), and the
 analysis shows the officer-initiated volume apart.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils.formats import date_format
 
@@ -52,10 +53,27 @@ DIVERTIBILITY_ORDER = (
 WEEKDAYS = range(7)  # 0 = Monday, as Python's date.weekday()
 HOURS = range(24)
 UNKNOWN_AREA = ""
-# The calls every share is taken of.
-PUBLIC_GENERATED = Q(source_kind=CallSource.PUBLIC) | Q(
-    source_kind=CallSource.UNKNOWN, call_type__officer_initiated=False
-)
+
+
+def is_public_generated(source_kind: str, officer_initiated_type: bool) -> bool:
+    """The calls every share is taken of: the source column says the public, or says nothing
+    and the call type is not officer-initiated."""
+    return source_kind == CallSource.PUBLIC or (
+        source_kind == CallSource.UNKNOWN and not officer_initiated_type
+    )
+
+
+def _public_split(queryset: QuerySet, *fields: str) -> Iterator[tuple]:
+    """(*fields, divertibility, calls) of the public-generated calls of a pre-aggregated table.
+
+    The call source and the type's flag are grouped by and folded here: as a WHERE condition
+    across the join to the call types, PostgreSQL misjudged the rows (freshly imported tables
+    have no statistics) and looped over an index, 100 times slower."""
+    extra = ("call_type__divertibility", "source_kind", "call_type__officer_initiated")
+    rows = queryset.values(*fields, *extra).annotate(n=Sum("calls")).values_list(*fields, *extra, "n")
+    for *values, divertibility, source, officer_type, calls in rows:
+        if is_public_generated(source, officer_type):
+            yield (*values, divertibility, calls)
 
 
 def _empty_split() -> dict[str, int]:
@@ -163,19 +181,30 @@ def cfs_call_types_for_city(
 def cfs_call_type_totals(*, dataset: CfsDataset) -> list[dict]:
     """Calls per raw call type with its classification, most frequent first: all its calls, those
     from the public and those officer-initiated; the share is of all public-generated calls."""
+    by_source: dict[int, dict[str, int]] = defaultdict(dict)
+    for pk, source, calls in (
+        CfsPeriodCount.objects.filter(dataset=dataset)
+        .values("call_type_id", "source_kind")
+        .annotate(n=Sum("calls"))
+        .values_list("call_type_id", "source_kind", "n")
+    ):
+        by_source[pk][source] = calls
+    types = list(CfsCallType.objects.filter(pk__in=list(by_source)).select_related("category"))
     totals = {
-        pk: (calls, public)
-        for pk, calls, public in CfsPeriodCount.objects.filter(dataset=dataset)
-        .values("call_type_id")
-        .annotate(n=Sum("calls"), public=Sum("calls", filter=PUBLIC_GENERATED))
-        .values_list("call_type_id", "n", "public")
+        call_type.pk: (
+            sum(by_source[call_type.pk].values()),
+            sum(
+                calls
+                for source, calls in by_source[call_type.pk].items()
+                if is_public_generated(source, call_type.officer_initiated)
+            ),
+        )
+        for call_type in types
     }
-    types = CfsCallType.objects.filter(pk__in=list(totals)).select_related("category")
-    grand = sum(public or 0 for _calls, public in totals.values())
+    grand = sum(public for _calls, public in totals.values())
     rows = []
     for call_type in types:
         calls, public = totals[call_type.pk]
-        public = public or 0
         rows.append(
             {
                 "call_type": call_type,
@@ -196,12 +225,7 @@ def cfs_call_type_totals(*, dataset: CfsDataset) -> list[dict]:
 
 def cfs_divertibility_totals(*, dataset: CfsDataset) -> SplitRow:
     row = SplitRow(label=dataset.name)
-    for divertibility, calls in (
-        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
-        .values("call_type__divertibility")
-        .annotate(n=Sum("calls"))
-        .values_list("call_type__divertibility", "n")
-    ):
+    for divertibility, calls in _public_split(CfsPeriodCount.objects.filter(dataset=dataset)):
         row.split[divertibility] += calls
     return row
 
@@ -209,11 +233,8 @@ def cfs_divertibility_totals(*, dataset: CfsDataset) -> SplitRow:
 def cfs_category_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     """Calls per category split by divertibility, largest first; uncategorised last."""
     rows: dict[object, SplitRow] = {}
-    for category_id, name, divertibility, calls in (
-        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
-        .values("call_type__category_id", "call_type__category__name", "call_type__divertibility")
-        .annotate(n=Sum("calls"))
-        .values_list("call_type__category_id", "call_type__category__name", "call_type__divertibility", "n")
+    for category_id, name, divertibility, calls in _public_split(
+        CfsPeriodCount.objects.filter(dataset=dataset), "call_type__category_id", "call_type__category__name"
     ):
         row = rows.setdefault(category_id, SplitRow(label=name or "", key=category_id))
         row.split[divertibility] += calls
@@ -223,11 +244,8 @@ def cfs_category_totals(*, dataset: CfsDataset) -> list[SplitRow]:
 def cfs_heatmap(*, dataset: CfsDataset) -> dict[str, list[list[int]]]:
     """Calls per weekday (rows, Monday first) and hour (columns), for each divertibility."""
     grid = {value: [[0] * 24 for _ in WEEKDAYS] for value in DIVERTIBILITY_ORDER}
-    for weekday, hour, divertibility, calls in (
-        CfsSlotCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
-        .values("weekday", "hour", "call_type__divertibility")
-        .annotate(n=Sum("calls"))
-        .values_list("weekday", "hour", "call_type__divertibility", "n")
+    for weekday, hour, divertibility, calls in _public_split(
+        CfsSlotCount.objects.filter(dataset=dataset), "weekday", "hour"
     ):
         grid[divertibility][weekday][hour] += calls
     return grid
@@ -235,23 +253,15 @@ def cfs_heatmap(*, dataset: CfsDataset) -> dict[str, list[list[int]]]:
 
 def cfs_area_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     rows: dict[str, SplitRow] = {}
-    for area, divertibility, calls in (
-        CfsSlotCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
-        .values("area", "call_type__divertibility")
-        .annotate(n=Sum("calls"))
-        .values_list("area", "call_type__divertibility", "n")
-    ):
+    for area, divertibility, calls in _public_split(CfsSlotCount.objects.filter(dataset=dataset), "area"):
         rows.setdefault(area, SplitRow(label=area, key=area)).split[divertibility] += calls
     return sorted(rows.values(), key=lambda row: (row.key == UNKNOWN_AREA, -row.total, row.label))
 
 
 def cfs_priority_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     rows: dict[str, SplitRow] = {}
-    for priority, divertibility, calls in (
-        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
-        .values("priority", "call_type__divertibility")
-        .annotate(n=Sum("calls"))
-        .values_list("priority", "call_type__divertibility", "n")
+    for priority, divertibility, calls in _public_split(
+        CfsPeriodCount.objects.filter(dataset=dataset), "priority"
     ):
         rows.setdefault(priority, SplitRow(label=priority, key=priority)).split[divertibility] += calls
     return sorted(rows.values(), key=lambda row: (row.key == "", _natural(row.label)))
@@ -263,12 +273,7 @@ def _natural(value: str) -> tuple:
 
 def cfs_month_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     rows: dict[date, SplitRow] = {}
-    for month, divertibility, calls in (
-        CfsPeriodCount.objects.filter(PUBLIC_GENERATED, dataset=dataset)
-        .values("month", "call_type__divertibility")
-        .annotate(n=Sum("calls"))
-        .values_list("month", "call_type__divertibility", "n")
-    ):
+    for month, divertibility, calls in _public_split(CfsPeriodCount.objects.filter(dataset=dataset), "month"):
         rows.setdefault(month, SplitRow(label=date_format(month, "YEAR_MONTH_FORMAT"), key=month)).split[
             divertibility
         ] += calls
@@ -285,14 +290,16 @@ def cfs_day_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     Read from the calls themselves: only asked of short datasets (`DAILY_TREND_UNDER`)."""
     zone = ZoneInfo(dataset.timezone)
     rows: dict[date, SplitRow] = {}
-    for day, divertibility, calls in (
+    extra = ("call_type__divertibility", "source_kind", "call_type__officer_initiated")
+    for day, divertibility, source, officer_type, calls in (
         CfsCall.objects.filter(dataset=dataset)
         .annotate(day=TruncDate("received_at", tzinfo=zone))
-        .values("day", "call_type__divertibility")
+        .values("day", *extra)
         .annotate(n=Count("line"))
-        .values_list("day", "call_type__divertibility", "n")
+        .values_list("day", *extra, "n")
     ):
-        rows.setdefault(day, SplitRow(label="", key=day)).split[divertibility] += calls
+        if is_public_generated(source, officer_type):  # shares of public-generated calls, as monthly
+            rows.setdefault(day, SplitRow(label="", key=day)).split[divertibility] += calls
     if not rows:
         return []
     first, last = min(rows), max(rows)
@@ -413,15 +420,11 @@ def cfs_coverage(
     hours = sorted({int(hour) for hour in hours if 0 <= int(hour) <= 23})
     totals = cfs_divertibility_totals(dataset=dataset).split  # from the smaller monthly table
     covered = _empty_split()
-    window = CfsSlotCount.objects.filter(PUBLIC_GENERATED, dataset=dataset, weekday__in=days, hour__in=hours)
+    window = CfsSlotCount.objects.filter(dataset=dataset, weekday__in=days, hour__in=hours)
     if areas is not None:
         window = window.filter(area__in=areas)
     per_slot: dict[tuple[int, int], int] = defaultdict(int)
-    for weekday, hour, divertibility, calls in (
-        window.values("weekday", "hour", "call_type__divertibility")
-        .annotate(n=Sum("calls"))
-        .values_list("weekday", "hour", "call_type__divertibility", "n")
-    ):
+    for weekday, hour, divertibility, calls in _public_split(window, "weekday", "hour"):
         covered[divertibility] += calls
         if divertibility == Divertibility.DIVERTIBLE:
             per_slot[(weekday, hour)] += calls

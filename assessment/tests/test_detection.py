@@ -209,3 +209,12 @@ def test_upload_page_shows_why_each_column_was_chosen(client, coordinator, setti
     page = client.get(job.get_absolute_url()).content.decode()
     assert 'id="column-choices"' in page
     assert "combined with the time of day in &quot;Dispatch_Time&quot;" in page
+
+
+def test_the_analysis_page_shows_the_lookup_report_and_the_column_choices(client, coordinator, import_csv):
+    dataset = import_csv(CODE_LOOKUP, lookup_path=LOOKUP, timezone_name="America/Chicago").dataset
+    client.force_login(coordinator)
+    page = client.get(reverse("assessment:cfs_analysis", args=[dataset.pk])).content.decode()
+    assert "Lookup table: 8 of the file's 10 codes found (46 of 60 calls)" in page
+    assert '<td>NOISE</td><td class="text-end">8</td>' in page
+    assert 'id="column-choices"' in page and "codes of the lookup table" in page

@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from assessment.cfs.reference import reference_load
 from assessment.cfs.suggestions import (
+    DANGER_RULES,
     KEYWORD_RULES,
     OFFICER_RULES,
     ReferenceEntry,
@@ -216,3 +217,10 @@ def test_suggestions_classify_unreviewed_types_and_never_overwrite_reviews(coord
     assert reviewed.divertibility == NOT  # the coordinator's decision stays
     assert reviewed.suggested_divertibility == DIVERTIBLE  # the suggestion is still shown
     assert CfsCallType.objects.filter(city=city, reviewed=True).count() == 1
+
+
+def test_the_danger_rules_come_first_and_are_never_divertible():
+    danger = KEYWORD_RULES[:DANGER_RULES]
+    assert [rule.name for rule in danger][-1] == "domestic violence"
+    assert {rule.divertibility for rule in danger} == {NOT}
+    assert all(rule.divertibility != DIVERTIBLE for rule in OFFICER_RULES)

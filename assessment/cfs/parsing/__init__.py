@@ -6,7 +6,7 @@
 - `times`: `TimeParser` for the received-time formats exports use;
 - `rows`: `RowNormalizer`, csv rows to normalised calls, bad rows counted with their lines;
 - `lookup`: `read_lookup`, a code -> description table;
-- `detection`: which column holds what, judged by the values as well as the headers;
+- `detection`: which column holds what, judged by the values (`profiles`) as well as the headers;
 - `sources`: how a call came in (public-generated or officer-initiated) from a source value.
 
 The import service (`assessment.services`), the loaders (`assessment.cfs.loader`,

@@ -6,7 +6,8 @@ profiled from the first rows (`profile_columns`): how many of its values read as
 dates alone, as times of day alone, as numbers in a latitude or longitude range, as short codes
 or as text, and how many distinct values it has. `detect_columns` then chooses, for each field,
 the column whose values fit, using header names as hints and tie-breakers, and explains each
-choice (`ColumnChoice`: the column, why, and how confident). It recognises:
+choice (`ColumnChoice`: the column, why, and how confident). The profiles are made by
+`profiles.profile_columns`. It recognises:
 
 - the received time: a date-time column (which format); or a date column (also one whose times
   are all midnight, as Los Angeles' "Dispatch_Date" "01/15/2019 12:00:00 AM") combined with a
@@ -26,10 +27,18 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from assessment.cfs import presets
-from assessment.cfs.parsing.rows import normalize_key, parse_coordinate, parse_point
-from assessment.cfs.parsing.sources import source_kind
-from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser, time_format_of, time_of_day
+from assessment.cfs.parsing.profiles import (
+    FITS,
+    MOSTLY,
+    TIME_HINTS,
+    ColumnProfile,
+    profile_columns,
+    share_of,
+)
+from assessment.cfs.parsing.rows import normalize_key
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 
@@ -59,7 +68,6 @@ LATER_TIME_HINTS = (
     "dispo",
 )
 
-TIME_HINTS = ("time", "hour", "hhmm", "tm")
 CODE_HINTS = ("code", "type", "nature", "problem", "cfs", "event", "call", "incident", "offense", "final")
 DESCRIPTION_HINTS = ("desc", "text", "nature", "problem", "type", "name", "offense", "final", "call")
 NOT_CALL_TYPE_HINTS = (
@@ -115,59 +123,6 @@ SOURCE_HINTS = (
 LATITUDE_HINTS = ("lat", "ycoord", "y")
 LONGITUDE_HINTS = ("lon", "lng", "xcoord", "x")
 
-# With so few rows to judge from, every figure below is a share of the non-blank values.
-FITS = 0.9
-MOSTLY = 0.5
-
-
-@dataclass
-class ColumnProfile:
-    """What the first rows of one column look like."""
-
-    position: int
-    header: str
-    name: str  # normalised header
-    values: list[str]
-    distinct: int = 0
-    datetime_share: float = 0.0  # date and time of day
-    date_share: float = 0.0  # a date; its time, if written, always midnight
-    time_share: float = 0.0  # a time of day alone
-    midnight_only: bool = False
-    time_format: str = ""
-    number_share: float = 0.0
-    decimal_share: float = 0.0  # numbers with a fractional part (coordinates)
-    latitude_share: float = 0.0
-    longitude_share: float = 0.0
-    point_share: float = 0.0
-    letter_share: float = 0.0
-    space_share: float = 0.0
-    source_share: float = 0.0
-    mean_length: float = 0.0
-    max_length: int = 0
-
-    @property
-    def count(self) -> int:
-        return len(self.values)
-
-    @property
-    def distinct_share(self) -> float:
-        return self.distinct / self.count if self.count else 0.0
-
-    @property
-    def repeats(self) -> bool:
-        """Values recur, as categories do (identifiers and addresses mostly do not)."""
-        if self.count < 5:
-            return self.distinct >= 1
-        return self.distinct <= max(2, 0.8 * self.count)
-
-    @property
-    def is_timelike(self) -> bool:
-        return max(self.datetime_share, self.date_share, self.time_share) >= MOSTLY
-
-    def hinted(self, hints: tuple[str, ...]) -> bool:
-        """The header contains a hint (hints of one or two letters must be the whole header)."""
-        return self.name in hints or any(len(hint) > 2 and hint in self.name for hint in hints)
-
 
 @dataclass(frozen=True)
 class ColumnChoice:
@@ -191,65 +146,6 @@ class Detection:
     def take(self, field_name: str, column: ColumnProfile, why: str, confidence: str) -> None:
         self.columns[field_name] = column.header
         self.choices.append(ColumnChoice(field_name, column.header, why, confidence))
-
-
-def _share(values: list[str], test) -> float:
-    return sum(1 for value in values if test(value)) / len(values) if values else 0.0
-
-
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number else None  # NaN
-
-
-def profile_columns(headers: list[str], sample: list[tuple[int, list[str]]]) -> list[ColumnProfile]:
-    profiles = []
-    for position, header in enumerate(headers):
-        values = [
-            row[position].strip() for _line, row in sample if position < len(row) and row[position].strip()
-        ]
-        profile = ColumnProfile(position, header, presets.normalize_header(header), values)
-        profiles.append(profile)
-        if not values:
-            continue
-        profile.distinct = len(set(values))
-        parser = TimeParser()
-        datetimes = dates = times = 0
-        formats: Counter[str] = Counter()
-        for value in values:
-            parsed = parser.parse(value)
-            if parsed is not None and MIN_YEAR <= parsed.year <= MAX_YEAR:
-                formats[time_format_of(value)] += 1
-                if (parsed.hour, parsed.minute, parsed.second, parsed.microsecond) == (0, 0, 0, 0):
-                    dates += 1
-                else:
-                    datetimes += 1
-            elif time_of_day(value, military=profile.hinted(TIME_HINTS)) is not None:
-                times += 1
-        count = len(values)
-        parsed_share = (datetimes + dates) / count
-        if parsed_share >= MOSTLY and datetimes == 0:
-            profile.date_share, profile.midnight_only = parsed_share, True
-        elif parsed_share >= MOSTLY:
-            profile.datetime_share = parsed_share
-        profile.time_share = times / count
-        profile.time_format = formats.most_common(1)[0][0] if formats else ""
-        numbers = [number for number in map(_number, values) if number is not None]
-        profile.number_share = len(numbers) / count
-        profile.decimal_share = _share(values, lambda v: "." in v and _number(v) is not None)
-        profile.latitude_share = _share(values, lambda v: parse_coordinate(v, 90) is not None and "." in v)
-        profile.longitude_share = _share(values, lambda v: parse_coordinate(v, 180) is not None and "." in v)
-        profile.point_share = _share(values, lambda v: parse_point(v)[0] is not None)
-        profile.letter_share = _share(values, lambda v: any(c.isalpha() for c in v))
-        profile.space_share = _share(values, lambda v: " " in v)
-        profile.source_share = _share(values, lambda v: source_kind(v) != "")
-        lengths = [len(value) for value in values]
-        profile.mean_length = sum(lengths) / count
-        profile.max_length = max(lengths)
-    return profiles
 
 
 def _name_rank(column: ColumnProfile, field_name: str) -> int:
@@ -288,9 +184,14 @@ def _detect_received(profiles: list[ColumnProfile], detection: Detection, used: 
     if full:
         best = min(full, key=_received_preference)
         others = [p.header for p in full if p is not best]
-        why = f"{_pct(best.datetime_share)} of the first values are dates with a time of day ({best.time_format})"
+        why = _("%(share)s of the first values are dates with a time of day (%(format)s)") % {
+            "share": _pct(best.datetime_share),
+            "format": best.time_format,
+        }
         if others:
-            why += "; the earliest-sounding of the date-time columns (" + ", ".join(others) + " also)"
+            why += _("; the earliest-sounding of the date-time columns (%(others)s also)") % {
+                "others": ", ".join(others)
+            }
         named = _name_rank(best, presets.RECEIVED) < 1000 or best.hinted(RECEIVED_HINTS)
         detection.take(presets.RECEIVED, best, why, HIGH if named else MEDIUM)
         used.add(best.position)
@@ -307,32 +208,40 @@ def _detect_received(profiles: list[ColumnProfile], detection: Detection, used: 
             times,
             key=lambda p: (_stem(p.name) != stem, not p.hinted(TIME_HINTS), abs(p.position - date.position)),
         )
-        midnight = " (their written times are all midnight)" if date.mean_length > 10 else ""
-        detection.take(
-            presets.RECEIVED,
-            date,
-            f"{_pct(date.date_share)} of the first values are dates ({date.time_format}){midnight}, "
-            f'combined with the time of day in "{time_column.header}"',
-            HIGH if _stem(time_column.name) == stem else MEDIUM,
-        )
+        if date.mean_length > 10:
+            why = _(
+                "%(share)s of the first values are dates (%(format)s) (their written times are all "
+                'midnight), combined with the time of day in "%(time)s"'
+            )
+        else:
+            why = _(
+                '%(share)s of the first values are dates (%(format)s), combined with the time of day in "%(time)s"'
+            )
+        confidence = HIGH if _stem(time_column.name) == stem else MEDIUM
+        values = {"share": _pct(date.date_share), "format": date.time_format, "time": time_column.header}
+        detection.take(presets.RECEIVED, date, why % values, confidence)
         detection.take(
             presets.RECEIVED_TIME,
             time_column,
-            f"{_pct(time_column.time_share)} of the first values are times of day, "
-            f'completing the dates of "{date.header}"',
-            HIGH if _stem(time_column.name) == stem else MEDIUM,
+            _('%(share)s of the first values are times of day, completing the dates of "%(date)s"')
+            % {"share": _pct(time_column.time_share), "date": date.header},
+            confidence,
         )
         used.add(time_column.position)
         return
     detection.take(
         presets.RECEIVED,
         date,
-        f"{_pct(date.date_share)} of the first values are dates ({date.time_format}), with no time of day",
+        _("%(share)s of the first values are dates (%(format)s), with no time of day")
+        % {"share": _pct(date.date_share), "format": date.time_format},
         LOW,
     )
     detection.warnings.append(
-        f'"{date.header}" has dates but no time of day (every time is midnight) and no separate time '
-        "column was found: counts by hour will all fall at midnight."
+        _(
+            '"%(column)s" has dates but no time of day (every time is midnight) and no separate time '
+            "column was found: counts by hour will all fall at midnight."
+        )
+        % {"column": date.header}
     )
 
 
@@ -379,8 +288,8 @@ def _one_to_one(a: ColumnProfile, b: ColumnProfile, sample: list[tuple[int, list
     return min(functional(pairs), functional([(right, left) for left, right in pairs]))
 
 
-def _lookup_share(p: ColumnProfile, codes: set[str]) -> float:
-    return _share(p.values, lambda v: normalize_key(v) in codes)
+def _lookupshare_of(p: ColumnProfile, codes: set[str]) -> float:
+    return share_of(p.values, lambda v: normalize_key(v) in codes)
 
 
 def _call_type_score(p: ColumnProfile, field_name: str, hints: tuple[str, ...]) -> tuple:
@@ -402,22 +311,29 @@ def _detect_call_type(
 ) -> None:
     free = [p for p in profiles if p.position not in used]
     if lookup_codes:
-        scored = sorted(((_lookup_share(p, lookup_codes), p) for p in free), key=lambda item: -item[0])
+        scored = sorted(((_lookupshare_of(p, lookup_codes), p) for p in free), key=lambda item: -item[0])
         if scored and scored[0][0] >= MOSTLY:
             share, code = scored[0]
             detection.take(
                 presets.CODE,
                 code,
-                f"{_pct(share)} of its first values are codes of the lookup table",
+                _("%(share)s of its first values are codes of the lookup table") % {"share": _pct(share)},
                 HIGH if share >= FITS else MEDIUM,
             )
             used.add(code.position)
             return
-        detection.warnings.append(
-            "No column's values match the lookup table's codes"
-            + (f' (best: {_pct(scored[0][0])} of "{scored[0][1].header}")' if scored else "")
-            + "; the call type was detected without it."
-        )
+        if scored:
+            detection.warnings.append(
+                _(
+                    "No column's values match the lookup table's codes (best: %(share)s of "
+                    '"%(column)s"); the call type was detected without it.'
+                )
+                % {"share": _pct(scored[0][0]), "column": scored[0][1].header}
+            )
+        else:
+            detection.warnings.append(
+                _("No column's values match the lookup table's codes; the call type was detected without it.")
+            )
     codes = [p for p in free if _code_like(p)]
     descriptions = [p for p in free if _description_like(p)]
 
@@ -445,13 +361,16 @@ def _detect_call_type(
                 -item[1].distinct,
             ),
         )
-        why = f'{code.distinct} short codes that match the descriptions of "{description.header}" one to one ({_pct(agreement)} of rows)'
+        why = _(
+            '%(codes)s short codes that match the descriptions of "%(column)s" one to one (%(share)s of rows)'
+        ) % {"codes": code.distinct, "column": description.header, "share": _pct(agreement)}
         named = code.hinted(CODE_HINTS) or description.hinted(DESCRIPTION_HINTS)
         detection.take(presets.CODE, code, why, HIGH if named else MEDIUM)
         detection.take(
             presets.DESCRIPTION,
             description,
-            f'{description.distinct} distinct texts, one per code of "{code.header}"',
+            _('%(texts)s distinct texts, one per code of "%(column)s"')
+            % {"texts": description.distinct, "column": code.header},
             HIGH if named else MEDIUM,
         )
         used.update({code.position, description.position})
@@ -475,8 +394,14 @@ def _detect_call_type(
         detection.take(
             presets.DESCRIPTION,
             best,
-            f"recurring text ({best.distinct} distinct values in {best.count} rows)"
-            + (", named like a call type" if named else ", the most varied such column"),
+            (
+                _("recurring text (%(distinct)s distinct values in %(rows)s rows), named like a call type")
+                if named
+                else _(
+                    "recurring text (%(distinct)s distinct values in %(rows)s rows), the most varied such column"
+                )
+            )
+            % {"distinct": best.distinct, "rows": best.count},
             HIGH if named else LOW,
         )
         used.add(best.position)
@@ -487,7 +412,8 @@ def _detect_call_type(
         detection.take(
             presets.CODE,
             best,
-            f"short recurring codes ({best.distinct} distinct values), named like a call type",
+            _("short recurring codes (%(distinct)s distinct values), named like a call type")
+            % {"distinct": best.distinct},
             MEDIUM,
         )
         used.add(best.position)
@@ -512,13 +438,13 @@ def _detect_coordinates(profiles: list[ColumnProfile], detection: Detection, use
             detection.take(
                 presets.LATITUDE,
                 latitude,
-                f"{_pct(latitude.latitude_share)} decimal degrees within ±90",
+                _("%(share)s decimal degrees within ±90") % {"share": _pct(latitude.latitude_share)},
                 HIGH,
             )
             detection.take(
                 presets.LONGITUDE,
                 longitude,
-                f"{_pct(longitude.longitude_share)} decimal degrees within ±180",
+                _("%(share)s decimal degrees within ±180") % {"share": _pct(longitude.longitude_share)},
                 HIGH,
             )
             used.update({latitude.position, longitude.position})
@@ -529,7 +455,8 @@ def _detect_coordinates(profiles: list[ColumnProfile], detection: Detection, use
         detection.take(
             presets.POINT,
             point,
-            f'{_pct(point.point_share)} are points ("POINT (lon lat)" or "(lat, lon)")',
+            _('%(share)s are points ("POINT (lon lat)" or "(lat, lon)")')
+            % {"share": _pct(point.point_share)},
             HIGH,
         )
         used.add(point.position)
@@ -574,7 +501,8 @@ def _detect_source(profiles: list[ColumnProfile], detection: Detection, used: se
     detection.take(
         presets.SOURCE,
         best,
-        f"{_pct(best.source_share)} of the first values name how the call came in (911, phone, officer-initiated…)",
+        _("%(share)s of the first values name how the call came in (911, phone, officer-initiated…)")
+        % {"share": _pct(best.source_share)},
         HIGH if best.source_share >= FITS or best.hinted(SOURCE_HINTS) else MEDIUM,
     )
     used.add(best.position)
@@ -598,7 +526,9 @@ def detect_columns(
         field_name=presets.PRIORITY,
         hints=PRIORITY_HINTS,
         fits=lambda p: p.max_length <= 20,
-        why=lambda p: f"named like a priority, {p.distinct} distinct short values",
+        why=lambda p: (
+            _("named like a priority, %(distinct)s distinct short values") % {"distinct": p.distinct}
+        ),
         max_distinct=30,
     )
     _detect_hinted(
@@ -608,7 +538,7 @@ def detect_columns(
         field_name=presets.AREA,
         hints=AREA_HINTS,
         fits=lambda p: p.max_length <= 60,
-        why=lambda p: f"named like an area, {p.distinct} distinct values",
+        why=lambda p: _("named like an area, %(distinct)s distinct values") % {"distinct": p.distinct},
         max_distinct=500,
     )
     _detect_hinted(
@@ -618,7 +548,7 @@ def detect_columns(
         field_name=presets.DISPOSITION,
         hints=DISPOSITION_HINTS,
         fits=lambda p: p.max_length <= 120,
-        why=lambda p: f"named like a disposition, {p.distinct} distinct values",
+        why=lambda p: _("named like a disposition, %(distinct)s distinct values") % {"distinct": p.distinct},
         max_distinct=500,
     )
     return detection

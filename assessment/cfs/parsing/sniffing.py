@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from django.utils.translation import gettext
+
 from assessment.cfs import presets
 from assessment.cfs.parsing._common import CfsFileError
 from assessment.cfs.parsing.detection import detect_columns
@@ -335,7 +337,8 @@ def _detect_by_content(
     for field_name, header in presets.detect_by_synonyms(headers).items():
         if header not in chosen and field_name not in detection.columns:
             notes.append(
-                f'"{header}" is named like the {presets.FIELD_LABELS[field_name]} but its values do not fit; not used'
+                gettext('"%(column)s" is named like the %(field)s but its values do not fit; not used')
+                % {"column": header, "field": presets.FIELD_LABELS[field_name]}
             )
     notes += detection.warnings
     return MappingChoice(

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, time, tzinfo
 
+from django.utils.translation import gettext_lazy
+
 MIN_YEAR = 1970
 MAX_YEAR = 2100
 
@@ -203,11 +205,11 @@ def combine_date_and_time(date_text: str, time_text: str) -> str:
 
 
 FORMAT_LABELS = {
-    _parse_iso: "ISO 8601, e.g. 2018-05-01 00:10:28",
-    _parse_slashed_iso: "year/month/day, e.g. 2016/09/20 04:52:00+00",
-    _parse_us: "month/day/year, e.g. 05/01/2018 12:10:28 AM",
-    _parse_month_name: "with a month name, e.g. 01-May-2018 00:10:28",
-    _parse_compact: "digits only, e.g. 20180501001028",
+    _parse_iso: gettext_lazy("ISO 8601, e.g. 2018-05-01 00:10:28"),
+    _parse_slashed_iso: gettext_lazy("year/month/day, e.g. 2016/09/20 04:52:00+00"),
+    _parse_us: gettext_lazy("month/day/year, e.g. 05/01/2018 12:10:28 AM"),
+    _parse_month_name: gettext_lazy("with a month name, e.g. 01-May-2018 00:10:28"),
+    _parse_compact: gettext_lazy("digits only, e.g. 20180501001028"),
 }
 
 
@@ -219,7 +221,7 @@ def time_format_of(value: str) -> str:
             parser(value)
         except (ValueError, TypeError, IndexError):
             continue
-        return FORMAT_LABELS[parser]
+        return str(FORMAT_LABELS[parser])
     return ""
 
 
