@@ -173,13 +173,18 @@ def current() -> Budget | None:
     return getattr(_current, "budget", None)
 
 
+# Savepoint commands run as they are: after an error in the transaction every other statement
+# (a SET included) is refused until ROLLBACK TO SAVEPOINT, which must therefore come alone.
+_TRANSACTION_CONTROL = ("SAVEPOINT", "ROLLBACK", "RELEASE")
+
+
 def _bounded_execute(execute, sql, params, many, context):
     budget = current()
     if budget is None:
         return execute(sql, params, many, context)
     if budget.spent:
         raise BudgetSpent("the webhook's time budget is spent")
-    if not many and context["connection"].vendor == "postgresql":
+    if not many and context["connection"].vendor == "postgresql" and not sql.startswith(_TRANSACTION_CONTROL):
         left_ms = max(1, int(budget.database_seconds_left() * 1000))
         # One round trip: in autocommit the string is one implicit transaction, inside an
         # atomic block the settings last until its end; either way nothing outlives the webhook.

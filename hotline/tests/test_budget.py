@@ -11,7 +11,7 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import DataError, OperationalError, connection, transaction
 
 from hotline import budget
 from hotline.models import Call
@@ -196,3 +196,13 @@ def test_a_spent_budget_sends_nothing_more_and_opens_no_connection():
     # What the end of the request does; then the next one connects again.
     connection.close_if_unusable_or_obsolete()
     assert Call.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_error_inside_a_savepoint_leaves_the_transaction_usable():
+    """ROLLBACK TO SAVEPOINT is sent alone: in an aborted transaction a SET would be refused."""
+    with budget.webhook_budget(5.0):
+        with pytest.raises(DataError), transaction.atomic():
+            Call.objects.create(call_sid="CA" + "x" * 100)  # longer than the column
+        Call.objects.create(call_sid="CA" + "8" * 32)
+    assert Call.objects.filter(call_sid="CA" + "8" * 32).exists()
