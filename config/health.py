@@ -30,7 +30,7 @@ from config.tasks import HEARTBEAT_KEY
 from hotline.budget import breaker
 
 HEALTH_PATH = "/healthz/"
-HEALTH_TIMEOUT_SECONDS = 1.0
+HEALTH_TIMEOUT_SECONDS = 1.5
 TIMED_OUT = "error: timeout"
 
 
