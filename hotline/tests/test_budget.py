@@ -13,8 +13,9 @@ import time
 import pytest
 from django.db import DataError, OperationalError, connection, transaction
 
-from hotline import budget
+from hotline import budget, spool
 from hotline.models import Call
+from hotline.services import spool_replay
 
 from .conftest import payload, twiml
 from .tcp_proxy import FreezableProxy
@@ -116,6 +117,33 @@ def test_frozen_database_later_in_the_call_still_reaches_someone(
 
     assert elapsed < 2.0
     assert twiml(response).find("Dial").find("Number").text == FALLBACK
+
+
+def test_frozen_database_voicemail_is_spooled_within_the_budget_and_stored_after(db_proxy, twilio, settings):
+    settings.HOTLINE_WEBHOOK_BUDGET_SECONDS = 2.0
+    settings.HOTLINE_DATABASE_RETRY_SECONDS = 0.5
+    sid, recording = "CA" + "9" * 32, "RE" + "9" * 32
+    twiml(twilio.post("/hotline/voice/incoming/", incoming(sid)))
+    db_proxy.freeze()
+
+    common = {"CallSid": sid, "RecordingSid": recording}
+    response, elapsed = timed(
+        lambda: twilio.post("/hotline/voice/voicemail/", payload("voice_voicemail", **common))
+    )
+    assert elapsed < 2.0
+    assert twiml(response).find("Say") is not None  # thanked
+    response, elapsed = timed(
+        lambda: twilio.post("/hotline/voice/recording/", payload("voice_recording", **common))
+    )
+    assert (response.status_code, elapsed < 0.5) == (204, True)  # the breaker is open: spooled at once
+    assert spool.spool_pending() == 2
+
+    db_proxy.thaw()
+    connection.close()
+    assert spool_replay().stored == 2
+    call = Call.objects.get(call_sid=sid)
+    assert (call.recording_sid, call.outcome) == (recording, "voicemail")
+    assert call.intake.status == "needs_callback"
 
 
 def test_frozen_health_check_answers_within_two_seconds(db_proxy, client):
