@@ -37,6 +37,12 @@ def _small_table_caches_cleared():
 
 
 @pytest.fixture(autouse=True)
+def _spool_in_tmp(settings, tmp_path):
+    """What a failing webhook spools goes to the test's own folder, never the project's."""
+    settings.HOTLINE_SPOOL_DIR = str(tmp_path / "spool")
+
+
+@pytest.fixture(autouse=True)
 def _database_breaker_closed():
     """The webhooks' database breaker is per process; no test may inherit another's."""
     from hotline.budget import breaker

@@ -50,7 +50,7 @@ def register_warning(name: str, check: Callable[[], str | None]) -> None:
     _warnings[name] = check
 
 
-HEALTH_TIMEOUT_SECONDS = 1.0
+HEALTH_TIMEOUT_SECONDS = 1.5
 TIMED_OUT = "error: timeout"
 
 

@@ -274,6 +274,21 @@ HOTLINE_WEBHOOK_BUDGET_SECONDS = env_float("HOTLINE_WEBHOOK_BUDGET_SECONDS", 5.0
 # After the database hung, webhooks skip it (fallback TwiML at once) for this many seconds,
 # one webhook per period trying it again.
 HOTLINE_DATABASE_RETRY_SECONDS = env_float("HOTLINE_DATABASE_RETRY_SECONDS", 5.0)
+# Voicemails, recording callbacks and texts that arrive while the database cannot store them
+# are appended here (on the web host's disk, private) and replayed when it is back.
+HOTLINE_SPOOL_DIR = env_str("HOTLINE_SPOOL_DIR", str(BASE_DIR / "var" / "spool"))
+CELERY_BEAT_SCHEDULE["hotline-spool-replay"] = {"task": "hotline.tasks.spool_replay", "schedule": 60.0}
+# Calls and voicemails of the last this many hours are compared with Twilio's records; what the
+# database missed is created (with an intake needing a call back).
+HOTLINE_RECONCILE_HOURS = env_int("HOTLINE_RECONCILE_HOURS", 6)
+CELERY_BEAT_SCHEDULE["hotline-calls-reconcile"] = {"task": "hotline.tasks.calls_reconcile", "schedule": 900.0}
+# Where the static TwiML of `manage.py fallback_twiml` is published (not on this server): the
+# number's voice (and SMS) fallback URL, which `manage.py twilio_configure` sets.
+HOTLINE_VOICE_FALLBACK_URL = env_str("HOTLINE_VOICE_FALLBACK_URL")
+HOTLINE_SMS_FALLBACK_URL = env_str("HOTLINE_SMS_FALLBACK_URL")
+# `check --deploy` asks Twilio whether HOTLINE_NUMBER points at this deployment (when the
+# credentials are set); off where the check runs without network (CI).
+HOTLINE_CHECK_TWILIO_NUMBER = env_bool("HOTLINE_CHECK_TWILIO_NUMBER", True)
 # Longest voicemail a caller may leave, in seconds.
 HOTLINE_VOICEMAIL_MAX_SECONDS = 180
 # Missed calls whose dispatcher text could not be queued are re-sent by a sweep.

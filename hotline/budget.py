@@ -7,8 +7,9 @@ keep the caller in silence. So each webhook runs inside `webhook_budget()`:
 
 - every statement it sends carries `SET LOCAL statement_timeout` and `lock_timeout` for what
   is left of the budget, in the same round trip, so a live but slow server cancels it;
-- a watchdog thread cuts the request's database sockets (`shutdown()`) when the budget's
-  database share (DATABASE_SHARE, 1.5 s of 5) is spent, which wakes a query blocked on a server that answers nothing; after
+- a watchdog thread cuts the request's database sockets (`shutdown()`) when the request has
+  waited on the database for the budget's database share (DATABASE_SHARE, 1.5 s of 5; only
+  the waits count, not time spent on Redis or in Python), which wakes a query blocked on a server that answers nothing; after
   that the request may open no new connection (a reconnect would wait out `connect_timeout`);
 - new connections are bounded by libpq's `connect_timeout` (DATABASE_URL, 3 s by default,
   checked to end within the budget).
@@ -66,13 +67,19 @@ class BudgetSpent(OperationalError):
 
 @dataclass(eq=False)
 class Budget:
-    """One webhook's time: started at `started` (monotonic), database cut at `cut_at`."""
+    """One webhook's time. Only the time spent waiting on the database counts against its
+    database share (`database_left`): a webhook that waits on a down Redis and then stores
+    a row in a healthy database is not cut. The waits are the zones `database()` marks:
+    opening a cursor (Django's health check of a reused connection, a connect), a statement,
+    a commit or rollback."""
 
     seconds: float
     started: float
-    cut_at: float
+    database_left: float
     spent: bool = False
     done: bool = False
+    zone_started: float | None = None
+    zone: int = 0  # which zone the watchdog's deadline belongs to
     sockets: list[socket.socket] = field(default_factory=list)
     wrappers: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -81,7 +88,40 @@ class Budget:
         return time.monotonic() - self.started
 
     def database_seconds_left(self) -> float:
-        return self.cut_at - time.monotonic()
+        left = self.database_left
+        if self.zone_started is not None:
+            left -= time.monotonic() - self.zone_started
+        return left
+
+    def enter(self) -> bool:
+        """Start waiting on the database (False if already inside a zone)."""
+        if self.spent:
+            raise BudgetSpent("the webhook's time budget is spent")
+        with self.lock:
+            if self.zone_started is not None:
+                return False
+            self.zone_started = time.monotonic()
+            self.zone += 1
+            deadline, zone = self.zone_started + self.database_left, self.zone
+        _watchdog.arm(self, deadline, zone)
+        return True
+
+    def leave(self) -> None:
+        with self.lock:
+            if self.zone_started is None:
+                return
+            self.database_left -= time.monotonic() - self.zone_started
+            self.zone_started = None
+            self.zone += 1  # the armed deadline no longer applies
+
+    @contextmanager
+    def database(self) -> Iterator[None]:
+        entered = self.enter()
+        try:
+            yield
+        finally:
+            if entered:
+                self.leave()
 
     def watch(self, wrapper) -> None:
         """Keep a duplicate of the connection's socket, so the watchdog can shut it down without
@@ -99,10 +139,11 @@ class Budget:
                 return
             self.sockets.append(duplicate)
 
-    def cut(self) -> None:
-        """The watchdog's side: the database share is spent; wake whatever waits on it."""
+    def cut(self, zone: int) -> None:
+        """The watchdog's side: the database time is spent while this request still waits on
+        it (`zone` still open); wake it."""
         with self.lock:
-            if self.done:
+            if self.done or self.zone != zone:
                 return
             self.spent = True
             for wrapper in self.wrappers:
@@ -115,15 +156,27 @@ class Budget:
                 except OSError:
                     pass
         logger.warning(
-            "A webhook's database time (%.1f s) is spent; its connection is cut", self.cut_at - self.started
+            "A webhook waited on the database for its whole share of the budget; its connection is cut"
         )
+
+    def hook(self, wrapper) -> None:
+        """Mark the database waits of this thread's connection that no execute wrapper sees."""
+        for name in ("_cursor", "_commit", "_rollback"):
+            original = getattr(wrapper, name)
+
+            def zoned(*args, _original=original, **kwargs):
+                with self.database():
+                    return _original(*args, **kwargs)
+
+            setattr(wrapper, name, zoned)
 
     def finish(self) -> None:
         with self.lock:
             self.done = True
             sockets, self.sockets = self.sockets, []
         for wrapper in self.wrappers:
-            wrapper.__dict__.pop("get_new_connection", None)
+            for name in ("get_new_connection", "_cursor", "_commit", "_rollback"):
+                wrapper.__dict__.pop(name, None)
         for sock in sockets:
             sock.close()
 
@@ -133,21 +186,21 @@ def _refuse_connection(*args, **kwargs):
 
 
 class _Watchdog:
-    """One thread per process that cuts budgets reaching their deadline."""
+    """One thread per process that cuts budgets whose database wait reaches its deadline."""
 
     def __init__(self) -> None:
         self.condition = threading.Condition()
-        self.heap: list[tuple[float, int, Budget]] = []
+        self.heap: list[tuple[float, int, Budget, int]] = []
         self.counter = itertools.count()
         self.pid = 0
 
-    def arm(self, budget: Budget) -> None:
+    def arm(self, budget: Budget, deadline: float, zone: int) -> None:
         with self.condition:
             if self.pid != os.getpid():  # first use in this process (gunicorn forks workers)
                 self.pid = os.getpid()
                 self.heap = []
                 threading.Thread(target=self._run, name="webhook-budget-watchdog", daemon=True).start()
-            heapq.heappush(self.heap, (budget.cut_at, next(self.counter), budget))
+            heapq.heappush(self.heap, (deadline, next(self.counter), budget, zone))
             if self.heap[0][2] is budget:
                 self.condition.notify()
 
@@ -156,10 +209,10 @@ class _Watchdog:
             with self.condition:
                 while not self.heap or self.heap[0][0] > time.monotonic():
                     self.condition.wait(None if not self.heap else self.heap[0][0] - time.monotonic())
-                _deadline, _n, budget = heapq.heappop(self.heap)
-            if not budget.done:
+                _deadline, _n, budget, zone = heapq.heappop(self.heap)
+            if not budget.done and budget.zone == zone:
                 try:
-                    budget.cut()
+                    budget.cut(zone)
                 except Exception:  # the watchdog must outlive any one request
                     logger.exception("Cutting a webhook's database connection failed")
 
@@ -173,20 +226,27 @@ def current() -> Budget | None:
     return getattr(_current, "budget", None)
 
 
+# Savepoint commands run as they are: after an error in the transaction every other statement
+# (a SET included) is refused until ROLLBACK TO SAVEPOINT, which must therefore come alone.
+_TRANSACTION_CONTROL = ("SAVEPOINT", "ROLLBACK", "RELEASE")
+
+
 def _bounded_execute(execute, sql, params, many, context):
     budget = current()
     if budget is None:
         return execute(sql, params, many, context)
-    if budget.spent:
-        raise BudgetSpent("the webhook's time budget is spent")
-    if not many and context["connection"].vendor == "postgresql":
-        left_ms = max(1, int(budget.database_seconds_left() * 1000))
-        # One round trip: in autocommit the string is one implicit transaction, inside an
-        # atomic block the settings last until its end; either way nothing outlives the webhook.
-        sql = (
-            f"SET LOCAL statement_timeout = {left_ms}; SET LOCAL lock_timeout = {max(1, left_ms // 2)}; {sql}"
-        )
-    return execute(sql, params, many, context)
+    with budget.database():
+        if (
+            not many
+            and context["connection"].vendor == "postgresql"
+            and not sql.startswith(_TRANSACTION_CONTROL)
+        ):
+            # 80 %: a live server cancels the statement itself before the watchdog cuts it.
+            left_ms = max(1, int(budget.database_seconds_left() * 800))
+            # One round trip: in autocommit the string is one implicit transaction, inside an
+            # atomic block the settings last until its end; nothing outlives the webhook.
+            sql = f"SET LOCAL statement_timeout = {left_ms}; SET LOCAL lock_timeout = {max(1, left_ms // 2)}; {sql}"
+        return execute(sql, params, many, context)
 
 
 def _on_connection_created(sender, connection, **kwargs) -> None:
@@ -202,14 +262,13 @@ connection_created.connect(_on_connection_created, dispatch_uid="hotline.budget"
 def webhook_budget(seconds: float | None = None) -> Iterator[Budget]:
     """Bound the database work of the block (see the module's docstring)."""
     seconds = settings.HOTLINE_WEBHOOK_BUDGET_SECONDS if seconds is None else seconds
-    started = time.monotonic()
-    budget = Budget(seconds=seconds, started=started, cut_at=started + seconds * DATABASE_SHARE)
+    budget = Budget(seconds=seconds, started=time.monotonic(), database_left=seconds * DATABASE_SHARE)
     budget.wrappers = list(connections.all())
     previous = current()
     _current.budget = budget
     for wrapper in budget.wrappers:
         budget.watch(wrapper)
-    _watchdog.arm(budget)
+        budget.hook(wrapper)
     try:
         with _execute_wrappers(budget.wrappers):
             yield budget

@@ -1,7 +1,7 @@
 """System checks: a production deployment without what the phone line needs is loudly wrong."""
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Tags, Warning, register
 
 
 @register()
@@ -71,3 +71,29 @@ def budget_problems(database: dict) -> list[Warning]:
             )
         ]
     return []
+
+
+@register(Tags.compatibility, deploy=True)
+def twilio_number_check(app_configs, **kwargs):
+    """`check --deploy`: HOTLINE_NUMBER at Twilio points at this deployment (asks Twilio's API;
+    only with credentials set)."""
+    if not settings.HOTLINE_CHECK_TWILIO_NUMBER:
+        return []
+    if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.HOTLINE_NUMBER):
+        return []
+    from hotline.provisioning import ProvisioningError, number_changes
+
+    try:
+        changes = number_changes()
+    except ProvisioningError as exc:
+        return [Warning(f"Could not check the hotline number at Twilio: {exc}", id="hotline.W007")]
+    if not changes:
+        return []
+    return [
+        Warning(
+            f"{settings.HOTLINE_NUMBER} is not configured for this deployment at Twilio: "
+            + "; ".join(f"{c.field} is {c.current or '(empty)'!r}, should be {c.wanted!r}" for c in changes),
+            hint="Run `manage.py twilio_configure` (--dry-run first to see the changes).",
+            id="hotline.W006",
+        )
+    ]

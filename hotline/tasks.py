@@ -26,3 +26,33 @@ def settle_unsent_texts() -> int:
 
     result = settle()
     return result.sent + result.not_sent + result.unknown
+
+
+@shared_task(ignore_result=True)
+def spool_replay() -> int:
+    """Store what the webhooks spooled while the database was away (on the web host)."""
+    from hotline.services import spool_replay as replay
+
+    return replay().stored
+
+
+RECONCILE_LOCK = "hotline:calls-reconcile"
+
+
+@shared_task(ignore_result=True)
+def calls_reconcile() -> int:
+    """Create the calls and voicemails Twilio has and the database missed; one run at a time."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from hotline.services import calls_reconcile as reconcile
+
+    if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.HOTLINE_NUMBER):
+        return 0
+    if not cache.add(RECONCILE_LOCK, "1", timeout=600):
+        return 0  # the previous run is still going
+    try:
+        result = reconcile()
+    finally:
+        cache.delete(RECONCILE_LOCK)
+    return result.calls_created + result.voicemails_stored

@@ -268,3 +268,21 @@ def degraded(*, dial_fallback: bool = True) -> VoiceResponse:
     _record(response)
     response.hangup()
     return response
+
+
+def static_fallback() -> VoiceResponse:
+    """TwiML to publish where Twilio fetches it when our server does not answer at all (the
+    number's voice fallback URL, `manage.py fallback_twiml`): no callback to this server, so
+    it works with nothing of ours running. FALLBACK_NUMBER when set, else a message."""
+    response = VoiceResponse()
+    for language in HOTLINE_LANGUAGES:
+        say(response, language, SAFETY_LINE)
+    if settings.FALLBACK_NUMBER:
+        for language in HOTLINE_LANGUAGES:
+            say(response, language, gettext_noop("Please hold while we connect you to another crisis line."))
+        # No action URL: when the dial ends Twilio goes on to the next verb in this document.
+        response.dial(settings.FALLBACK_NUMBER, timeout=FALLBACK_DIAL_TIMEOUT, answer_on_bridge=True)
+    for language in HOTLINE_LANGUAGES:
+        say(response, language, gettext_noop("Sorry, no volunteer can take your call right now."))
+    response.hangup()
+    return response

@@ -2,7 +2,10 @@
 
 Each view is signed-or-403 (`twilio_webhook`). Views a caller is waiting on also wear
 `never_drop_caller`: whatever fails inside (the database, Redis, a bug), the caller still gets
-valid TwiML that dials FALLBACK_NUMBER or records a voicemail, never an error.
+valid TwiML that dials FALLBACK_NUMBER or records a voicemail, never an error, and within the
+webhook budget when the database hangs (`hotline.budget`); callbacks wear `within_budget`. A
+voicemail, recording callback or text the database cannot take is spooled to disk
+(`hotline.spool`) and stored later by `services.spool_replay`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import budget, selectors, services, twiml
+from hotline import budget, selectors, services, spool, twiml
 from hotline.messaging import sms_status_callback_url
 from hotline.models import Call, Intake
 from hotline.signatures import twilio_webhook
@@ -70,24 +73,41 @@ def never_drop_caller(fallback: Callable[[HttpRequest], TwiML]):
     return decorator
 
 
-def within_budget(view):
-    """For Twilio's callbacks (nobody waits on them): the same budget and breaker; while the
-    database hangs, 503 at once rather than holding a server thread."""
+def within_budget(on_failure: Callable[[HttpRequest], HttpResponse] | None = None):
+    """For Twilio's callbacks (nobody waits on them): the same budget and breaker. While the
+    database hangs, or when the view fails, `on_failure(request)` answers (it spools what must
+    not be lost); without one, 503 at once rather than holding a server thread, or the error."""
 
-    @wraps(view)
-    def bounded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not budget.breaker.allow():
-            return HttpResponse(status=503)
-        with budget.webhook_budget() as spent:
-            try:
-                response = view(request, *args, **kwargs)
-            except Exception as exc:
-                budget.breaker.failed(exc, spent)
-                raise
-        budget.breaker.succeeded()
-        return response
+    def decorator(view):
+        @wraps(view)
+        def bounded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not budget.breaker.allow():
+                return on_failure(request) if on_failure else HttpResponse(status=503)
+            with budget.webhook_budget() as spent:
+                try:
+                    response = view(request, *args, **kwargs)
+                except Exception as exc:
+                    budget.breaker.failed(exc, spent)
+                    if on_failure is None:
+                        raise
+                    logger.exception("Webhook %s failed; spooling it", request.path)
+                    return on_failure(request)
+            budget.breaker.succeeded()
+            return response
 
-    return bounded
+        return bounded
+
+    return decorator
+
+
+def _spooled(request: HttpRequest, *, kind: str, sid: str) -> bool:
+    """Keep the request on the local disk for `spool_replay`; False if even that failed."""
+    try:
+        spool.spool_append(kind=kind, sid=sid, params=request.POST.dict())
+    except OSError:
+        logger.exception("Could not spool a %s (%s): it is left to the reconciliation with Twilio", kind, sid)
+        return False
+    return True
 
 
 def _int(value: str | None) -> int | None:
@@ -255,8 +275,16 @@ def voice_dial_status(request: HttpRequest) -> HttpResponse:
     return twiml.twiml_response(_unanswered(call, language))
 
 
+def _voicemail_fallback(request: HttpRequest) -> TwiML:
+    if request.POST.get("CallSid"):
+        _spooled(
+            request, kind=spool.VOICEMAIL, sid=request.POST.get("RecordingSid") or request.POST["CallSid"]
+        )
+    return twiml.voicemail_thanks(language=twiml.DEFAULT_LANGUAGE)
+
+
 @twilio_webhook
-@never_drop_caller(lambda request: twiml.voicemail_thanks(language=twiml.DEFAULT_LANGUAGE))
+@never_drop_caller(_voicemail_fallback)
 def voice_voicemail(request: HttpRequest) -> HttpResponse:
     """The <Record> action: keep the voicemail, thank the caller."""
     call_sid = request.POST.get("CallSid", "")
@@ -271,8 +299,16 @@ def voice_voicemail(request: HttpRequest) -> HttpResponse:
     return twiml.twiml_response(twiml.voicemail_thanks(language=call.language))
 
 
+def _recording_fallback(request: HttpRequest) -> HttpResponse:
+    call_sid = request.POST.get("CallSid", "")
+    if call_sid and request.POST.get("RecordingStatus", "completed") == "completed":
+        if not _spooled(request, kind=spool.RECORDING, sid=request.POST.get("RecordingSid") or call_sid):
+            return HttpResponse(status=503)
+    return _no_content()
+
+
 @twilio_webhook
-@within_budget
+@within_budget(_recording_fallback)
 def voice_recording(request: HttpRequest) -> HttpResponse:
     """Recording status callback: the voicemail file is ready (may come before or after the rest)."""
     call_sid = request.POST.get("CallSid", "")
@@ -289,7 +325,7 @@ def voice_recording(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
-@within_budget
+@within_budget()
 def voice_status(request: HttpRequest) -> HttpResponse:
     """Call status callback: ringing, in progress, completed, with the duration."""
     call_sid = request.POST.get("CallSid", "")
@@ -320,6 +356,9 @@ def voice_callback(request: HttpRequest) -> HttpResponse:
 
 
 def _sms_fallback(request: HttpRequest) -> TwiML:
+    message_sid = request.POST.get("MessageSid") or request.POST.get("SmsSid", "")
+    if message_sid and request.POST.get("From"):
+        _spooled(request, kind=spool.SMS, sid=message_sid)
     response = MessagingResponse()
     response.message(services.sms_degraded_reply(body=request.POST.get("Body", "")))
     return response
@@ -348,7 +387,7 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
-@within_budget
+@within_budget()
 def sms_status(request: HttpRequest) -> HttpResponse:
     """Message status callback for texts we sent (by API or as a TwiML reply)."""
     message_sid = request.POST.get("MessageSid") or request.POST.get("SmsSid", "")

@@ -21,6 +21,9 @@ def production_env() -> dict[str, str]:
         TWILIO_ACCOUNT_SID="AC" + "0" * 32,
         TWILIO_AUTH_TOKEN="0" * 32,
         DATABASE_URL="sqlite:///:memory:",
+        # The fake credentials above would send the number check to Twilio; it is tested offline
+        # in hotline/tests/test_provisioning.py.
+        HOTLINE_CHECK_TWILIO_NUMBER="0",
     )
     return env
 

@@ -4,7 +4,9 @@
   the dispatchers' missed-call texts and call-backs;
 - `intakes`: opening and closing the contacts dispatchers triage;
 - `sms`: inbound texts, delivery statuses, texts to an intake's person;
-- `handoffs`: partners (911, 311...) handing a person over through the API.
+- `handoffs`: partners (911, 311...) handing a person over through the API;
+- `recovery`: what the database missed while it was away (the spool's replay, and the
+  reconciliation with Twilio's records).
 
 Other modules import from here (`from hotline.services import sms_receive`, or
 `services.call_accept`), not from the submodules, so that a concept can move between files.
@@ -38,6 +40,7 @@ from hotline.services.handoffs import (
     handoff_receive,
 )
 from hotline.services.intakes import intake_open, intake_set_status, intakes_close
+from hotline.services.recovery import Reconciled, SpoolReplay, calls_reconcile, spool_replay
 from hotline.services.sms import (
     AUTO_REPLY,
     DEGRADED_REPLY,
@@ -68,10 +71,12 @@ __all__ = [
     "HOTLINE_LANGUAGES",
     "KEYWORD_LANGUAGE",
     "MISSED_CALL_TEXT",
+    "Reconciled",
     "START_REPLY",
     "START_WORDS",
     "STOP_WORDS",
     "SmsReceipt",
+    "SpoolReplay",
     "call_accept",
     "call_get_or_create",
     "call_mark_fallback_answered",
@@ -81,6 +86,7 @@ __all__ = [
     "call_store_voicemail",
     "call_update_status",
     "callback_start",
+    "calls_reconcile",
     "detect_language",
     "enqueue_missed_call_notification",
     "handoff_key_authenticate",
@@ -103,5 +109,6 @@ __all__ = [
     "sms_opt_in",
     "sms_opt_out",
     "sms_receive",
+    "spool_replay",
     "twilio_recording_url",
 ]

@@ -227,11 +227,19 @@ def twilio_recording_url(url: str) -> str:
 
 
 def call_store_voicemail(
-    *, call_sid: str, recording_sid: str, recording_url: str, recording_duration: int | None
+    *,
+    call_sid: str,
+    recording_sid: str,
+    recording_url: str,
+    recording_duration: int | None,
+    from_number: str = "",
+    to_number: str = "",
 ) -> Call:
-    """Store the caller's voicemail; the Record action and the recording callback both call this."""
+    """Store the caller's voicemail; the Record action and the recording callback both call
+    this, and so do the spool's replay and the reconciliation with Twilio (with the numbers,
+    for a call the database never saw)."""
     with transaction.atomic():
-        call = _locked_call(call_sid=call_sid)
+        call = _locked_call(call_sid=call_sid, from_number=from_number, to_number=to_number)
         fields = ["updated_at"]
         if recording_sid and not call.recording_sid:
             call.recording_sid = recording_sid[:64]

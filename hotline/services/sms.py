@@ -169,12 +169,20 @@ def _volunteer_by_phone(phone: str):
 
 
 def sms_receive(
-    *, message_sid: str, from_number: str, to_number: str, body: str, media_urls: Sequence[str] = ()
+    *,
+    message_sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    media_urls: Sequence[str] = (),
+    reply: bool = True,
 ) -> SmsReceipt:
     """An inbound text: honour STOP/START/HELP, hand volunteers' texts to other apps, and
     open or continue the sender's intake conversation (one automatic reply per intake).
 
-    The same MessageSid twice (a retry, or two concurrent deliveries) is stored once.
+    The same MessageSid twice (a retry, or two concurrent deliveries) is stored once. With
+    `reply=False` (a text replayed from the spool: the sender already had the degraded
+    answer, and there is no webhook to carry a reply) no automatic reply is made.
     """
     if Message.objects.filter(message_sid=message_sid).exists():
         return SmsReceipt(message=None, duplicate=True)
@@ -191,6 +199,7 @@ def sms_receive(
                 media_urls=list(media_urls),
                 keyword=keyword,
                 volunteer=volunteer,
+                reply=reply,
             )
             break
         except IntegrityError:
@@ -218,6 +227,7 @@ def _sms_store(
     media_urls: list[str],
     keyword: str,
     volunteer,
+    reply: bool = True,
 ) -> SmsReceipt:
     with transaction.atomic():
         opted_out = SmsOptOut.objects.filter(phone=sender).exists()
@@ -252,9 +262,9 @@ def _sms_store(
         )
         if intake is not None:
             intake.save(update_fields=["updated_at"])
-        reply = _reply(to=sender, body=reply_text, intake=intake) if reply_text else None
+        answer = _reply(to=sender, body=reply_text, intake=intake) if reply_text and reply else None
     handed_over = volunteer if (intake is None and keyword != "stop" and not reply_text) else None
-    return SmsReceipt(message=message, intake=intake, volunteer=handed_over, reply=reply)
+    return SmsReceipt(message=message, intake=intake, volunteer=handed_over, reply=answer)
 
 
 def _existing_sms_intake(caller: str) -> Intake | None:
