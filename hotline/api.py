@@ -154,12 +154,15 @@ def openapi(request: HttpRequest) -> JsonResponse:
 _STRING = {"type": "string"}
 _ERROR = {
     "type": "object",
-    "required": ["error"],
+    "required": ["error", "errors"],
     "properties": {
         "error": {"type": "string", "description": "What went wrong."},
         "errors": {
             "type": "object",
-            "description": 'Problems per field ("body" for the body as a whole).',
+            "description": (
+                'Problems per field: a request field, or "body" (the body as a whole), '
+                '"authorization", "method" or "path".'
+            ),
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
