@@ -291,6 +291,9 @@ HOTLINE_SMS_FALLBACK_URL = env_str("HOTLINE_SMS_FALLBACK_URL")
 HOTLINE_CHECK_TWILIO_NUMBER = env_bool("HOTLINE_CHECK_TWILIO_NUMBER", True)
 # Longest voicemail a caller may leave, in seconds.
 HOTLINE_VOICEMAIL_MAX_SECONDS = 180
+# Largest hand-off API body (a hand-off is a few short fields and 4,000 characters of notes);
+# larger ones get a JSON 413. Below DATA_UPLOAD_MAX_MEMORY_SIZE, so Django never refuses first.
+HANDOFF_API_MAX_BODY_BYTES = 64 * 1024
 # Missed calls whose dispatcher text could not be queued are re-sent by a sweep.
 CELERY_BEAT_SCHEDULE["hotline-missed-call-sweep"] = {
     "task": "hotline.tasks.missed_call_sweep",

@@ -2,32 +2,99 @@
 
 Authenticated by a partner's API key (`Authorization: Bearer hv_...`), idempotent on the
 partner's own reference, answered with JSON (201 created, 200 already received, 400 with the
-problems per field, 401 without a valid key). The OpenAPI description is a static document.
+problems per field, 401 without a valid key, 405 for another method, 413 for a body over
+settings.HANDOFF_API_MAX_BODY_BYTES). Every answer, errors included, is JSON of one shape:
+{"error": "...", "errors": {"<field or body>": ["..."]}}; no input makes it fail with a 500
+(hotline/tests/test_api_fuzz.py). The OpenAPI description is a static document.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from functools import wraps
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import Action, audit_record
 from hotline import services
 from hotline.forms import HandoffForm
 from hotline.models import PARTNER_SOURCES, Handoff
 
+logger = logging.getLogger(__name__)
 
-def _error(status: int, message: str, errors: dict | None = None) -> JsonResponse:
-    body: dict = {"error": message}
-    if errors is not None:
-        body["errors"] = errors
-    response = JsonResponse(body, status=status)
+
+def _error(status: int, message: str, errors: dict | None = None, *, field: str = "body") -> JsonResponse:
+    """An error answer: always `error` and `errors` (problems per field, "body" for the whole)."""
+    response = JsonResponse({"error": message, "errors": errors or {field: [message]}}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="handoffs"'
     return response
+
+
+def json_api(*methods: str):
+    """An API view: other methods get a JSON 405, and an unexpected failure a JSON 500 (logged)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+            if request.method not in methods:
+                response = _error(405, f"Use {' or '.join(methods)}.", field="method")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except Exception:
+                logger.exception("hand-off API failed on %s", request.path)
+                return _error(500, "Something went wrong on our side; try again later.")
+
+        return wrapped
+
+    return decorator
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    return _error(404, "No such API endpoint; see /api/v1/openapi.json.", field="path")
+
+
+def _unencodable(value) -> bool:
+    """A string Postgres cannot store (an unpaired surrogate from a \\ud800 escape)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _read_json(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
+    """The body as a JSON object of strings, or the error answer."""
+    limit = settings.HANDOFF_API_MAX_BODY_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None, _error(400, "Invalid Content-Length.")
+    if length > limit:
+        return None, _error(413, f"The body is larger than the {limit} bytes allowed.")
+    if request.content_type != "application/json":
+        return None, _error(400, "The body must be JSON (Content-Type: application/json).")
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, _error(400, "The body is not valid JSON.")
+    if not isinstance(data, dict):
+        return None, _error(400, "The body must be a JSON object.")
+    bad = {k: ["Must be a string."] for k, v in data.items() if not isinstance(v, str | None)}
+    bad |= {k: ["Not valid text."] for k, v in data.items() if isinstance(v, str) and _unencodable(v)}
+    if bad:
+        return None, _error(
+            400, "Invalid fields.", {k if not _unencodable(k) else "body": e for k, e in bad.items()}
+        )
+    if any(_unencodable(k) for k in data):
+        return None, _error(400, "Invalid fields.", {"body": ["A field name is not valid text."]})
+    return data, None
 
 
 def _handoff_json(handoff: Handoff, *, created: bool) -> dict:
@@ -42,24 +109,21 @@ def _handoff_json(handoff: Handoff, *, created: bool) -> dict:
 
 
 @csrf_exempt
-@require_POST
 @never_cache
+@json_api("POST")
 def handoff_create(request: HttpRequest) -> JsonResponse:
     scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
-    key = services.handoff_key_authenticate(raw_key=raw_key.strip()) if scheme.lower() == "bearer" else None
+    raw_key = raw_key.strip()
+    key = (
+        services.handoff_key_authenticate(raw_key=raw_key)
+        if scheme.lower() == "bearer" and raw_key.isascii()
+        else None
+    )
     if key is None:
-        return _error(401, "A valid API key is required: Authorization: Bearer <key>.")
-    if request.content_type != "application/json":
-        return _error(400, "The body must be JSON (Content-Type: application/json).")
-    try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "The body is not valid JSON.")
-    if not isinstance(data, dict):
-        return _error(400, "The body must be a JSON object.")
-    if any(not isinstance(v, str | None) for v in data.values()):
-        bad = sorted(k for k, v in data.items() if not isinstance(v, str | None))
-        return _error(400, "Invalid fields.", {k: ["Must be a string."] for k in bad})
+        return _error(401, "A valid API key is required: Authorization: Bearer <key>.", field="authorization")
+    data, error = _read_json(request)
+    if error is not None:
+        return error
     form = HandoffForm({k: v or "" for k, v in data.items()})
     if not form.is_valid():
         errors = {
@@ -82,7 +146,7 @@ def handoff_create(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_handoff_json(handoff, created=created), status=201 if created else 200)
 
 
-@require_GET
+@json_api("GET", "HEAD")
 def openapi(request: HttpRequest) -> JsonResponse:
     return JsonResponse(OPENAPI)
 
@@ -90,12 +154,15 @@ def openapi(request: HttpRequest) -> JsonResponse:
 _STRING = {"type": "string"}
 _ERROR = {
     "type": "object",
-    "required": ["error"],
+    "required": ["error", "errors"],
     "properties": {
         "error": {"type": "string", "description": "What went wrong."},
         "errors": {
             "type": "object",
-            "description": 'Problems per field ("body" for the body as a whole).',
+            "description": (
+                'Problems per field: a request field, or "body" (the body as a whole), '
+                '"authorization", "method" or "path".'
+            ),
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -181,6 +248,14 @@ OPENAPI: dict = {
                     },
                     "401": {
                         "description": "Missing, unknown or revoked API key.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "405": {
+                        "description": "Only POST is allowed here.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "413": {
+                        "description": f"The body is larger than {settings.HANDOFF_API_MAX_BODY_BYTES} bytes.",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
                 },

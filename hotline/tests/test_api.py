@@ -229,7 +229,7 @@ def test_openapi_description_is_served(client):
     assert doc["openapi"].startswith("3.")
     assert {"title", "version"} <= set(doc["info"])
     operation = doc["paths"]["/handoffs/"]["post"]
-    assert set(operation["responses"]) == {"200", "201", "400", "401"}
+    assert set(operation["responses"]) == {"200", "201", "400", "401", "405", "413"}
     schemas = doc["components"]["schemas"]
     assert {"HandoffRequest", "Handoff", "Error"} <= set(schemas)
     # Every $ref points at a schema that exists, and the request schema matches the form.
