@@ -7,6 +7,8 @@ A failure lists each rule, the page and the selectors of the failing elements.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from .accessibility import axe_report, axe_scan
@@ -25,7 +27,7 @@ def seed_demo(settings) -> None:
     settings.DEBUG = True  # seed_demo refuses to run without it
     settings.DEMO_PASSWORD = PASSWORD
     try:
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+        call_command("seed_demo", stdout=io.StringIO())
     finally:
         settings.DEBUG = False
 
@@ -77,7 +79,17 @@ def pages_of(role: str) -> list[str]:
     if role == "dispatcher":
         intake = Intake.objects.order_by("pk").first()
         incident = Incident.objects.order_by("pk").first()
+        # The triage form of an intake the dispatcher has claimed (once: claiming is idempotent
+        # for the same dispatcher only while it is theirs).
+        waiting = Intake.objects.filter(status__in=Intake.OPEN_STATUSES).order_by("pk").first()
+        if waiting.status != Intake.Status.IN_TRIAGE:
+            from django.contrib.auth import get_user_model
+
+            from dispatch.services import triage_claim
+
+            triage_claim(intake=waiting, user=get_user_model().objects.get(username="dispatcher"))
         return [
+            reverse("dispatch:intake", args=[waiting.pk]),
             reverse("dispatch:console"),
             reverse("hotline:call_list"),
             reverse("hotline:intake_detail", args=[intake.pk]),
@@ -113,6 +125,9 @@ def pages_of(role: str) -> list[str]:
         reverse("outreach:event_list"),
         reverse("outreach:lead_list"),
         reverse("outreach:partner_create"),
+        reverse("outreach:event_create"),
+        reverse("outreach:lead_create"),
+        reverse("outreach:focus_group_create"),
         reverse("hotline:handoff_keys"),
         reverse("dispatch:protocol_edit"),
         reverse("audit:entries"),
@@ -121,6 +136,8 @@ def pages_of(role: str) -> list[str]:
     pages += [
         reverse("outreach:survey_detail", args=[survey.pk]),
         reverse("outreach:survey_results", args=[survey.pk]),
+        reverse("outreach:survey_edit", args=[survey.pk]),
+        reverse("outreach:question_create", args=[survey.pk]),
     ]
     for model, name in (
         (FocusGroup, "outreach:focus_group_detail"),
