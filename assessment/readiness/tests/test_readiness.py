@@ -90,7 +90,7 @@ def test_staffing_lists_the_hours_missing_and_ignores_untrained_volunteers(plann
 
     assert not check.ok
     assert check.missing[0].startswith("Responder: 3 hours of operation")
-    assert any("Mon 14 Dec 09:00: 0 of 1" in item for item in check.missing)
+    assert any("Mon 14 Dec 2026, 09:00: 0 of 1" in item for item in check.missing)
     assert not any(item.startswith("Dispatcher") for item in check.missing)
 
 
