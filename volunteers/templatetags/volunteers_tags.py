@@ -14,3 +14,28 @@ def hours(value: timedelta | None) -> str:
     return number_format(
         round(value.total_seconds() / 3600, 1), decimal_pos=1 if value.total_seconds() % 3600 else 0
     )
+
+
+@register.filter
+def role_labels(roles) -> str:
+    """["dispatcher", "responder"] -> "Dispatcher, Responder" in the reader's language."""
+    from volunteers.models import ShiftRole
+
+    names = dict(ShiftRole.choices)
+    return ", ".join(str(names.get(role, role)) for role in roles or ())
+
+
+@register.filter
+def availability_labels(slots) -> str:
+    """["mon_evening", "tue_evening"] -> "Monday evening (18-24), …" in the reader's language."""
+    from volunteers.models import DAY_PARTS, WEEKDAYS
+
+    days, parts = dict(WEEKDAYS), dict(DAY_PARTS)
+    labels = []
+    for slot in slots or ():
+        day, _sep, part = slot.partition("_")
+        if day in days and part in parts:
+            labels.append(f"{days[day]} · {parts[part]}")
+        else:
+            labels.append(slot)
+    return ", ".join(labels)
