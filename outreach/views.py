@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -608,7 +609,7 @@ def summary(request):
         for month in months
     ]
     chart = {
-        "labels": [month.strftime("%Y-%m") for month in months],
+        "labels": [date_format(month, "YEAR_MONTH_FORMAT") for month in months],
         "datasets": [
             {
                 "label": str(label),

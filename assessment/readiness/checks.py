@@ -129,7 +129,7 @@ def staffing_check(*, now: datetime | None = None) -> Check:
                     _("%(role)s, %(when)s: %(count)s of %(needed)s")
                     % {
                         "role": label,
-                        "when": date_format(timezone.localtime(begin), "D j M H:i"),
+                        "when": date_format(timezone.localtime(begin), "DATETIME_FORMAT"),
                         "count": count,
                         "needed": needed,
                     }
@@ -180,7 +180,10 @@ def protocol_check() -> Check:
         title=_("Screening protocol approved"),
         ok=ok,
         summary=_("Protocol version %(number)s approved on %(date)s.")
-        % {"number": current.number, "date": date_format(timezone.localtime(approval.approved_at), "j M Y")}
+        % {
+            "number": current.number,
+            "date": date_format(timezone.localtime(approval.approved_at), "DATE_FORMAT"),
+        }
         if ok
         else _("The screening protocol in use is not approved."),
         missing=missing,
@@ -255,7 +258,7 @@ def hotline_check(*, now: datetime | None = None) -> Check:
     elif now - last_ok.placed_at > TEST_CALL_MAX_AGE:
         missing.append(
             _("The last successful test call was on %(date)s, more than 7 days ago.")
-            % {"date": date_format(timezone.localtime(last_ok.placed_at), "j M Y")}
+            % {"date": date_format(timezone.localtime(last_ok.placed_at), "DATE_FORMAT")}
         )
     if last is not None and not last.succeeded:
         missing.append(_("The latest test call failed: %(detail)s") % {"detail": last.detail})
@@ -265,7 +268,7 @@ def hotline_check(*, now: datetime | None = None) -> Check:
         title=_("Hotline number answering"),
         ok=ok,
         summary=_("A signed test call was answered on %(date)s.")
-        % {"date": date_format(timezone.localtime(last_ok.placed_at), "j M Y H:i")}
+        % {"date": date_format(timezone.localtime(last_ok.placed_at), "DATETIME_FORMAT")}
         if ok
         else _("No recent successful test call."),
         missing=missing,

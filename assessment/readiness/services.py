@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessment.models import HotlineTestCall, ProtocolApproval, RoadmapPhase
 
@@ -51,6 +52,8 @@ def hotline_test_call_place(*, by) -> HotlineTestCall:
     """Play Twilio's part for one incoming call through the real, signature-checking webhook
     view, then remove the call it recorded so it never counts as a real caller.
 
+    The result is written in the language of the coordinator placing the call.
+
     Succeeds when the view accepted the signature, recorded the call and answered with the
     language menu (or rang volunteers): the answer a caller would hear. In a demo (`is_demo`)
     the call goes to HOTLINE_NUMBER or the simulator's default number, and says it was simulated.
@@ -62,9 +65,9 @@ def hotline_test_call_place(*, by) -> HotlineTestCall:
     demo = is_demo()
     hotline = settings.HOTLINE_NUMBER or (DEFAULT_HOTLINE_NUMBER if demo else "")
     if not hotline:
-        problems.append("HOTLINE_NUMBER is not set")
+        problems.append(_("%(setting)s is not set") % {"setting": "HOTLINE_NUMBER"})
     if not settings.PUBLIC_BASE_URL:
-        problems.append("PUBLIC_BASE_URL is not set")
+        problems.append(_("%(setting)s is not set") % {"setting": "PUBLIC_BASE_URL"})
     call_sid = "CA" + uuid.uuid4().hex
     detail = ""
     succeeded = False
@@ -80,20 +83,25 @@ def hotline_test_call_place(*, by) -> HotlineTestCall:
             answered = root is not None and (root.find("Gather") is not None or root.find("Dial") is not None)
             succeeded = exchange.status == 200 and recorded and answered
             if exchange.status == 403:
-                detail = "the webhook refused the signature (check TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL)"
+                detail = _("the webhook refused the signature (check TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL)")
             elif exchange.status != 200:
-                detail = f"the webhook answered HTTP {exchange.status}"
+                detail = _("the webhook answered HTTP %(status)s") % {"status": exchange.status}
             elif not recorded:
-                detail = "the webhook answered, but could not record the call (database?)"
+                detail = _("the webhook answered, but could not record the call (database?)")
             elif not answered:
-                detail = "the webhook answered without the language menu"
+                detail = _("the webhook answered without the language menu")
             else:
-                detail = "answered with the language menu"
+                detail = _("answered with the language menu")
             if demo:
-                detail = f"simulated call to {hotline} (demo: DEBUG on, no Twilio credentials): {detail}"
+                detail = _(
+                    "simulated call to %(number)s (demo: DEBUG on, no Twilio credentials): %(detail)s"
+                ) % {
+                    "number": hotline,
+                    "detail": detail,
+                }
         except Exception as exc:
             logger.exception("Hotline test call failed")
-            detail = f"the webhook failed: {exc.__class__.__name__}"
+            detail = _("the webhook failed: %(error)s") % {"error": exc.__class__.__name__}
         finally:
             Call.objects.filter(call_sid=call_sid).delete()
     return HotlineTestCall.objects.create(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 register = template.Library()
 
@@ -80,3 +82,70 @@ def language_name(code: str) -> str:
     from hotline.models import language_label
 
     return language_label(code) if code else ""
+
+
+@register.simple_tag
+def rule_condition(spec, rule, language: str) -> dict:
+    """A protocol rule's condition as a dispatcher reads it: the question's text and the
+    values' labels ("Call type" is "Syringe litter"), not the keys and slugs it is stored as."""
+    from dispatch.protocol import NO, YES
+    from hotline.models import language_label
+
+    question = spec.question(rule.question_key)
+    values = (
+        [part.strip() for part in rule.value.split(",") if part.strip()]
+        if rule.operator == "in"
+        else [rule.value]
+    )
+
+    def name(value: str) -> str:
+        if question is None:
+            return value
+        if question.kind == "yes_no":
+            return str({YES: _("yes"), NO: _("no")}.get(value, value))
+        if question.kind == "language":
+            return language_label(value) or value
+        for option in question.options:
+            if option.value == value:
+                return option.label(language)
+        return value
+
+    return {
+        "question": question.label(language) if question else rule.question_key,
+        "values": ", ".join(name(value) for value in values),
+    }
+
+
+# The timeline's notes are stored as written, in the language of the request that wrote them
+# (English for texts, webhooks and background work). Those written from these messages are shown
+# again in the reader's language; anything else (a person's own note) as it is.
+_EVENT_NOTES = (
+    gettext_noop("by text"),
+    gettext_noop("by link"),
+    gettext_noop("%(count)s responders texted: %(names)s"),
+    gettext_noop("Also texted: %(names)s"),
+    gettext_noop("Text to %(to)s failed: %(error)s"),
+    gettext_noop("Failed text to %(to)s sent again."),
+    gettext_noop("Field contact opened by %(name)s"),
+)
+
+
+def _note_pattern(message: str) -> re.Pattern:
+    parts = re.split(r"%\((\w+)\)s", message)
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.*?)" for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{pattern}$", re.DOTALL)
+
+
+_NOTE_PATTERNS = [(message, _note_pattern(message)) for message in _EVENT_NOTES]
+
+
+@register.filter
+def event_note(note: str) -> str:
+    """A timeline note in the reader's language when it is one of the system's own."""
+    for message, pattern in _NOTE_PATTERNS:
+        match = pattern.match(note)
+        if match:
+            return _(message) % match.groupdict() if match.groupdict() else _(message)
+    return note

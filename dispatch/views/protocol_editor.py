@@ -37,6 +37,7 @@ def protocol_version(request, number: int):
             "versions": ProtocolVersion.objects.annotate(triage_count=Count("triages"))[:50],
             "questions": version.questions.all(),
             "rules": version.rules.all(),
+            "spec": selectors.protocol_spec(version),
             "language": pick_language(get_language()),
         },
     )

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.utils import translation
+from django.utils.formats import date_format
 
 from assessment.cfs.suggestions import officer_rule_for
 
@@ -109,7 +111,12 @@ def test_a_coordinator_imports_calls_reads_the_analysis_and_the_dashboard_draws(
         page.wait_for_url("**/assessment/calls/datasets/*/")
         assert page.text_content("h1") == DATASET
         header = " ".join(page.text_content("main p.text-body-secondary").split())
-        assert f"{expected['first_day']} – {expected['last_day']}" in header
+        with translation.override("en"):  # the page's one date format
+            first, last = (
+                date_format(date.fromisoformat(expected[key]), "DATE_FORMAT")
+                for key in ("first_day", "last_day")
+            )
+        assert f"{first} – {last}" in header
         assert f"{expected['calls']} calls" in header
 
         areas = page.eval_on_selector("table:has(caption:text-is('Calls by area'))", TABLE_ROWS)

@@ -27,3 +27,28 @@ def agreements_prompt(context):
     current = current_agreements() if volunteer is not None else None
     pending = current is not None and not agreements_accepted(volunteer, current=current)
     return {"pending": pending, "current": current}
+
+
+@register.filter
+def role_labels(roles) -> str:
+    """["dispatcher", "responder"] -> "Dispatcher, Responder" in the reader's language."""
+    from volunteers.models import ShiftRole
+
+    names = dict(ShiftRole.choices)
+    return ", ".join(str(names.get(role, role)) for role in roles or ())
+
+
+@register.filter
+def availability_labels(slots) -> str:
+    """["mon_evening", "tue_evening"] -> "Monday evening (18-24), …" in the reader's language."""
+    from volunteers.models import DAY_PARTS, WEEKDAYS
+
+    days, parts = dict(WEEKDAYS), dict(DAY_PARTS)
+    labels = []
+    for slot in slots or ():
+        day, _sep, part = slot.partition("_")
+        if day in days and part in parts:
+            labels.append(f"{days[day]} · {parts[part]}")
+        else:
+            labels.append(slot)
+    return ", ".join(labels)

@@ -90,7 +90,7 @@ def test_staffing_lists_the_hours_missing_and_ignores_untrained_volunteers(plann
 
     assert not check.ok
     assert check.missing[0].startswith("Responder: 3 hours of operation")
-    assert any("Mon 14 Dec 09:00: 0 of 1" in item for item in check.missing)
+    assert any("Mon 14 Dec 2026, 09:00: 0 of 1" in item for item in check.missing)
     assert not any(item.startswith("Dispatcher") for item in check.missing)
 
 
@@ -344,3 +344,15 @@ def test_in_the_demo_the_test_call_runs_the_simulator_and_reports_it(client, coo
 
     settings.DEBUG = False  # a real install still needs its number
     assert "HOTLINE_NUMBER is not set" in services.hotline_test_call_place(by=coordinator).detail
+
+
+def test_the_test_call_reports_in_the_coordinators_language(client, coordinator, settings):
+    settings.DEBUG = True
+    settings.HOTLINE_NUMBER = ""
+    settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = ""
+    settings.FALLBACK_NUMBER = ""
+    client.force_login(coordinator)
+    response = client.post(reverse("assessment:readiness_test_call"), follow=True, HTTP_ACCEPT_LANGUAGE="ko")
+    page = response.content.decode()
+    assert "언어 선택 안내로 응답했습니다" in page
+    assert "answered with the language menu" not in page

@@ -1,0 +1,8 @@
+# Fri 4 Dec 2026, 22:58 (24-hour clock: a hotline's log is read across midnight)
+DATE_FORMAT = "D j M Y"
+DATETIME_FORMAT = "D j M Y, H:i"
+TIME_FORMAT = "H:i"
+SHORT_DATE_FORMAT = DATE_FORMAT
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "D j M"
