@@ -244,6 +244,12 @@ RULES: dict[str, Rule] = {
     "dispatch:responder": PUBLIC,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
     "dispatch:my_incidents": RESPONDERS,
+    # A debrief is the closed incident's team member's: the matrix's incident is open, so every
+    # responder (and the coordinator, without a volunteer record) finds nothing to debrief.
+    "dispatch:debrief": rule(RESPONDER, COORDINATOR, not_theirs=(RESPONDER, COORDINATOR)),
+    "dispatch:incident_flag_critical": DISPATCHERS_POST,
+    "dispatch:wellbeing": COORDINATORS,
+    "dispatch:check_in_done": COORDINATORS_POST,
     # Records a contact as the signed-in responder: needs their own volunteer record, which the
     # matrix's coordinator has not (403).
     "dispatch:field_contact": rule(RESPONDER),
@@ -439,6 +445,21 @@ class Objects:
         return triage.incident
 
     @cached_property
+    def check_in(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from dispatch.models import WellbeingCheckIn
+
+        return WellbeingCheckIn.objects.create(
+            incident=self.incident,
+            volunteer=self.users[RESPONDER].volunteer,
+            reason=WellbeingCheckIn.Reason.CRITICAL_INCIDENT,
+            due_at=timezone.now() + timedelta(hours=48),
+        )
+
+    @cached_property
     def notification(self):
         return self.incident.notifications.first()
 
@@ -587,6 +608,9 @@ KWARGS = {
         )
     },
     "dispatch:notification_resend": _pk("notification"),
+    "dispatch:debrief": _pk("incident"),
+    "dispatch:incident_flag_critical": _pk("incident"),
+    "dispatch:check_in_done": _pk("check_in"),
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},
     "dispatch:protocol_version": lambda objects: {"number": 1},
