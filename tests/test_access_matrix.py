@@ -278,6 +278,17 @@ RULES: dict[str, Rule] = {
     "assessment:roadmap_phase_edit": COORDINATORS,
     "assessment:roadmap_milestone_create": COORDINATORS,
     "assessment:roadmap_milestone_edit": COORDINATORS,
+    "assessment:lessons": COORDINATORS,
+    "assessment:lessons_review": COORDINATORS,
+    "assessment:lessons_finding_add": COORDINATORS_POST,
+    "assessment:lessons_decide": COORDINATORS_POST,
+    "assessment:steering": COORDINATORS,
+    "assessment:steering_meeting_create": COORDINATORS,
+    "assessment:steering_meeting": COORDINATORS,
+    "assessment:steering_meeting_edit": COORDINATORS,
+    "assessment:steering_decision_add": COORDINATORS_POST,
+    "assessment:steering_action_add": COORDINATORS_POST,
+    "assessment:steering_action_done": COORDINATORS_POST,
 }
 
 # Known access bugs, reported in /tmp/contract/qa_findings.md: name -> reason.
@@ -500,6 +511,38 @@ class Objects:
         return RoadmapMilestone.objects.create(phase=self.roadmap_phase, title="Matrix milestone")
 
     @cached_property
+    def lessons_review(self):
+        import datetime
+
+        from assessment.models import LessonsReview
+
+        return LessonsReview.objects.create(
+            title="Matrix review", first_day=datetime.date(2026, 1, 1), last_day=datetime.date(2026, 3, 31)
+        )
+
+    @cached_property
+    def steering_meeting(self):
+        import datetime
+
+        from assessment.models import SteeringMeeting
+
+        return SteeringMeeting.objects.create(held_on=datetime.date(2026, 2, 1), title="Matrix meeting")
+
+    @cached_property
+    def action_item(self):
+        import datetime
+
+        from assessment.models import ActionItem, SteeringMember
+
+        owner = SteeringMember.objects.create(name="Matrix member", term_starts=datetime.date(2026, 1, 1))
+        return ActionItem.objects.create(
+            meeting=self.steering_meeting,
+            description="Matrix action",
+            owner=owner,
+            due_on=datetime.date(2026, 3, 1),
+        )
+
+    @cached_property
     def totp_device(self):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -629,6 +672,14 @@ KWARGS = {
         "phase_pk": objects.roadmap_phase.pk,
         "pk": objects.roadmap_milestone.pk,
     },
+    "assessment:lessons_review": _pk("lessons_review"),
+    "assessment:lessons_finding_add": _pk("lessons_review"),
+    "assessment:lessons_decide": _pk("lessons_review"),
+    "assessment:steering_meeting": _pk("steering_meeting"),
+    "assessment:steering_meeting_edit": _pk("steering_meeting"),
+    "assessment:steering_decision_add": _pk("steering_meeting"),
+    "assessment:steering_action_add": _pk("steering_meeting"),
+    "assessment:steering_action_done": _pk("action_item"),
     # django-otp's admin pages load the device before any permission check.
     "admin:otp_totp_totpdevice_config": _pk("totp_device"),
     "admin:otp_totp_totpdevice_qrcode": _pk("totp_device"),
