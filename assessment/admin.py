@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from assessment.models import (
+    ActionItem,
     CfsCallType,
     CfsCategory,
     CfsCity,
@@ -10,6 +11,11 @@ from assessment.models import (
     CfsDataset,
     CfsImportJob,
     CfsReferenceCallType,
+    Finding,
+    LessonsReview,
+    SteeringDecision,
+    SteeringMeeting,
+    SteeringMember,
 )
 
 
@@ -101,3 +107,39 @@ class CfsImportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class FindingInline(admin.StackedInline):
+    model = Finding
+    extra = 0
+
+
+@admin.register(LessonsReview)
+class LessonsReviewAdmin(admin.ModelAdmin):
+    list_display = ["title", "first_day", "last_day", "decision", "decided_on"]
+    list_filter = ["decision"]
+    inlines = [FindingInline]
+
+
+@admin.register(SteeringMember)
+class SteeringMemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "affiliation", "community_represented", "term_starts", "term_ends"]
+    search_fields = ["name", "affiliation", "community_represented"]
+
+
+class SteeringDecisionInline(admin.StackedInline):
+    model = SteeringDecision
+    extra = 0
+    filter_horizontal = ["phases"]
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+
+
+@admin.register(SteeringMeeting)
+class SteeringMeetingAdmin(admin.ModelAdmin):
+    list_display = ["held_on", "title"]
+    filter_horizontal = ["attendees"]
+    inlines = [SteeringDecisionInline, ActionItemInline]

@@ -2,6 +2,7 @@ from django.urls import path
 
 from assessment import views
 from assessment.pilot import views as pilot_views
+from assessment.programme import urls as programme_urls
 from assessment.readiness import urls as readiness_urls
 
 app_name = "assessment"
@@ -23,4 +24,5 @@ urlpatterns = [
     path("calls/cities/<int:pk>/column-mapping/", views.cfs_column_mapping, name="cfs_column_mapping"),
     path("calls/call-types/<int:pk>/", views.cfs_call_type_update, name="cfs_call_type_update"),
     *readiness_urls.urlpatterns,
+    *programme_urls.urlpatterns,
 ]

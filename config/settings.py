@@ -410,3 +410,5 @@ CELERY_BEAT_SCHEDULE["outreach-agreement-renewal-reminders"] = {
     "task": "outreach.tasks.send_agreement_renewal_reminders",
     "schedule": crontab(hour=8, minute=5),
 }
+# Hours per volunteer per week above which the wellbeing page warns (shifts booked or attended).
+WELLBEING_WEEKLY_HOURS_CAP = env_int("WELLBEING_WEEKLY_HOURS_CAP", 20)

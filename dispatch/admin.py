@@ -11,6 +11,7 @@ from django.contrib import admin
 from audit.admin import AuditedAdminMixin
 from dispatch.models import (
     CallType,
+    Debrief,
     Incident,
     IncidentEvent,
     IncidentResponder,
@@ -21,6 +22,7 @@ from dispatch.models import (
     ProtocolVersion,
     Referral,
     Triage,
+    WellbeingCheckIn,
 )
 
 
@@ -114,3 +116,21 @@ class NotificationAdmin(ReadOnlyAdmin):
 class OnCallPeriodAdmin(admin.ModelAdmin):
     list_display = ("user", "phone", "starts_at", "ends_at")
     list_filter = ("user",)
+
+
+@admin.register(Debrief)
+class DebriefAdmin(admin.ModelAdmin):
+    list_display = ["incident", "volunteer", "wants_to_talk", "submitted_at"]
+    list_filter = ["wants_to_talk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WellbeingCheckIn)
+class WellbeingCheckInAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "incident", "reason", "due_at", "done_at", "done_by"]
+    list_filter = ["reason"]

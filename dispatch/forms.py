@@ -455,3 +455,30 @@ class FieldContactForm(forms.Form):
         self.fields["call_type"].queryset = CallType.objects.filter(is_active=True)
         self.fields["area"].queryset = Area.objects.filter(is_active=True)
         self.fields["language"].choices = [("", "—"), *settings.LANGUAGES]
+
+
+# --- debriefs and wellbeing ---------------------------------------------------------------------
+
+
+class DebriefForm(forms.Form):
+    went_well = forms.CharField(
+        label=_("What went well?"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    was_hard = forms.CharField(
+        label=_("What was hard?"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    wants_to_talk = forms.TypedChoiceField(
+        label=_("Would you like to talk to someone about it?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="no",
+    )
+
+
+class CriticalFlagForm(forms.Form):
+    note = forms.CharField(label=_("Why it was critical"), required=False, max_length=300)
+
+
+class CheckInDoneForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)

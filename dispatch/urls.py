@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import views
+from dispatch import debrief_views, views
 
 app_name = "dispatch"
 
@@ -32,6 +32,10 @@ urlpatterns = [
     path("alarms/<int:pk>/acknowledge/", views.alarm_acknowledge, name="alarm_acknowledge"),
     path("alarms/<int:pk>/resolve/", views.alarm_resolve, name="alarm_resolve"),
     path("alarms/<int:pk>/voice/", views.alarm_voice, name="alarm_voice"),
+    path("incidents/<int:pk>/debrief/", debrief_views.debrief, name="debrief"),
+    path("incidents/<int:pk>/critical/", debrief_views.incident_flag_critical, name="incident_flag_critical"),
+    path("wellbeing/", debrief_views.wellbeing, name="wellbeing"),
+    path("wellbeing/check-ins/<int:pk>/done/", debrief_views.check_in_done, name="check_in_done"),
     path("notifications/<int:pk>/resend/", views.notification_resend, name="notification_resend"),
     path("r/<str:token>/", views.responder, name="responder"),
     path("r/<str:token>/act/", views.responder_action, name="responder_action"),

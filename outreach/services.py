@@ -180,7 +180,7 @@ def partner_agreement_add(
         document_name=(getattr(document, "name", "") or "agreement.pdf").rsplit("/", 1)[-1][:200],
         uploaded_by=by,
     )
-    agreement.full_clean(exclude=["document", "partner"])
+    agreement.full_clean(exclude=["document", "partner", "uploaded_by"])
     try:
         with transaction.atomic():
             partner = Partner.objects.select_for_update().get(pk=partner.pk)
@@ -193,6 +193,7 @@ def partner_agreement_add(
                 ids=[agreement.pk],
                 what="partner agreement",
                 actor=by,
+                actor_label="" if by is not None else "system: partner_agreement_add",
             )
             target = AGREEMENT_MOVES_TO.get(kind)
             if (
@@ -232,7 +233,7 @@ def partner_contact_add(
         follow_up=follow_up,
         recorded_by=by,
     )
-    contact.full_clean()
+    contact.full_clean(exclude=["recorded_by"])
     if happened_on > timezone.localdate():
         raise ValidationError(_("The contact date is in the future."))
     with transaction.atomic():

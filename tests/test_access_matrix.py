@@ -255,6 +255,12 @@ RULES: dict[str, Rule] = {
     "dispatch:responder": PUBLIC,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
     "dispatch:my_incidents": RESPONDERS,
+    # A debrief is the closed incident's team member's: the matrix's incident is open, so every
+    # responder (and the coordinator, without a volunteer record) finds nothing to debrief.
+    "dispatch:debrief": rule(RESPONDER, COORDINATOR, not_theirs=(RESPONDER, COORDINATOR)),
+    "dispatch:incident_flag_critical": DISPATCHERS_POST,
+    "dispatch:wellbeing": COORDINATORS,
+    "dispatch:check_in_done": COORDINATORS_POST,
     # Records a contact as the signed-in responder: needs their own volunteer record, which the
     # matrix's coordinator has not (403).
     "dispatch:field_contact": rule(RESPONDER),
@@ -283,6 +289,17 @@ RULES: dict[str, Rule] = {
     "assessment:roadmap_phase_edit": COORDINATORS,
     "assessment:roadmap_milestone_create": COORDINATORS,
     "assessment:roadmap_milestone_edit": COORDINATORS,
+    "assessment:lessons": COORDINATORS,
+    "assessment:lessons_review": COORDINATORS,
+    "assessment:lessons_finding_add": COORDINATORS_POST,
+    "assessment:lessons_decide": COORDINATORS_POST,
+    "assessment:steering": COORDINATORS,
+    "assessment:steering_meeting_create": COORDINATORS,
+    "assessment:steering_meeting": COORDINATORS,
+    "assessment:steering_meeting_edit": COORDINATORS,
+    "assessment:steering_decision_add": COORDINATORS_POST,
+    "assessment:steering_action_add": COORDINATORS_POST,
+    "assessment:steering_action_done": COORDINATORS_POST,
 }
 
 # Known access bugs, reported in /tmp/contract/qa_findings.md: name -> reason.
@@ -450,6 +467,21 @@ class Objects:
         return triage.incident
 
     @cached_property
+    def check_in(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from dispatch.models import WellbeingCheckIn
+
+        return WellbeingCheckIn.objects.create(
+            incident=self.incident,
+            volunteer=self.users[RESPONDER].volunteer,
+            reason=WellbeingCheckIn.Reason.CRITICAL_INCIDENT,
+            due_at=timezone.now() + timedelta(hours=48),
+        )
+
+    @cached_property
     def notification(self):
         return self.incident.notifications.first()
 
@@ -495,6 +527,38 @@ class Objects:
         from assessment.models import RoadmapMilestone
 
         return RoadmapMilestone.objects.create(phase=self.roadmap_phase, title="Matrix milestone")
+
+    @cached_property
+    def lessons_review(self):
+        import datetime
+
+        from assessment.models import LessonsReview
+
+        return LessonsReview.objects.create(
+            title="Matrix review", first_day=datetime.date(2026, 1, 1), last_day=datetime.date(2026, 3, 31)
+        )
+
+    @cached_property
+    def steering_meeting(self):
+        import datetime
+
+        from assessment.models import SteeringMeeting
+
+        return SteeringMeeting.objects.create(held_on=datetime.date(2026, 2, 1), title="Matrix meeting")
+
+    @cached_property
+    def action_item(self):
+        import datetime
+
+        from assessment.models import ActionItem, SteeringMember
+
+        owner = SteeringMember.objects.create(name="Matrix member", term_starts=datetime.date(2026, 1, 1))
+        return ActionItem.objects.create(
+            meeting=self.steering_meeting,
+            description="Matrix action",
+            owner=owner,
+            due_on=datetime.date(2026, 3, 1),
+        )
 
     @cached_property
     def totp_device(self):
@@ -610,6 +674,9 @@ KWARGS = {
     },
     **{f"dispatch:{name}": _pk("alarm") for name in ("alarm_acknowledge", "alarm_resolve", "alarm_voice")},
     "dispatch:notification_resend": _pk("notification"),
+    "dispatch:debrief": _pk("incident"),
+    "dispatch:incident_flag_critical": _pk("incident"),
+    "dispatch:check_in_done": _pk("check_in"),
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},
     "dispatch:protocol_version": lambda objects: {"number": 1},
@@ -628,6 +695,14 @@ KWARGS = {
         "phase_pk": objects.roadmap_phase.pk,
         "pk": objects.roadmap_milestone.pk,
     },
+    "assessment:lessons_review": _pk("lessons_review"),
+    "assessment:lessons_finding_add": _pk("lessons_review"),
+    "assessment:lessons_decide": _pk("lessons_review"),
+    "assessment:steering_meeting": _pk("steering_meeting"),
+    "assessment:steering_meeting_edit": _pk("steering_meeting"),
+    "assessment:steering_decision_add": _pk("steering_meeting"),
+    "assessment:steering_action_add": _pk("steering_meeting"),
+    "assessment:steering_action_done": _pk("action_item"),
     # django-otp's admin pages load the device before any permission check.
     "admin:otp_totp_totpdevice_config": _pk("totp_device"),
     "admin:otp_totp_totpdevice_qrcode": _pk("totp_device"),

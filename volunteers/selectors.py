@@ -584,3 +584,36 @@ def onboarding_review(*, role: str) -> list[dict]:
             }
         )
     return rows
+
+
+# --- hours per week -----------------------------------------------------------------------------
+
+
+@dataclass
+class WeeklyHours:
+    volunteer: Volunteer
+    hours: float
+    over_cap: bool
+
+
+def weekly_hours(*, week_start: date, cap: float) -> list[WeeklyHours]:
+    """Hours per volunteer for the local week starting `week_start`: shifts attended or still
+    booked that start in the week (a booked shift is time the volunteer has committed to).
+    Most hours first; `over_cap` when above `cap`."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(week_start, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(week_start + timedelta(days=7), datetime.min.time(), tzinfo=tz)
+    rows = (
+        ShiftAssignment.objects.filter(
+            status__in=ShiftAssignment.HOLDING, shift__starts_at__gte=start, shift__starts_at__lt=end
+        )
+        .values("volunteer")
+        .annotate(total=Sum(_DURATION))
+        .order_by("-total")
+    )
+    volunteers = Volunteer.objects.in_bulk([row["volunteer"] for row in rows])
+    result = []
+    for row in rows:
+        hours = round(row["total"].total_seconds() / 3600, 1)
+        result.append(WeeklyHours(volunteer=volunteers[row["volunteer"]], hours=hours, over_cap=hours > cap))
+    return result

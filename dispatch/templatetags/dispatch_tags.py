@@ -149,3 +149,14 @@ def event_note(note: str) -> str:
         if match:
             return _(message) % match.groupdict() if match.groupdict() else _(message)
     return note
+
+
+@register.inclusion_tag("dispatch/_debriefs_pending.html", takes_context=True)
+def debriefs_pending(context):
+    """Closed incidents the signed-in responder was on and may still debrief."""
+    from dispatch.debriefs import debriefs_pending_for
+    from volunteers.selectors import volunteer_for_user
+
+    request = context.get("request")
+    volunteer = volunteer_for_user(getattr(request, "user", None))
+    return {"incidents": list(debriefs_pending_for(volunteer)) if volunteer else []}

@@ -242,3 +242,13 @@ def test_readiness_needs_an_mou_in_force_with_a_mental_health_partner(coordinato
     check = partner_agreements_check()
     assert check.ok
     assert "Mind Clinic" in check.summary
+
+
+def test_services_accept_no_acting_user_for_system_imports():
+    partner = PartnerFactory()
+    agreement = file_agreement(partner, None)
+    assert agreement.uploaded_by is None
+    contact = services.partner_contact_add(
+        partner=partner, kind="email", happened_on=timezone.localdate(), summary="Sent the draft", by=None
+    )
+    assert contact.recorded_by is None

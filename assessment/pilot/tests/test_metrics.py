@@ -27,7 +27,7 @@ from assessment.pilot.tests.factories import (
 from dispatch.models import Decision, Incident, IncidentEvent
 from hotline.models import Call, Intake, OperatingHours
 from outreach.tests.factories import PartnerFactory
-from volunteers.models import ShiftAssignment, ShiftRole, Volunteer
+from volunteers.models import ShiftAssignment, ShiftRole, TrainingModule, Volunteer
 from volunteers.tests.factories import (
     AreaFactory,
     ShiftAssignmentFactory,
@@ -476,6 +476,8 @@ def test_shift_coverage_of_a_future_period_is_empty():
 
 
 def test_training_completion_and_expiries():
+    # Only this test's modules count (the seeded curriculum's are retired here).
+    TrainingModule.objects.update(is_active=False)
     module = TrainingModuleFactory(title="De-escalation", validity_days=365)
     TrainingModuleFactory(title="Retired", is_active=False)
     TrainingModuleFactory(title="Naloxone")  # nobody trained yet
