@@ -198,3 +198,19 @@ class TestBackup:
         token = selectors.responder_token(incident=on_scene, volunteer=responders[0])
         page = client.get(reverse("dispatch:responder", args=[token])).content.decode()
         assert 'class="safety-actions' in page and 'href="tel:911"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "phrase"), [("ko", "지금 지원 필요"), ("es", "Necesito refuerzo ya")])
+def test_the_pages_speak_korean_and_spanish(client, on_scene, responders, dispatcher, language, phrase):
+    services.incident_request_backup(incident=on_scene, volunteer=responders[0], via_sms=False)
+    token = selectors.responder_token(incident=on_scene, volunteer=responders[0])
+    page = client.get(reverse("dispatch:responder", args=[token]), HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200 and phrase in page.content.decode()
+    client.force_login(dispatcher)
+    for url in (reverse("dispatch:console"), reverse("dispatch:incident", args=[on_scene.pk])):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert {"ko": "긴급", "es": "Emergencia"}[language] in content
+        assert {"ko": "911에 전화", "es": "Llamar al 911"}[language] in content
