@@ -230,6 +230,9 @@ RULES: dict[str, Rule] = {
     # The signed link in a responder's text is their credential: no login.
     "dispatch:responder": PUBLIC,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
+    # The responder's phone location, by the signed link only (sharing needs a team member;
+    # stopping, which forgets it, works for the link's holder).
+    "dispatch:responder_location": rule(*USERS, post_only=True, post_data={"stop": "1"}),
     "dispatch:my_incidents": RESPONDERS,
     # Records a contact as the signed-in responder: needs their own volunteer record, which the
     # matrix's coordinator has not (403).
@@ -542,6 +545,7 @@ KWARGS = {
     "dispatch:notification_resend": _pk("notification"),
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},
+    "dispatch:responder_location": lambda objects: {"token": objects.responder_token},
     "dispatch:protocol_version": lambda objects: {"number": 1},
     "assessment:pilot_export": lambda objects: {"table": "summary"},
     "assessment:cfs_job": _pk("import_job"),
