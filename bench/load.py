@@ -14,7 +14,12 @@ Load, in both phases, from one client process:
   (what htmx polls), others claim an intake from it, open its page, send two or three
   responders through the real form, then record an outcome and close the incident (texts);
 - responders: each call-out text that reaches the SMS "provider" is answered "YES <code>" by a
-  signed SMS webhook from the responder's number (more texts: on the team / team full).
+  signed SMS webhook from the responder's number (more texts: on the team / team full); on the
+  team, the responder opens the signed link in the confirmation, reports on scene and checks
+  in ("We're OK" button, or a text OK), and every `--backup-every`th texts BACKUP <code>;
+- alarms: every `--nobody-free-every`th call-out is of a call type nobody is trained for (the
+  "nobody available" alarm), the BACKUP texts raise the emergency alarm, and each alarm texts
+  the seeded on-call coordinator. The polling dispatchers read the console's alarm banner.
 
 Phase 1 is steady. Phase 2 is the same load while the bench SIGKILLs its redis-server for a
 while and starts it again (empty: `--save ""`), then SIGKILLs the Celery worker and starts a
@@ -36,8 +41,11 @@ The worker is killed at a fixed second, whatever it is doing. `--kill-mid-send` 
 left in SENDING, and whether their text had left).
 
 Prints, per phase: requests served, 5xx, other errors, p50/p99 latency, and notifications
-expected / sent / lost / duplicated (targets: 0 5xx, 0 lost, 0 duplicated). The last line is
-one JSON object. Exits non-zero only when the bench itself cannot run.
+expected / sent / lost / duplicated (targets: 0 5xx, 0 lost, 0 duplicated); and alarms:
+expected by what the clients did, raised, missed (target 0: an expected alarm with no Alarm row,
+or an alarm no polling console showed before it was resolved, or whose on-call text never
+reached the provider), with the delay from raising to the first console showing it. The last
+line is one JSON object. Exits non-zero only when the bench itself cannot run.
 
     .venv/bin/python bench/load.py [--steady-seconds 20] [--fault-seconds 30] [--drain-seconds 45]
         [--voice-clients 3] [--sms-clients 3] [--pollers 6] [--triagers 2] [--responders 24]
@@ -180,6 +188,7 @@ def _run(args, stack: Stack) -> dict:
     stop = threading.Event()
     opened: list[int] = []
     crashes: list[str] = []
+    watch = traffic.AlarmWatch()
     threads = traffic.load_threads(
         args,
         port=stack.web_port,
@@ -190,6 +199,7 @@ def _run(args, stack: Stack) -> dict:
         stop=stop,
         opened=opened,
         crashes=crashes,
+        watch=watch,
     )
     events: list[str] = []
     recorder.recording = True
@@ -224,6 +234,7 @@ def _run(args, stack: Stack) -> dict:
         opened=opened,
         crashes=crashes,
         events=events,
+        watch=watch,
     )
 
 
@@ -255,6 +266,15 @@ def main() -> int:
         "--incident-seconds", type=float, default=4.0, help="incident open before closing (4)"
     )
     parser.add_argument("--responders", type=int, default=24, help="responders on shift (default 24)")
+    parser.add_argument(
+        "--nobody-free-every",
+        type=int,
+        default=4,
+        help="every Nth call-out is of a type nobody is trained for (4)",
+    )
+    parser.add_argument(
+        "--backup-every", type=int, default=3, help="every Nth responder on a team texts BACKUP (3)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--worker-threads", type=int, default=8, help="celery worker threads (default 8)")

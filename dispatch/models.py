@@ -426,6 +426,16 @@ class IncidentResponder(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NOTIFIED)
     notified_at = models.DateTimeField(_("texted at"), default=timezone.now)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # Where the responder's phone last said it was, shared by them (with consent, from their
+    # page) while on the team of an open incident; forgotten when the incident ends.
+    shared_latitude = models.DecimalField(
+        _("shared latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    shared_longitude = models.DecimalField(
+        _("shared longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    shared_accuracy_m = models.PositiveIntegerField(_("shared location accuracy (m)"), null=True, blank=True)
+    shared_at = models.DateTimeField(_("location shared at"), null=True, blank=True)
 
     class Meta:
         ordering = ["notified_at", "pk"]
@@ -440,6 +450,14 @@ class IncidentResponder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.incident}"
+
+    @property
+    def map_url(self) -> str:
+        """A link to the shared location on OpenStreetMap (a link, not an embedded asset)."""
+        if self.shared_latitude is None or self.shared_longitude is None:
+            return ""
+        lat, lon = self.shared_latitude, self.shared_longitude
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 
 
 class IncidentEvent(models.Model):
@@ -465,6 +483,8 @@ class IncidentEvent(models.Model):
         CHECKED_IN = "checked_in", _("Checked in: we're OK")
         ON_CALL_ALERTED = "on_call_alerted", _("On-call coordinator alerted")
         HAND_PICKED = "hand_picked", _("Responders hand-picked")
+        LOCATION_SHARED = "location_shared", _("Location shared")
+        LOCATION_STOPPED = "location_stopped", _("Location no longer shared")
         RENOTIFIED = "renotified", _("Texted again")
         WIDENED = "widened", _("Call-out widened")
         DECISION_CHANGED = "decision_changed", _("Decision changed")

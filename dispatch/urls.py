@@ -39,6 +39,7 @@ urlpatterns = [
     path("notifications/<int:pk>/resend/", views.notification_resend, name="notification_resend"),
     path("r/<str:token>/", views.responder, name="responder"),
     path("r/<str:token>/act/", views.responder_action, name="responder_action"),
+    path("r/<str:token>/location/", views.responder_location, name="responder_location"),
     path("my-incidents/", views.my_incidents, name="my_incidents"),
     path("my-incidents/field-contact/", views.field_contact, name="field_contact"),
     path("protocol/", views.protocol, name="protocol"),

@@ -254,6 +254,9 @@ RULES: dict[str, Rule] = {
     # The signed link in a responder's text is their credential: no login.
     "dispatch:responder": PUBLIC,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
+    # The responder's phone location, by the signed link only (sharing needs a team member;
+    # stopping, which forgets it, works for the link's holder).
+    "dispatch:responder_location": rule(*USERS, post_only=True, post_data={"stop": "1"}),
     "dispatch:my_incidents": RESPONDERS,
     # A debrief is the closed incident's team member's: the matrix's incident is open, so every
     # responder (and the coordinator, without a volunteer record) finds nothing to debrief.
@@ -679,6 +682,7 @@ KWARGS = {
     "dispatch:check_in_done": _pk("check_in"),
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},
+    "dispatch:responder_location": lambda objects: {"token": objects.responder_token},
     "dispatch:protocol_version": lambda objects: {"number": 1},
     "assessment:pilot_export": lambda objects: {"table": "summary"},
     "assessment:cfs_job": _pk("import_job"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench._load.faults import Faults, mid_send_outcome
 from bench._load.setup import Stack, log
-from bench._load.traffic import Sample
+from bench._load.traffic import AlarmWatch, Sample
 
 # Status codes each kind of request answers when all is well.
 EXPECTED = {
@@ -30,6 +30,9 @@ EXPECTED = {
     "decide": {302},
     "outcome": {302},
     "close": {302},
+    "responder_page": {200},
+    "responder_act": {302},
+    "responder_sms": {200},
 }
 
 
@@ -106,6 +109,94 @@ def count_texts(
     return counts, unmatched
 
 
+def count_alarms(
+    watch: AlarmWatch,
+    sms_log: Path,
+    boundaries: list[tuple[str, float, float]],
+    poll_interval: float,
+    load_end: float,
+) -> dict[str, dict]:
+    """Per phase (by when the cause happened): alarms the clients' acts must have raised, those
+    raised, and the missed ones (target 0):
+    - `missing`: a call-out of an untrained type without its "nobody available" alarm, or a
+      BACKUP text from a team member of an incident open across the whole request without its
+      backup alarm (the alarm is written in the cause's transaction: a fault cannot split them);
+    - `unseen`: an alarm no polling console listed before it was acknowledged or resolved (alarms
+      resolved faster than two polls, or raised when the consoles had stopped polling at the end
+      of the load, are not counted: no console could have seen them);
+    - `on_call_lost`: an alarm whose text to the on-call coordinator never reached the provider.
+    `seen_ms`: delay from raising to the first console showing it (p50, max)."""
+    from dispatch.models import Alarm, Incident, Notification
+
+    sends: Counter = Counter()
+    if sms_log.exists():
+        for line in sms_log.read_text().splitlines():
+            record = json.loads(line)
+            if record["kind"] == "sms":
+                sends[(record["to"], record["body"])] += 1
+
+    def phase(at: float) -> str:
+        return next((n for n, start, end in boundaries if start <= at < end), boundaries[-1][0])
+
+    result = {
+        name: {
+            "expected": 0,
+            "raised": 0,
+            "missing": 0,
+            "unseen": 0,
+            "on_call_lost": 0,
+            "after_load": 0,
+            "seen_ms": [],
+        }
+        for name, _start, _end in boundaries
+    }
+    alarms = list(Alarm.objects.select_related("incident"))
+    kinds = {(a.incident_id, a.kind) for a in alarms}
+    for incident_id, at in watch.nobody_free:
+        figures = result[phase(at)]
+        figures["expected"] += 1
+        figures["missing"] += (incident_id, Alarm.Kind.NOBODY_AVAILABLE) not in kinds
+    closed = dict(Incident.objects.values_list("code", "closed_at"))
+    ids = dict(Incident.objects.values_list("code", "pk"))
+    for code, started, ended in watch.backups:
+        closed_at = closed.get(code)
+        if closed_at is not None and closed_at.timestamp() <= ended:
+            continue  # closed before or during the request: no alarm is due
+        figures = result[phase(started)]
+        figures["expected"] += 1
+        figures["missing"] += (ids.get(code), Alarm.Kind.BACKUP) not in kinds
+    on_call = defaultdict(list)
+    for n in Notification.objects.filter(kind=Notification.Kind.ALARM):
+        on_call[n.dedupe_key].append(n)
+    for alarm in alarms:
+        figures = result[phase(alarm.raised_at.timestamp())]
+        figures["raised"] += 1
+        seen = watch.seen.get(alarm.pk)
+        ended = min(
+            (t.timestamp() for t in (alarm.acknowledged_at, alarm.resolved_at) if t is not None), default=None
+        )
+        raised = alarm.raised_at.timestamp()
+        if seen is not None:
+            figures["seen_ms"].append(max(0.0, (seen - raised) * 1000))
+        elif raised > load_end - 2 * poll_interval:
+            figures["after_load"] += 1
+        elif ended is None or ended - raised > 2 * poll_interval:
+            figures["unseen"] += 1
+            shown = f"{ended - raised:.1f} s" if ended is not None else "to the end"
+            log(
+                f"    unseen alarm {alarm.pk}: {alarm.kind}, raised {load_end - raised:.1f} s before the load ended, open {shown}"
+            )
+        if alarm.on_call_alerted_at is not None:
+            rows = on_call.get(f"alarm:{alarm.pk}:on_call", [])
+            figures["on_call_lost"] += not rows or not any(sends[(r.to, r.body)] for r in rows)
+    for figures in result.values():
+        delays = sorted(figures.pop("seen_ms"))
+        figures["seen_p50_ms"] = round(statistics.median(delays), 0) if delays else None
+        figures["seen_max_ms"] = round(delays[-1], 0) if delays else None
+        figures["missed"] = figures["missing"] + figures["unseen"] + figures["on_call_lost"]
+    return result
+
+
 def outbox_settled() -> bool:
     """Nothing pending and nothing in SENDING: rows a killed worker left mid-send are settled
     by the sweep with the provider (sent, sent again, or failed) after BENCH_STUCK_AFTER."""
@@ -129,6 +220,7 @@ def report(
     opened: list[int],
     crashes: list[str],
     events: list[str],
+    watch: AlarmWatch,
 ) -> dict:
     """Log the figures of the run and return them as one dict (the bench's JSON line)."""
     from django.db import connections
@@ -136,6 +228,7 @@ def report(
     outage_start, outage_end = faults.outage_start, faults.outage_end
     boundaries = [("steady", phase1_start, phase2_start), ("faults", phase2_start, float("inf"))]
     texts, unmatched = count_texts(stack.sms_log, boundaries)
+    alarms = count_alarms(watch, stack.sms_log, boundaries, args.poll_interval, load_end)
     settled = mid_send_outcome(faults.killed_mid_send)
     connections.close_all()
     web_log = stack.tail("gunicorn", 10**9)
@@ -163,6 +256,7 @@ def report(
                 "outbox_status": dict(count.statuses),
                 "stuck_sending": count.stuck,
                 "stuck_before_message": count.stuck_before_message,
+                "alarms": alarms[name],
             }
         )
         result_phases[name] = figures
@@ -172,6 +266,13 @@ def report(
             f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms; "
             f"notifications expected {count.expected}, sent {count.sent}, lost {count.lost}, "
             f"duplicated {count.duplicated} (outbox rows: {dict(count.statuses)})"
+        )
+        a = alarms[name]
+        log(
+            f"    alarms: expected {a['expected']}, raised {a['raised']}, missed {a['missed']} (no alarm "
+            f"{a['missing']}, on no console {a['unseen']}, on-call text lost {a['on_call_lost']}); first on a "
+            f"console after p50 {a['seen_p50_ms']} ms, max {a['seen_max_ms']} ms; raised after the consoles "
+            f"stopped polling {a['after_load']}"
         )
         if count.stuck:
             log(
@@ -222,6 +323,8 @@ def report(
         "lost": sum(c.lost for c in texts.values()),
         "duplicated": sum(c.duplicated for c in texts.values()),
         "incidents": len(opened),
+        "alarms_raised": sum(a["raised"] for a in alarms.values()),
+        "alarms_missed": sum(a["missed"] for a in alarms.values()),
         "left_for_sweep": left_for_sweep,
         "stuck_sending": sum(c.stuck for c in texts.values()),
         "drain_s": round(drained_in, 1),

@@ -27,6 +27,10 @@ TOKEN = "bench-auth-token-" + secrets.token_hex(8)
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 HOTLINE_NUMBER = "+12025550100"
 FALLBACK_NUMBER = "+12025550999"
+# The on-call coordinator the alarms text, and the call type nobody is trained for (a call-out
+# of that type texts nobody: the "nobody available" alarm).
+ON_CALL_PHONE = "+12025559000"
+UNTRAINED_CALL_TYPE = "mental-health"
 
 
 def log(message: str) -> None:
@@ -227,7 +231,8 @@ class Stack:
 
 
 def seed(*, dispatchers: int, responders: int) -> tuple[list[tuple[str, str]], set[str]]:
-    """Dispatchers (with a TOTP device) and responders, trained and on shift now; open all week."""
+    """Dispatchers (with a TOTP device) and responders, trained and on shift now; open all week;
+    an on-call coordinator; a call type (UNTRAINED_CALL_TYPE) no responder is trained for."""
     from datetime import time as clock
     from datetime import timedelta
 
@@ -304,4 +309,20 @@ def seed(*, dispatchers: int, responders: int) -> tuple[list[tuple[str, str]], s
     for n in range(responders):
         person = volunteer("responder", n, ["Volunteer", "Responder"], shifts["responder"])
         phones.add(str(person.phone))
+    # Created after everyone's completions: nobody holds it, so nobody is trained for the type.
+    TrainingModule.objects.create(
+        title="Bench: a call type nobody is trained for",
+        slug="bench-untrained-call-type",
+        qualifies_for_call_types=[UNTRAINED_CALL_TYPE],
+        is_active=True,
+    )
+    from dispatch.models import OnCallPeriod
+
+    coordinator = User.objects.create(username="bench-on-call", password=password, first_name="On-call")
+    OnCallPeriod.objects.create(
+        user=coordinator,
+        phone=ON_CALL_PHONE,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=6),
+    )
     return credentials, phones

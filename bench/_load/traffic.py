@@ -18,11 +18,11 @@ import time
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from bench._load.setup import ACCOUNT_SID, HOTLINE_NUMBER, PASSWORD, TOKEN, http_request
+from bench._load.setup import ACCOUNT_SID, HOTLINE_NUMBER, PASSWORD, TOKEN, UNTRAINED_CALL_TYPE, http_request
 
 # Answers to the seeded protocol (v1) that recommend sending responders.
 SEND_ANSWERS = {
@@ -42,6 +42,31 @@ CALLER_TEXTS = [
     "there is a man sleeping outside in the cold near the library",
 ]
 CALL_OUT = re.compile(r"Reply YES ([A-Z2-9]{4})")
+ON_THE_TEAM = re.compile(r"You are on the team for ([A-Z2-9]{4})\..*?(https?://\S+/dispatch/r/\S+/)")
+ALARM_KEY = re.compile(r'data-alarm-key="([\d,]*)"')
+
+
+class AlarmWatch:
+    """What the clients did that must raise an alarm, and when the consoles first showed each.
+
+    `nobody_free`: (incident id, time) of call-outs of a type nobody is trained for;
+    `backups`: (code, request start, request end) of BACKUP texts from a team member;
+    `seen`: alarm id -> when a polling console first listed it (unacknowledged, in the banner).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.nobody_free: list[tuple[int, float]] = []
+        self.backups: list[tuple[str, float, float]] = []
+        self.seen: dict[int, float] = {}
+
+    def saw(self, text: str, at: float) -> None:
+        match = ALARM_KEY.search(text)
+        if not match or not match.group(1):
+            return
+        with self.lock:
+            for alarm_id in match.group(1).split(","):
+                self.seen.setdefault(int(alarm_id), at)
 
 
 @dataclass
@@ -231,9 +256,11 @@ def sign_in(port: int, recorder: Recorder, username: str, key_hex: str) -> Clien
 HX = {"HX-Request": "true", "HX-Current-URL": "/dispatch/"}
 
 
-def poller(client: Client, stop: threading.Event, interval: float) -> None:
+def poller(client: Client, stop: threading.Event, interval: float, watch: AlarmWatch) -> None:
     while not stop.is_set():
-        client.request("queue_poll", "GET", "/dispatch/queue/", headers=HX)
+        status, _location, text = client.request("queue_poll", "GET", "/dispatch/queue/", headers=HX)
+        if status == 200:
+            watch.saw(text, time.time())
         stop.wait(interval * random.uniform(0.8, 1.2))
 
 
@@ -242,9 +269,13 @@ CANDIDATE = re.compile(r'name="responders" value="(\d+)"')
 INCIDENT_URL = re.compile(r"/dispatch/incidents/(\d+)/")
 
 
-def triager(client: Client, stop: threading.Event, *, index: int, count: int, args, opened: list) -> None:
-    """Claim an intake from the queue, open it, send responders; close incidents after a while."""
+def triager(
+    client: Client, stop: threading.Event, *, index: int, count: int, args, opened: list, watch: AlarmWatch
+) -> None:
+    """Claim an intake from the queue, open it, send responders; close incidents after a while.
+    Every `--nobody-free-every`th call-out is of a type nobody is trained for (an alarm)."""
     waiting: list[tuple[float, int]] = []
+    decisions = 0
     while not stop.is_set():
         now = time.monotonic()
         for due, incident in [w for w in waiting if w[0] <= now]:
@@ -267,8 +298,12 @@ def triager(client: Client, stop: threading.Event, *, index: int, count: int, ar
         if status != 302 or f"/dispatch/intakes/{pk}/" not in location:
             continue  # another dispatcher was quicker
         status, _location, page = client.request("intake_page", "GET", f"/dispatch/intakes/{pk}/")
-        responders = CANDIDATE.findall(page)[: args.team_size + 1]
-        data = [(f"q_{key}", value) for key, value in SEND_ANSWERS.items()]
+        decisions += 1
+        nobody_free = args.nobody_free_every > 0 and decisions % args.nobody_free_every == 0
+        answers = {**SEND_ANSWERS, "call_type": UNTRAINED_CALL_TYPE} if nobody_free else SEND_ANSWERS
+        # Nobody ticked: every candidate, of whom there is none for the untrained type.
+        responders = [] if nobody_free else CANDIDATE.findall(page)[: args.team_size + 1]
+        data = [(f"q_{key}", value) for key, value in answers.items()]
         data += [("decision", "send_responders"), ("team_size", str(args.team_size)), ("details", "")]
         data += [("responders", pk_) for pk_ in responders]
         status, location, _ = client.request("decide", "POST", f"/dispatch/intakes/{pk}/decide/", data)
@@ -276,20 +311,42 @@ def triager(client: Client, stop: threading.Event, *, index: int, count: int, ar
         if match:
             incident = int(match.group(1))
             opened.append(incident)
+            if nobody_free:
+                with watch.lock:
+                    watch.nobody_free.append((incident, time.time()))
             waiting.append((time.monotonic() + args.incident_seconds, incident))
 
 
 class Responders:
-    """Responders' phones: read each text off the provider's log, answer call-outs YES <code>."""
+    """Responders' phones: read each text off the provider's log, answer call-outs YES <code>.
+    On the team, the responder opens the link in the confirmation, reports on scene and taps
+    "We're OK" (every other one texts OK instead); every `--backup-every`th asks for backup by
+    texting BACKUP <code>."""
 
-    def __init__(self, twilio_factory, sms_log: Path, stop: threading.Event, phones: set[str]) -> None:
+    def __init__(
+        self,
+        twilio_factory,
+        sms_log: Path,
+        stop: threading.Event,
+        phones: set[str],
+        *,
+        port: int,
+        recorder: Recorder,
+        watch: AlarmWatch,
+        backup_every: int,
+    ) -> None:
         self.twilio_factory = twilio_factory
         self.sms_log = sms_log
         self.stop = stop
         self.phones = phones
+        self.port = port
+        self.recorder = recorder
+        self.watch = watch
+        self.backup_every = backup_every
         self.replies: queue.Queue = queue.Queue()
         self.offset = 0
         self.answered: set[tuple[str, str]] = set()
+        self.teams = 0
 
     def read(self) -> None:
         while not self.stop.is_set():
@@ -305,19 +362,46 @@ class Responders:
                     key = (record.get("to", ""), match.group(1) if match else "")
                     if match and key[0] in self.phones and key not in self.answered:
                         self.answered.add(key)
-                        self.replies.put((time.monotonic() + random.uniform(0.3, 1.5), *key))
+                        self.replies.put((time.monotonic() + random.uniform(0.3, 1.5), *key, ""))
+                    team = ON_THE_TEAM.search(record.get("body", ""))
+                    if team and record.get("to", "") in self.phones:
+                        self.replies.put((time.monotonic() + 0.2, record["to"], team.group(1), team.group(2)))
             self.stop.wait(0.2)
 
     def answer(self) -> None:
         twilio = self.twilio_factory()
         while not self.stop.is_set():
             try:
-                due, phone, code = self.replies.get(timeout=0.2)
+                due, phone, code, link = self.replies.get(timeout=0.2)
             except queue.Empty:
                 continue
             if self.stop.wait(max(0.0, due - time.monotonic())):
                 return
-            twilio.post("responder_reply", "/hotline/sms/incoming/", sms_params(phone, f"YES {code}"))
+            if not link:
+                twilio.post("responder_reply", "/hotline/sms/incoming/", sms_params(phone, f"YES {code}"))
+                continue
+            self.teams += 1
+            self.on_scene(twilio, phone, code, urlsplit(link).path, by_text=self.teams % 2 == 0)
+            if self.backup_every > 0 and self.teams % self.backup_every == 0:
+                started = time.time()
+                status = twilio.post(
+                    "responder_sms", "/hotline/sms/incoming/", sms_params(phone, f"BACKUP {code}")
+                )
+                if status == 200:
+                    with self.watch.lock:
+                        self.watch.backups.append((code, started, time.time()))
+
+    def on_scene(self, twilio: Twilio, phone: str, code: str, path: str, *, by_text: bool) -> None:
+        """The responder's signed page: on scene, then the check-in (button or text OK)."""
+        page = Client(self.port, self.recorder)
+        status, _location, _text = page.request("responder_page", "GET", path)
+        if status != 200:
+            return
+        page.request("responder_act", "POST", path + "act/", {"action": "on_scene"})
+        if by_text:
+            twilio.post("responder_sms", "/hotline/sms/incoming/", sms_params(phone, f"OK {code}"))
+        else:
+            page.request("responder_act", "POST", path + "act/", {"action": "checkin"})
 
 
 def load_threads(
@@ -331,13 +415,23 @@ def load_threads(
     stop: threading.Event,
     opened: list[int],
     crashes: list[str],
+    watch: AlarmWatch,
 ) -> list[threading.Thread]:
     """Every load client's thread, not started: responders' phones, voice and SMS callers,
     pollers and triagers (the signed-in `sessions`, pollers first)."""
     bucket = Bucket(args.intakes_per_second)
     sms_numbers = [f"+1303556{n:04d}" for n in range(args.sms_numbers)]
     share = max(1, len(sms_numbers) // max(args.sms_clients, 1))
-    responders = Responders(lambda: Twilio(port, recorder), sms_log, stop, phones)
+    responders = Responders(
+        lambda: Twilio(port, recorder),
+        sms_log,
+        stop,
+        phones,
+        port=port,
+        recorder=recorder,
+        watch=watch,
+        backup_every=args.backup_every,
+    )
 
     def client(target, *args, **kwargs) -> threading.Thread:
         """A load client's thread; one that dies is reported (it would skew the figures)."""
@@ -358,9 +452,11 @@ def load_threads(
         client(sms_caller, Twilio(port, recorder), stop, sms_numbers[n * share : (n + 1) * share])
         for n in range(args.sms_clients)
     ]
-    threads += [client(poller, session, stop, args.poll_interval) for session in sessions[: args.pollers]]
     threads += [
-        client(triager, session, stop, index=i, count=args.triagers, args=args, opened=opened)
+        client(poller, session, stop, args.poll_interval, watch) for session in sessions[: args.pollers]
+    ]
+    threads += [
+        client(triager, session, stop, index=i, count=args.triagers, args=args, opened=opened, watch=watch)
         for i, session in enumerate(sessions[args.pollers :])
     ]
     return threads

@@ -56,11 +56,21 @@ from .outbox import (
     retry_delay,
 )
 from .protocol import QuestionInput, RuleInput, protocol_problems, protocol_version_create
-from .safety import CHECKIN_STATUSES, incident_check_in, incident_request_backup
+from .safety import (
+    CHECKIN_STATUSES,
+    forget_shared_locations,
+    incident_check_in,
+    incident_request_backup,
+    responder_share_location,
+    responder_stop_sharing,
+)
 from .staffing import incident_change_decision, incident_hand_pick, incident_renotify, incident_widen
 from .triage import DecisionRejected, derived_fields, triage_decide, triage_save_answers
 
 __all__ = [
+    "forget_shared_locations",
+    "responder_share_location",
+    "responder_stop_sharing",
     "CHECKIN_STATUSES",
     "FIELD_STATUSES",
     "Answer",

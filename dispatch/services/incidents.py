@@ -34,7 +34,7 @@ from volunteers.models import Volunteer
 from ._common import DispatchError, ReferralChoice, _sms_text
 from .alarms import alarm_raise, alarms_resolve_for
 from .outbox import _send_after_commit
-from .safety import checkin_timer_for_status
+from .safety import checkin_timer_for_status, forget_shared_locations
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 CODE_PATTERN = re.compile(r"^[A-Z2-9]{4}$")
@@ -321,6 +321,7 @@ def incident_close(*, incident: Incident, by) -> Incident:
             incident=locked, kind=IncidentEvent.Kind.CLOSED, actor=by, created_at=now
         )
         alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is closed."), now=now, by=by)
+        forget_shared_locations(incident=locked)
         _send_after_commit(
             _stand_down(incident=locked, kind=Notification.Kind.CLOSED, template="closed", now=now)
         )
@@ -355,6 +356,7 @@ def incident_cancel(*, incident: Incident, by, reason: str) -> Incident:
             incident=locked, kind=IncidentEvent.Kind.CANCELLED, actor=by, note=reason, created_at=now
         )
         alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is cancelled."), now=now, by=by)
+        forget_shared_locations(incident=locked)
         _send_after_commit(
             _stand_down(incident=locked, kind=Notification.Kind.CANCELLED, template="cancelled", now=now)
         )

@@ -7,19 +7,23 @@ resolves a missed-check-in alarm; clearing the scene or ending the incident stop
 (`checkin_timer_for_status`, called by `incidents`). The alarm sweep (`alarms.alarms_sweep`)
 raises the alarm for an overdue check-in. A backup request (the page's button or a text
 `BACKUP`) raises the emergency alarm on every console at once and texts the on-call
-coordinator. Called by the responder views and `acknowledgements` (texts).
+coordinator. A responder on the team may also share their phone's location (with consent,
+from their page) while the incident is open (`responder_share_location`); it is forgotten when
+they stop or the incident ends (`forget_shared_locations`). Called by the responder views,
+`acknowledgements` (texts) and `incidents`/`staffing` (ending an incident).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch.models import Alarm, Incident, IncidentEvent, Notification
+from dispatch.models import Alarm, Incident, IncidentEvent, IncidentResponder, Notification
 from volunteers.models import Volunteer
 
 from ._common import DispatchError, _sms_text
@@ -112,6 +116,20 @@ def incident_request_backup(*, incident: Incident, volunteer: Volunteer, via_sms
             "how": _("by text") if via_sms else _("by link"),
             "location": location or _("unknown"),
         }
+        shared = (
+            locked.responders.filter(volunteer=volunteer, shared_at__isnull=False)
+            .values_list("shared_latitude", "shared_longitude", "shared_accuracy_m", "shared_at")
+            .first()
+        )
+        if shared:
+            details += " " + _(
+                "Their phone's location: %(lat)s, %(lon)s (within %(accuracy)s m, at %(time)s)."
+            ) % {
+                "lat": shared[0],
+                "lon": shared[1],
+                "accuracy": shared[2] if shared[2] is not None else "?",
+                "time": timezone.localtime(shared[3]).strftime("%H:%M:%S"),
+            }
         alarm, _created = alarm_raise(
             incident=locked, kind=Alarm.Kind.BACKUP, details=details, volunteer=volunteer, now=now
         )
@@ -139,3 +157,74 @@ def _reply(
         next_attempt_at=now,
     )
     _send_after_commit([notification.pk])
+
+
+def _coordinate(value, *, limit: int) -> Decimal:
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise DispatchError(_("That location could not be read.")) from None
+    if not number.is_finite() or abs(number) > limit:
+        raise DispatchError(_("That location could not be read."))
+    return number
+
+
+def responder_share_location(
+    *, assignment: IncidentResponder, latitude, longitude, accuracy=None
+) -> IncidentResponder:
+    """The responder's phone says where it is: kept on their assignment while they are on the
+    team of an open incident (the first share is a line on the timeline)."""
+    lat = _coordinate(latitude, limit=90)
+    lon = _coordinate(longitude, limit=180)
+    try:
+        metres = max(0, min(int(float(accuracy)), 100_000)) if accuracy not in (None, "") else None
+    except (TypeError, ValueError):
+        metres = None
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            IncidentResponder.objects.select_for_update()
+            .select_related("incident", "volunteer")
+            .get(pk=assignment.pk)
+        )
+        if row.status != IncidentResponder.Status.ACCEPTED or not row.incident.is_open:
+            raise DispatchError(_("Only a responder on the team of an open incident shares a location."))
+        first = row.shared_at is None
+        row.shared_latitude, row.shared_longitude, row.shared_accuracy_m, row.shared_at = (
+            lat,
+            lon,
+            metres,
+            now,
+        )
+        row.save(update_fields=["shared_latitude", "shared_longitude", "shared_accuracy_m", "shared_at"])
+        if first:
+            IncidentEvent.objects.create(
+                incident=row.incident,
+                kind=IncidentEvent.Kind.LOCATION_SHARED,
+                volunteer=row.volunteer,
+                created_at=now,
+            )
+    return row
+
+
+def responder_stop_sharing(*, assignment: IncidentResponder) -> bool:
+    """The responder stops sharing: their location is forgotten. True when one was kept."""
+    with transaction.atomic():
+        forgotten = IncidentResponder.objects.filter(pk=assignment.pk, shared_at__isnull=False).update(
+            shared_latitude=None, shared_longitude=None, shared_accuracy_m=None, shared_at=None
+        )
+        if forgotten:
+            IncidentEvent.objects.create(
+                incident_id=assignment.incident_id,
+                kind=IncidentEvent.Kind.LOCATION_STOPPED,
+                volunteer_id=assignment.volunteer_id,
+            )
+    return bool(forgotten)
+
+
+def forget_shared_locations(*, incident: Incident) -> int:
+    """The incident ended: every location its responders shared is forgotten (joins the caller's
+    transaction)."""
+    return incident.responders.filter(shared_at__isnull=False).update(
+        shared_latitude=None, shared_longitude=None, shared_accuracy_m=None, shared_at=None
+    )

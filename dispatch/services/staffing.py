@@ -32,6 +32,7 @@ from ._common import DispatchError, ReferralChoice
 from .alarms import alarms_resolve_for
 from .incidents import _add_responders, _call_out_text, _locked_open_incident, _stand_down
 from .outbox import _send_after_commit
+from .safety import forget_shared_locations
 
 CHANGED_DECISIONS = (Decision.PHONE_SUPPORT, Decision.REFER, Decision.ESCALATE)
 
@@ -203,6 +204,7 @@ def incident_change_decision(
             incident=locked, kind=IncidentEvent.Kind.DECISION_CHANGED, actor=by, note=note, created_at=now
         )
         alarms_resolve_for(incident=locked, kinds=None, note=note, now=now, by=by)
+        forget_shared_locations(incident=locked)
         _send_after_commit(
             _stand_down(incident=locked, kind=Notification.Kind.CANCELLED, template="cancelled", now=now)
         )

@@ -198,3 +198,90 @@ class TestBackup:
         token = selectors.responder_token(incident=on_scene, volunteer=responders[0])
         page = client.get(reverse("dispatch:responder", args=[token])).content.decode()
         assert 'class="safety-actions' in page and 'href="tel:911"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "phrase"), [("ko", "지금 지원 필요"), ("es", "Necesito refuerzo ya")])
+def test_the_pages_speak_korean_and_spanish(client, on_scene, responders, dispatcher, language, phrase):
+    services.incident_request_backup(incident=on_scene, volunteer=responders[0], via_sms=False)
+    token = selectors.responder_token(incident=on_scene, volunteer=responders[0])
+    page = client.get(reverse("dispatch:responder", args=[token]), HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200 and phrase in page.content.decode()
+    client.force_login(dispatcher)
+    for url in (reverse("dispatch:console"), reverse("dispatch:incident", args=[on_scene.pk])):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert {"ko": "긴급", "es": "Emergencia"}[language] in content
+        assert {"ko": "911에 전화", "es": "Llamar al 911"}[language] in content
+
+
+@pytest.mark.django_db
+class TestSharedLocation:
+    def test_a_team_member_shares_their_location_and_the_dispatcher_sees_it(
+        self, client, on_scene, responders, dispatcher
+    ):
+        token = selectors.responder_token(incident=on_scene, volunteer=responders[0])
+        page = client.get(reverse("dispatch:responder", args=[token])).content.decode()
+        assert 'id="share-location"' in page and "dispatch/responder.js" in page
+        url = reverse("dispatch:responder_location", args=[token])
+        assert (
+            client.post(
+                url, {"latitude": "38.907192", "longitude": "-77.036873", "accuracy": "18.4"}
+            ).status_code
+            == 204
+        )
+        assert (
+            client.post(url, {"latitude": "38.9073", "longitude": "-77.0369", "accuracy": "12"}).status_code
+            == 204
+        )
+        row = on_scene.responders.get()
+        assert (str(row.shared_latitude), str(row.shared_longitude), row.shared_accuracy_m) == (
+            "38.907300",
+            "-77.036900",
+            12,
+        )
+        assert on_scene.events.filter(kind=IncidentEvent.Kind.LOCATION_SHARED).count() == 1
+        client.force_login(dispatcher)
+        live = client.get(reverse("dispatch:incident_live", args=[on_scene.pk])).content.decode()
+        assert f'id="shared-location-{row.pk}"' in live and "38.907300, -77.036900 (within 12 m" in live
+        assert "openstreetmap.org/?mlat=38.907300&amp;mlon=-77.036900" in live
+        # The backup alarm carries it for the 911 read-out.
+        alarm = services.incident_request_backup(incident=on_scene, volunteer=responders[0], via_sms=False)
+        assert "38.907300, -77.036900 (within 12 m" in alarm.details
+
+    def test_nonsense_coordinates_are_refused(self, client, on_scene, responders):
+        url = reverse(
+            "dispatch:responder_location",
+            args=[selectors.responder_token(incident=on_scene, volunteer=responders[0])],
+        )
+        for data in (
+            {"latitude": "91", "longitude": "0"},
+            {"latitude": "nan", "longitude": "0"},
+            {"latitude": "x", "longitude": "1"},
+        ):
+            assert client.post(url, data).status_code == 409
+        assert on_scene.responders.get().shared_at is None
+
+    def test_only_a_team_member_of_an_open_incident_shares(self, client, dispatcher, responders, on_scene):
+        waiting = send_responders(user=dispatcher, responders=responders[1:2]).incident
+        token = selectors.responder_token(incident=waiting, volunteer=responders[1])
+        url = reverse("dispatch:responder_location", args=[token])
+        assert client.post(url, {"latitude": "38.9", "longitude": "-77.0"}).status_code == 403
+        assert client.post(url, {"stop": "1"}).status_code == 204
+
+    def test_stopping_or_the_incident_ending_forgets_the_location(
+        self, client, on_scene, responders, dispatcher
+    ):
+        token = selectors.responder_token(incident=on_scene, volunteer=responders[0])
+        url = reverse("dispatch:responder_location", args=[token])
+        client.post(url, {"latitude": "38.9", "longitude": "-77.0"})
+        assert client.post(url, {"stop": "1"}).status_code == 204
+        row = on_scene.responders.get()
+        assert row.shared_at is None and row.shared_latitude is None
+        assert on_scene.events.filter(kind=IncidentEvent.Kind.LOCATION_STOPPED).count() == 1
+        client.post(url, {"latitude": "38.9", "longitude": "-77.0"})
+        services.incident_cancel(incident=on_scene, by=dispatcher, reason="the person left")
+        row.refresh_from_db()
+        assert row.shared_at is None and row.shared_latitude is None and row.shared_longitude is None
+        assert client.post(url, {"latitude": "38.9", "longitude": "-77.0"}).status_code == 409

@@ -41,7 +41,7 @@ from .intakes import (
     partners,
 )
 from .protocol_editor import protocol, protocol_edit, protocol_version
-from .responders import field_contact, my_incidents, responder, responder_action
+from .responders import field_contact, my_incidents, responder, responder_action, responder_location
 
 __all__ = [
     "alarm_acknowledge",
@@ -77,4 +77,5 @@ __all__ = [
     "queue",
     "responder",
     "responder_action",
+    "responder_location",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ def _responder_context(assignment: IncidentResponder, token: str, **extra) -> di
         "note_form": NoteForm(),
         "checking_in": on_team and incident.is_open and incident.status in services.CHECKIN_STATUSES,
         "backup_open": on_team and incident.alarms.filter(kind="backup", resolved_at__isnull=True).exists(),
+        "sharing": on_team and assignment.shared_at is not None,
     }
     context.update(extra)
     return context
@@ -117,6 +118,36 @@ def responder_action(request, token: str):
     except services.DispatchError as exc:
         messages.error(request, str(exc))
     return redirect(url)
+
+
+@never_cache
+@require_POST
+def responder_location(request, token: str):
+    """The responder's phone reports where it is (their page's "Share my location", with their
+    consent, while on the team of an open incident), or `stop` forgets it. 204 when done."""
+    assignment = selectors.responder_assignment_from_token(token)
+    if request.POST.get("stop"):
+        if services.responder_stop_sharing(assignment=assignment):
+            _audit_change(
+                request,
+                INCIDENT,
+                assignment.incident_id,
+                "location no longer shared",
+                **_link_actor(assignment),
+            )
+        return HttpResponse(status=204)
+    if assignment.status != IncidentResponder.Status.ACCEPTED:
+        raise PermissionDenied
+    try:
+        services.responder_share_location(
+            assignment=assignment,
+            latitude=request.POST.get("latitude", ""),
+            longitude=request.POST.get("longitude", ""),
+            accuracy=request.POST.get("accuracy"),
+        )
+    except services.DispatchError as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)
 
 
 @never_cache

@@ -7,7 +7,8 @@ responder's YES by text updates the incident's header without a reload.
 
 (b) A responder on scene, on a 390 px phone: a missed check-in is an alarm on the console;
 "We're OK" clears it; "Need backup now" is the emergency alarm on the console within 3 s, with
-a call to 911 and the location to read out.
+a call to 911, the location to read out and where the responder's phone is (shared with
+their consent).
 
 The beat scheduler does not run beside the live server: the test runs the alarm sweep itself
 where beat would (every 15 s), after making the check-in timer short.
@@ -195,7 +196,12 @@ def test_a_responder_on_scene_misses_a_check_in_then_asks_for_backup_from_a_phon
     link = selectors.responder_path(incident=incident, volunteer=rami)
 
     console = open_console(browser, live_server.url, "dana")
-    phone = new_page(browser, device=PHONE)
+    # The phone is in Washington, DC, and the responder lets the browser share its location.
+    phone = new_page(
+        browser,
+        device={**PHONE, "geolocation": {"latitude": 38.907192, "longitude": -77.036873, "accuracy": 15}},
+    )
+    phone.context.grant_permissions(["geolocation"])
     with screenshot_on_failure("alarm-journey-safety", console, phone):
         phone.goto(live_server.url + link)
         phone.get_by_role("button", name="On scene", exact=True).tap()
@@ -220,6 +226,11 @@ def test_a_responder_on_scene_misses_a_check_in_then_asks_for_backup_from_a_phon
         phone.wait_for_selector("[role=alert]:has-text('Check-in recorded')")
         console.wait_for_selector(f"#alarm-{missed.pk}", state="detached", timeout=3_000)
 
+        # With their consent, the responder shares where the phone is.
+        phone.locator("#share-location").tap()
+        phone.wait_for_selector("#location-status:has-text('Dispatch sees where your phone is.')")
+        assert phone.get_attribute("#share-location", "aria-pressed") == "true"
+
         # "Need backup now": the emergency alarm on the console within 3 s, with 911.
         phone.locator("#backup-button").tap()
         phone.wait_for_selector("#backup-status")
@@ -229,6 +240,7 @@ def test_a_responder_on_scene_misses_a_check_in_then_asks_for_backup_from_a_phon
         assert console.get_attribute(f"#call-911-{backup.pk}", "href") == "tel:911"
         read_out = console.text_content(f"#read-out-{backup.pk}")
         assert LOCATION in read_out and incident.code in read_out and "Rami Odeh" in read_out
+        assert "38.907192, -77.036873 (within 15 m" in console.text_content(f"#alarm-{backup.pk}")
         console.wait_for_function("() => window.dispatchAlarmSounds >= 2", timeout=2_000)
         console.close()
         phone.close()
