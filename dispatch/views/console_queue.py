@@ -1,10 +1,12 @@
-"""The dispatcher console: the queue of intakes waiting for triage and the open incidents, with
-alerts for incidents that escalated or whose texts failed. `queue` is the live part, polled by
+"""The dispatcher console: the queue of intakes waiting for triage (with how late each wait is)
+and the open incidents, with alerts for incidents that escalated or whose texts failed, and the
+status board of the responders on shift. `queue` is the live part, polled by
 htmx every two seconds. Routed in dispatch/urls.py as `console` and `queue`.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -17,6 +19,8 @@ from volunteers.roles import Role, role_required
 def _queue_context() -> dict:
     now = timezone.now()
     intakes = list(selectors.queue_intakes(now=now))
+    for intake in intakes:
+        intake.urgency = selectors.wait_urgency(intake=intake, now=now)
     incidents = list(selectors.open_incidents())
     alerts = [
         i for i in incidents if i.failed_count or (i.escalation_level and i.accepted_count < i.team_size)
@@ -28,6 +32,8 @@ def _queue_context() -> dict:
         "alerts": alerts,
         "newest_intake": max((i.pk for i in intakes), default=0),
         "alert_key": ",".join(f"{i.pk}:{i.escalation_level}:{i.failed_count}" for i in alerts),
+        "units": selectors.unit_status_board(now=now),
+        "stale_minutes": settings.DISPATCH_STALE_STATUS_MINUTES,
     }
 
 
