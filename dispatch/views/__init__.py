@@ -3,6 +3,7 @@
     console_queue    the dispatcher console and its live queue
     intakes          an intake's page, its claim, the triage protocol and the decision
     incidents        an incident's page, timeline, outcome, close/cancel, more responders
+    history          the search of past intakes and incidents
     responders       the responder's link page, "my incidents", field contacts
     protocol_editor  the screening protocol's versions and the coordinators' editor
 
@@ -13,6 +14,7 @@ dispatch/urls.py routes to the names re-exported here.
 """
 
 from .console_queue import console, queue
+from .history import history
 from .incidents import (
     incident,
     incident_cancel,
@@ -40,6 +42,7 @@ from .responders import field_contact, my_incidents, responder, responder_action
 __all__ = [
     "console",
     "field_contact",
+    "history",
     "incident",
     "incident_cancel",
     "incident_close",
