@@ -425,9 +425,11 @@ class HistorySearchForm(forms.Form):
     """The search of past intakes and incidents (GET; every field optional)."""
 
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     caller = forms.CharField(
         label=_("Caller number"),
         required=False,

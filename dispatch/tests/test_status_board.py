@@ -223,3 +223,24 @@ def _queries_of_queue(client) -> list:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("dispatch:queue")).status_code == 200
     return captured.captured_queries
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "board", "search"),
+    [
+        ("ko", "근무 중인 대응자", "지난 접수와 출동"),
+        ("es", "Personas de respuesta de turno", "Contactos e incidentes anteriores"),
+    ],
+)
+def test_the_board_and_the_search_speak_korean_and_spanish(
+    client, dispatcher, responders, language, board, search
+):
+    from django.utils import translation
+
+    client.force_login(dispatcher)
+    with translation.override(language):
+        console = client.get(reverse("dispatch:console"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        history = client.get(reverse("dispatch:history"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert board in console and search in console
+    assert search in history
