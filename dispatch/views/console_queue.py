@@ -1,7 +1,7 @@
 """The dispatcher console: the queue of intakes waiting for triage (with how late each wait is)
 and the open incidents, with alerts for incidents that escalated or whose texts failed, and the
-status board of the responders on shift. `queue` is the live part, polled by
-htmx every two seconds. Routed in dispatch/urls.py as `console` and `queue`.
+status board of the responders on shift. `queue` is the live part, polled by htmx every two
+seconds. Routed in dispatch/urls.py as `console` and `queue`.
 """
 
 from __future__ import annotations
