@@ -349,6 +349,19 @@ DISPATCH_OUTBOX_SWEEP_AFTER_SECONDS = 30
 # read, no SDK retries), so 90 s leaves a wide margin before a late worker could still reach
 # Twilio, and recovery (with the 15 s sweep) comes before the 180 s escalation.
 DISPATCH_OUTBOX_STUCK_AFTER_SECONDS = 90
+# Console: a responder's status unchanged this long is highlighted on the status board.
+DISPATCH_STALE_STATUS_MINUTES = env_int("DISPATCH_STALE_STATUS_MINUTES", 30)
+# Console: how long an intake may wait before its row says "late" and then "urgent". Rings
+# follow NENA's call-answering standard (90 % answered within 15 s, 95 % within 20 s); texts
+# and callbacks have their own targets.
+DISPATCH_RING_LATE_SECONDS = env_int("DISPATCH_RING_LATE_SECONDS", 15)
+DISPATCH_RING_URGENT_SECONDS = env_int("DISPATCH_RING_URGENT_SECONDS", 20)
+DISPATCH_TEXT_LATE_SECONDS = env_int("DISPATCH_TEXT_LATE_SECONDS", 120)
+DISPATCH_TEXT_URGENT_SECONDS = env_int("DISPATCH_TEXT_URGENT_SECONDS", 300)
+DISPATCH_CALLBACK_LATE_SECONDS = env_int("DISPATCH_CALLBACK_LATE_SECONDS", 300)
+DISPATCH_CALLBACK_URGENT_SECONDS = env_int("DISPATCH_CALLBACK_URGENT_SECONDS", 900)
+# Past intakes and incidents: rows per page of the search.
+DISPATCH_HISTORY_PAGE_SIZE = 50
 CELERY_BEAT_SCHEDULE["dispatch-outbox-sweep"] = {"task": "dispatch.outbox_sweep", "schedule": 15.0}
 CELERY_BEAT_SCHEDULE["dispatch-escalations"] = {"task": "dispatch.escalation_sweep", "schedule": 15.0}
 # Alarms (dispatch.services.alarms): a team on scene checks in ("We're OK") every

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import (
+    CallType,
     Decision,
     HandoffService,
     Incident,
@@ -35,7 +37,7 @@ from dispatch.protocol import (
 )
 from dispatch.services.protocol import QuestionInput, RuleInput
 from outreach.models import Partner, ServiceType
-from volunteers.models import Volunteer
+from volunteers.models import Area, Volunteer
 from volunteers.roles import Role
 
 PROTOCOL_ERRORS = {
@@ -482,3 +484,83 @@ class CriticalFlagForm(forms.Form):
 
 class CheckInDoneForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class HistorySearchForm(forms.Form):
+    """The search of past intakes and incidents (GET; every field optional)."""
+
+    date_from = forms.DateField(
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    caller = forms.CharField(
+        label=_("Caller number"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    call_type = forms.ModelChoiceField(
+        label=_("Call type"), queryset=CallType.objects.all(), required=False, empty_label=_("Any")
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.filter(is_active=True), required=False, empty_label=_("Any")
+    )
+    code = forms.CharField(
+        label=_("Incident code"),
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [
+            ("", _("Any")),
+            (_("Decision"), [(f"decision:{value}", label) for value, label in Decision.choices]),
+            (
+                _("Incident outcome"),
+                [(f"incident:{value}", label) for value, label in Incident.Outcome.choices],
+            ),
+        ]
+
+    def clean_caller(self) -> str:
+        raw = self.cleaned_data["caller"].strip()
+        if not raw:
+            return ""
+        try:
+            number = phonenumbers.parse(raw, settings.PHONENUMBER_DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(_("Enter a whole phone number, e.g. +1 202 555 0143."))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        """Keyword arguments of selectors.past_intakes (after is_valid())."""
+        data = self.cleaned_data
+        decision = outcome = ""
+        kind, _sep, value = (data.get("outcome") or "").partition(":")
+        if kind == "decision":
+            decision = value
+        elif kind == "incident":
+            outcome = value
+        return {
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "caller": data.get("caller") or "",
+            "call_type": data.get("call_type"),
+            "decision": decision,
+            "outcome": outcome,
+            "area": data.get("area"),
+            "code": (data.get("code") or "").strip().upper(),
+        }

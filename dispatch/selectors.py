@@ -7,22 +7,25 @@ whatever the number of rows, with everything the rows show annotated or joined.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db import models
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import (
     Alarm,
     CallType,
     Incident,
+    IncidentEvent,
     IncidentResponder,
     Notification,
     OnCallPeriod,
@@ -30,10 +33,10 @@ from dispatch.models import (
     Triage,
 )
 from dispatch.protocol import Option, ProtocolSpec, QuestionSpec, RuleSpec
-from hotline.models import Intake
-from volunteers.models import Area, Language, Volunteer
+from hotline.models import Intake, Message
+from volunteers.models import Area, Language, ShiftAssignment, Volunteer
 from volunteers.roles import Role, has_role
-from volunteers.selectors import on_shift_now
+from volunteers.selectors import on_shift_now, volunteer_for_user
 
 RESPONDER_LINK_SALT = "dispatch.responder-link"
 
@@ -116,7 +119,8 @@ def caller_history_since(now: datetime | None = None) -> datetime:
 
 
 def queue_intakes(*, now: datetime | None = None) -> QuerySet[Intake]:
-    """Open intakes, longest waiting first, with who holds each and how often the number called."""
+    """Open intakes, longest waiting first, with who holds each, how often the number called
+    and the start of the first text (`first_text`, for texts)."""
     since = caller_history_since(now)
     earlier = (
         Intake.objects.filter(
@@ -128,10 +132,19 @@ def queue_intakes(*, now: datetime | None = None) -> QuerySet[Intake]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    first_text = (
+        Message.objects.filter(intake=OuterRef("pk"), direction=Message.Direction.INBOUND)
+        .order_by("created_at", "pk")
+        .values("body")[:1]
+    )
     return (
         Intake.objects.filter(status__in=Intake.OPEN_STATUSES)
-        .select_related("area", "triage__claimed_by", "triage__call_type")
-        .annotate(earlier_contacts=Coalesce(Subquery(earlier, output_field=IntegerField()), 0))
+        .select_related("area", "call", "triage__claimed_by", "triage__call_type")
+        .annotate(
+            earlier_contacts=Coalesce(Subquery(earlier, output_field=IntegerField()), 0),
+            # The start of the caller's first text: the queue previews its first words.
+            first_text=Substr(Subquery(first_text), 1, 200),
+        )
         .order_by("created_at", "pk")
     )
 
@@ -173,6 +186,46 @@ def caller_history(intake: Intake, *, now: datetime | None = None, limit: int = 
     contacts = list(earlier[:limit])
     count = len(contacts) if len(contacts) < limit else earlier.count()
     return CallerHistory(count=count, contacts=contacts, days=days)
+
+
+def past_intakes(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    caller: str = "",
+    call_type: CallType | None = None,
+    decision: str = "",
+    outcome: str = "",
+    area: Area | None = None,
+    code: str = "",
+) -> QuerySet[Intake]:
+    """Intakes (with their triage and incident) matching the search, newest first.
+
+    Dates are local calendar days, both included; `caller` is an E.164 number; `area` matches
+    the intake's or the triage's area; `code` is part of an incident code (upper case).
+    """
+    intakes = Intake.objects.all()
+    zone = timezone.get_current_timezone()
+    if date_from:
+        intakes = intakes.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=zone))
+    if date_to:
+        day_after = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+        intakes = intakes.filter(created_at__lt=day_after)
+    if caller:
+        intakes = intakes.filter(caller=caller)
+    if call_type:
+        intakes = intakes.filter(triage__call_type=call_type)
+    if decision:
+        intakes = intakes.filter(triage__decision=decision)
+    if outcome:
+        intakes = intakes.filter(triage__incident__outcome=outcome)
+    if area:
+        intakes = intakes.filter(Q(area=area) | Q(triage__area=area))
+    if code:
+        intakes = intakes.filter(triage__incident__code__contains=code)
+    return intakes.select_related("area", "triage__call_type", "triage__area", "triage__incident").order_by(
+        "-created_at", "-pk"
+    )
 
 
 # --- Incidents ---------------------------------------------------------------------------------
@@ -382,6 +435,187 @@ def qualified_volunteers(incident: Incident, *, at: datetime | None = None) -> l
     return [v for v in hand_pick_candidates(incident, at=at) if v.trained and not v.busy_on and not v.asked]
 
 
+# --- Console: status board and waiting urgency --------------------------------------------------
+
+
+class UnitStatus(models.TextChoices):
+    """Where an on-shift responder is, as the status board shows it."""
+
+    AVAILABLE = "available", _("Available")
+    NOTIFIED = "notified", _("Notified")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    EN_ROUTE = "en_route", _("En route")
+    ON_SCENE = "on_scene", _("On scene")
+    CLEARED = "cleared", _("Cleared")
+
+
+# An accepted responder's status follows their incident's.
+_TEAM_STATUS = {
+    Incident.Status.DISPATCHED: UnitStatus.ACKNOWLEDGED,
+    Incident.Status.ACKNOWLEDGED: UnitStatus.ACKNOWLEDGED,
+    Incident.Status.EN_ROUTE: UnitStatus.EN_ROUTE,
+    Incident.Status.ON_SCENE: UnitStatus.ON_SCENE,
+    Incident.Status.CLEARED: UnitStatus.CLEARED,
+}
+# Timeline events that change where the whole team is.
+_TEAM_STATUS_EVENTS = (
+    IncidentEvent.Kind.EN_ROUTE,
+    IncidentEvent.Kind.ON_SCENE,
+    IncidentEvent.Kind.CLEARED,
+)
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    volunteer: Volunteer
+    status: UnitStatus
+    incident: Incident | None
+    since: datetime
+    stale: bool
+
+    @property
+    def status_label(self) -> str:
+        return str(self.status.label)
+
+
+def unit_status_board(*, now: datetime | None = None) -> list[UnitRow]:
+    """Every responder on shift now with their status, incident and last update, by name.
+
+    A responder on an open incident's team has its status (acknowledged, en route, on scene,
+    cleared); one texted and not answered yet is "notified"; anyone else is available. The last
+    update is their answer or the team's latest status or note of theirs; an available
+    responder's is when their shift began or their last incident closed, whichever is later.
+    A status other than available older than DISPATCH_STALE_STATUS_MINUTES is stale.
+    Three queries, whatever the number of responders.
+    """
+    now = now or timezone.now()
+    volunteers = sorted(on_shift_now("responder", at=now), key=lambda v: (v.last_name, v.first_name, v.pk))
+    if not volunteers:
+        return []
+    ids = [v.pk for v in volunteers]
+    last_event = (
+        IncidentEvent.objects.filter(incident=OuterRef("incident"))
+        .filter(Q(kind__in=_TEAM_STATUS_EVENTS) | Q(volunteer=OuterRef("volunteer")))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    assignments = (
+        IncidentResponder.objects.filter(
+            volunteer_id__in=ids,
+            status__in=(IncidentResponder.Status.NOTIFIED, IncidentResponder.Status.ACCEPTED),
+            incident__status__in=Incident.OPEN_STATUSES,
+        )
+        .select_related("incident")
+        .annotate(last_event_at=Subquery(last_event))
+    )
+    current: dict[int, IncidentResponder] = {}
+    for row in assignments:
+        held = current.get(row.volunteer_id)
+        # On a team beats a pending answer; then the newest call-out.
+        key = (row.status == IncidentResponder.Status.ACCEPTED, row.notified_at, row.pk)
+        if held is None or key > (
+            held.status == IncidentResponder.Status.ACCEPTED,
+            held.notified_at,
+            held.pk,
+        ):
+            current[row.volunteer_id] = row
+    available_since = _available_since([pk for pk in ids if pk not in current], now=now)
+    stale_after = timedelta(minutes=settings.DISPATCH_STALE_STATUS_MINUTES)
+    rows = []
+    for volunteer in volunteers:
+        assignment = current.get(volunteer.pk)
+        if assignment is None:
+            since = available_since.get(volunteer.pk) or now
+            rows.append(UnitRow(volunteer, UnitStatus.AVAILABLE, None, since, stale=False))
+            continue
+        if assignment.status == IncidentResponder.Status.ACCEPTED:
+            status = _TEAM_STATUS[assignment.incident.status]
+        else:
+            status = UnitStatus.NOTIFIED
+        times = [assignment.notified_at, assignment.responded_at, assignment.last_event_at]
+        since = max(t for t in times if t is not None)
+        rows.append(UnitRow(volunteer, status, assignment.incident, since, stale=now - since >= stale_after))
+    return rows
+
+
+def _available_since(volunteer_ids: list[int], *, now: datetime) -> dict[int, datetime]:
+    """When each volunteer's current responder shift began, or their last incident ended if later."""
+    if not volunteer_ids:
+        return {}
+    shift_start = (
+        ShiftAssignment.objects.filter(
+            volunteer=OuterRef("pk"),
+            status__in=ShiftAssignment.HOLDING,
+            shift__role="responder",
+            shift__starts_at__lte=now,
+            shift__ends_at__gt=now,
+        )
+        .order_by("shift__starts_at")
+        .values("shift__starts_at")[:1]
+    )
+    last_ended = (
+        IncidentResponder.objects.filter(volunteer=OuterRef("pk"), incident__closed_at__lte=now)
+        .order_by("-incident__closed_at")
+        .values("incident__closed_at")[:1]
+    )
+    rows = (
+        Volunteer.objects.filter(pk__in=volunteer_ids)
+        .annotate(shift_start=Subquery(shift_start), last_ended=Subquery(last_ended))
+        .values_list("pk", "shift_start", "last_ended")
+    )
+    return {pk: max(t for t in (start, ended) if t) for pk, start, ended in rows if start or ended}
+
+
+class Urgency(models.TextChoices):
+    """How late an intake's wait is against its target (a label besides the colour)."""
+
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    URGENT = "urgent", _("Urgent")
+
+
+@dataclass(frozen=True)
+class WaitUrgency:
+    level: Urgency
+    # What is waiting ("Ringing", "Text", "Callback") and the target it passed, in seconds.
+    kind: str
+    limit_seconds: int | None
+
+
+def wait_urgency(*, intake: Intake, now: datetime) -> WaitUrgency | None:
+    """How urgent an intake's wait is: rings against NENA's 15 s / 20 s answering standard,
+    texts and callbacks against their DISPATCH_*_SECONDS targets. None once a dispatcher holds
+    it or an answered call waits for its claim."""
+    if intake.status == Intake.Status.NEEDS_CALLBACK:
+        kind, late, urgent = (
+            str(_("Callback")),
+            settings.DISPATCH_CALLBACK_LATE_SECONDS,
+            settings.DISPATCH_CALLBACK_URGENT_SECONDS,
+        )
+    elif intake.status != Intake.Status.NEW:
+        return None
+    elif intake.channel == Intake.Channel.VOICE:
+        if intake.call is not None and intake.call.answered_at is not None:
+            return None
+        kind, late, urgent = (
+            str(_("Ringing")),
+            settings.DISPATCH_RING_LATE_SECONDS,
+            settings.DISPATCH_RING_URGENT_SECONDS,
+        )
+    else:
+        kind, late, urgent = (
+            str(_("Text")),
+            settings.DISPATCH_TEXT_LATE_SECONDS,
+            settings.DISPATCH_TEXT_URGENT_SECONDS,
+        )
+    waited = (now - intake.created_at).total_seconds()
+    if waited >= urgent:
+        return WaitUrgency(Urgency.URGENT, kind, urgent)
+    if waited >= late:
+        return WaitUrgency(Urgency.LATE, kind, late)
+    return WaitUrgency(Urgency.ON_TIME, kind, None)
+
+
 # --- Responders --------------------------------------------------------------------------------
 
 
@@ -464,3 +698,19 @@ def pending_answers_for(volunteer: Volunteer) -> QuerySet[IncidentResponder]:
         .select_related("incident")
         .order_by("-notified_at", "-pk")
     )
+
+
+def call_out_landing_path(user) -> str | None:
+    """Where a signed-in responder with open call-outs should land: the page of their one
+    call-out (the signed link's page), or "my call-outs" when they have several; None without."""
+    if not has_role(user, Role.RESPONDER):
+        return None
+    volunteer = volunteer_for_user(user)
+    if volunteer is None:
+        return None
+    open_call_outs = list(incidents_for_volunteer(volunteer)[:2])
+    if not open_call_outs:
+        return None
+    if len(open_call_outs) == 1:
+        return responder_path(incident=open_call_outs[0].incident, volunteer=volunteer)
+    return reverse("dispatch:my_incidents")

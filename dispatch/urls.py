@@ -7,6 +7,7 @@ app_name = "dispatch"
 urlpatterns = [
     path("", views.console, name="console"),
     path("queue/", views.queue, name="queue"),
+    path("history/", views.history, name="history"),
     path("intakes/<int:pk>/", views.intake, name="intake"),
     path("intakes/<int:pk>/claim/", views.intake_claim, name="intake_claim"),
     path("intakes/<int:pk>/release/", views.intake_release, name="intake_release"),

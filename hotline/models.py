@@ -198,6 +198,8 @@ class Intake(models.Model):
         indexes = [
             models.Index(fields=["caller", "created_at"], name="hotline_intake_caller_idx"),
             models.Index(fields=["status", "created_at"], name="hotline_intake_status_idx"),
+            # The search of past intakes pages newest first, often within a date range.
+            models.Index(fields=["-created_at"], name="hotline_intake_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -224,6 +224,7 @@ RULES: dict[str, Rule] = {
     # dispatch
     "dispatch:console": DISPATCHERS,
     "dispatch:queue": DISPATCHERS,
+    "dispatch:history": DISPATCHERS,
     "dispatch:intake": DISPATCHERS,
     "dispatch:intake_claim": DISPATCHERS_POST,
     "dispatch:intake_release": DISPATCHERS_POST,

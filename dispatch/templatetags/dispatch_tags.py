@@ -19,7 +19,15 @@ def waited(since: datetime | None, now: datetime) -> str:
     """How long since `since`, for a person reading at a glance: "45 s", "3 min 05 s", "1 h 12 min"."""
     if since is None:
         return ""
-    seconds = max(int((now - since).total_seconds()), 0)
+    return duration(max(int((now - since).total_seconds()), 0))
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """A number of seconds as `waited` shows it: "20 s", "5 min 00 s", "1 h 12 min"."""
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
     if seconds < 60:
         return _("%(s)d s") % {"s": seconds}
     minutes, seconds = divmod(seconds, 60)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import Incident
-from dispatch.tests.factories import claimed, send_responders
+from dispatch.tests.factories import claimed, responder_on_shift, send_responders
 from hotline.models import Intake
 from hotline.tests.factories import IntakeFactory
 from volunteers.tests.factories import AreaFactory
@@ -100,12 +100,15 @@ def test_queue_with_1000_open_intakes_renders_with_a_bounded_number_of_queries(
         claimed(intake, user=other)
     for _ in range(5):
         send_responders(user=dispatcher, responders=responders)
+    for _ in range(10):
+        responder_on_shift()  # available: the status board's third query
     client.force_login(dispatcher)
     client.get(reverse("dispatch:queue"))  # warm the session and the content types
-    # Session, user, roles, then one query each for intakes and incidents.
+    # Session, user, roles, then one query each for intakes and incidents, three for the board.
     with django_assert_max_num_queries(8):
         response = client.get(reverse("dispatch:queue"))
     assert response.status_code == 200
     assert response.content.decode().count('data-intake="') == 1000
+    assert response.content.decode().count('data-unit-status="available"') == 10
     with django_assert_max_num_queries(8):
         assert client.get(reverse("dispatch:console")).status_code == 200

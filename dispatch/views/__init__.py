@@ -3,6 +3,7 @@
     console_queue    the dispatcher console and its live queue
     intakes          an intake's page, its claim, the triage protocol and the decision
     incidents        an incident's page, timeline, outcome, close/cancel, more responders
+    history          the search of past intakes and incidents
     responders       the responder's link page (check-in, backup), "my incidents", field contacts
     alarms           acknowledge and resolve an alarm; the on-call coordinator's alarm call
     protocol_editor  the screening protocol's versions and the coordinators' editor
@@ -15,6 +16,7 @@ dispatch/urls.py routes to the names re-exported here.
 
 from .alarms import alarm_acknowledge, alarm_resolve, alarm_voice
 from .console_queue import console, queue
+from .history import history
 from .incidents import (
     incident,
     incident_cancel,
@@ -53,6 +55,7 @@ __all__ = [
     "incident_widen",
     "console",
     "field_contact",
+    "history",
     "incident",
     "incident_cancel",
     "incident_close",

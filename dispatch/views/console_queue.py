@@ -1,12 +1,14 @@
-"""The dispatcher console: the queue of intakes waiting for triage and the open incidents, with
-alarms (a red banner, sound and an assertive announcement on every open console until a
-dispatcher acknowledges them; incidents with an open alarm first) and alerts for incidents that
-escalated or whose texts failed. `queue` is the live part, polled by
-htmx every two seconds. Routed in dispatch/urls.py as `console` and `queue`.
+"""The dispatcher console: the queue of intakes waiting for triage (with how late each wait is)
+and the open incidents, with alarms (a red banner, sound and an assertive announcement on every
+open console until a dispatcher acknowledges them; incidents with an open alarm first), alerts
+for incidents that escalated or whose texts failed, and the status board of the responders on
+shift. `queue` is the live part, polled by htmx every two seconds. Routed in dispatch/urls.py as
+`console` and `queue`.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -19,6 +21,8 @@ from volunteers.roles import Role, role_required
 def _queue_context() -> dict:
     now = timezone.now()
     intakes = list(selectors.queue_intakes(now=now))
+    for intake in intakes:
+        intake.urgency = selectors.wait_urgency(intake=intake, now=now)
     alarms = list(selectors.open_alarms())
     alarmed = {}
     for alarm in alarms:  # the most serious first
@@ -42,6 +46,8 @@ def _queue_context() -> dict:
         "acknowledged_alarms": [a for a in alarms if a.acknowledged_at is not None],
         "alarm_key": ",".join(str(a.pk) for a in unacknowledged),
         "emergency": any(a.is_emergency for a in unacknowledged),
+        "units": selectors.unit_status_board(now=now),
+        "stale_minutes": settings.DISPATCH_STALE_STATUS_MINUTES,
     }
 
 
