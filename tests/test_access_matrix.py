@@ -232,6 +232,14 @@ RULES: dict[str, Rule] = {
     "dispatch:intake_candidates": DISPATCHERS,
     "dispatch:intake_decide": DISPATCHERS_POST,
     "dispatch:partners": DISPATCHERS,
+    # Follow-ups: dispatchers and coordinators only (they show the person's number).
+    "dispatch:follow_ups": DISPATCHERS,
+    "dispatch:follow_up": DISPATCHERS,
+    "dispatch:follow_up_claim": DISPATCHERS_POST,
+    "dispatch:follow_up_release": DISPATCHERS_POST,
+    "dispatch:follow_up_call": DISPATCHERS_POST,
+    "dispatch:follow_up_text": DISPATCHERS_POST,
+    "dispatch:follow_up_result": DISPATCHERS_POST,
     "dispatch:incident": DISPATCHERS,
     "dispatch:incident_live": DISPATCHERS,
     "dispatch:incident_status": DISPATCHERS_POST,
@@ -450,6 +458,25 @@ class Objects:
         return triage.incident
 
     @cached_property
+    def follow_up(self):
+        from dispatch.models import Decision
+        from dispatch.services import triage_claim, triage_decide
+        from dispatch.tests.factories import SEND_ANSWERS
+        from hotline.tests.factories import IntakeFactory
+
+        user = self.users[DISPATCHER]
+        triage = triage_claim(intake=IntakeFactory(), user=user)
+        triage_decide(
+            triage=triage,
+            user=user,
+            raw_answers=SEND_ANSWERS,
+            decision=Decision.PHONE_SUPPORT,
+            override_reason="matrix",
+            follow_up_what="matrix",
+        )
+        return triage.follow_ups.first()
+
+    @cached_property
     def notification(self):
         return self.incident.notifications.first()
 
@@ -610,6 +637,17 @@ KWARGS = {
     },
     **{f"dispatch:{name}": _pk("alarm") for name in ("alarm_acknowledge", "alarm_resolve", "alarm_voice")},
     "dispatch:notification_resend": _pk("notification"),
+    **{
+        f"dispatch:{name}": _pk("follow_up")
+        for name in (
+            "follow_up",
+            "follow_up_claim",
+            "follow_up_release",
+            "follow_up_call",
+            "follow_up_text",
+            "follow_up_result",
+        )
+    },
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},
     "dispatch:protocol_version": lambda objects: {"number": 1},

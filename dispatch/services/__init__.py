@@ -8,6 +8,7 @@
     outbox            Notification rows and their sending, retries and sweep
     protocol          a coordinator saves the screening protocol as its next version
     field_contacts    a responder on shift opens an incident on the spot
+    follow_ups        calling or texting a person back after their contact: schedule, claim, result
     alarms            raise, acknowledge and resolve alarms; the on-call coordinator's text and call
     safety            a team on scene checks in ("We're OK") and asks for backup
     staffing          hand-pick, text again, widen or change the decision when nobody comes
@@ -33,6 +34,16 @@ from .alarms import (
 from .claims import ClaimTaken, intake_view_record, triage_claim, triage_hand_over, triage_release
 from .escalation import incident_escalate, incidents_escalate_due
 from .field_contacts import incident_open_field
+from .follow_ups import (
+    FollowUpTaken,
+    caller_declined_follow_up,
+    follow_up_call,
+    follow_up_claim,
+    follow_up_decline,
+    follow_up_record_result,
+    follow_up_release,
+    follow_up_text,
+)
 from .incidents import (
     FIELD_STATUSES,
     CallOut,
@@ -69,6 +80,7 @@ __all__ = [
     "DecisionRejected",
     "Delivery",
     "DispatchError",
+    "FollowUpTaken",
     "OutcomeInput",
     "QuestionInput",
     "ReferralChoice",
@@ -80,7 +92,14 @@ __all__ = [
     "alarm_resolve",
     "alarms_resolve_for",
     "alarms_sweep",
+    "caller_declined_follow_up",
     "derived_fields",
+    "follow_up_call",
+    "follow_up_claim",
+    "follow_up_decline",
+    "follow_up_record_result",
+    "follow_up_release",
+    "follow_up_text",
     "incident_add_note",
     "incident_cancel",
     "incident_change_decision",

@@ -33,6 +33,7 @@ from volunteers.models import Volunteer
 
 from ._common import DispatchError, ReferralChoice, _sms_text
 from .alarms import alarm_raise, alarms_resolve_for
+from .follow_ups import _decline, _follow_ups_schedule
 from .outbox import _send_after_commit
 from .safety import checkin_timer_for_status
 
@@ -232,6 +233,8 @@ class OutcomeInput:
     follow_up_needed: bool = False
     follow_up_notes: str = ""
     referral: ReferralChoice | None = None
+    # The person said they want no follow-up (kept for every later contact from their number).
+    follow_up_declined: bool = False
 
 
 def incident_record_outcome(
@@ -263,6 +266,13 @@ def incident_record_outcome(
                 service_type=data.referral.service_type,
                 notes=data.referral.notes[:300],
                 created_by=by,
+            )
+        triage = Triage.objects.select_related("intake").get(pk=locked.triage_id)
+        if data.follow_up_declined:
+            _decline(triage=triage, now=now)
+        elif data.follow_up_needed:
+            _follow_ups_schedule(
+                triage=triage, incident=locked, what_to_do=data.follow_up_notes, by=by, now=now
             )
         IncidentEvent.objects.create(
             incident=locked,

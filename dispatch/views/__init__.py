@@ -4,6 +4,7 @@
     intakes          an intake's page, its claim, the triage protocol and the decision
     incidents        an incident's page, timeline, outcome, close/cancel, more responders
     responders       the responder's link page (check-in, backup), "my incidents", field contacts
+    follow_ups       the follow-up list and one follow-up: take it, call or text, record the result
     alarms           acknowledge and resolve an alarm; the on-call coordinator's alarm call
     protocol_editor  the screening protocol's versions and the coordinators' editor
 
@@ -15,6 +16,15 @@ dispatch/urls.py routes to the names re-exported here.
 
 from .alarms import alarm_acknowledge, alarm_resolve, alarm_voice
 from .console_queue import console, queue
+from .follow_ups import (
+    follow_up,
+    follow_up_call,
+    follow_up_claim,
+    follow_up_release,
+    follow_up_result,
+    follow_up_text,
+    follow_ups,
+)
 from .incidents import (
     incident,
     incident_cancel,
@@ -53,6 +63,13 @@ __all__ = [
     "incident_widen",
     "console",
     "field_contact",
+    "follow_up",
+    "follow_up_call",
+    "follow_up_claim",
+    "follow_up_release",
+    "follow_up_result",
+    "follow_up_text",
+    "follow_ups",
     "incident",
     "incident_cancel",
     "incident_close",
