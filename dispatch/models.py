@@ -537,7 +537,20 @@ class IncidentEvent(models.Model):
 
 
 class Referral(models.Model):
-    """A person referred to a partner service, from a triage decision or an incident outcome."""
+    """A person referred to a partner service, from a triage decision or an incident outcome.
+
+    The loop closes when the partner says what became of it (services.referrals): accepted,
+    then the person connected, or declined, or unreachable; each step keeps its date.
+    """
+
+    class Status(models.TextChoices):
+        MADE = "made", _("Made, not yet confirmed")
+        ACCEPTED = "accepted", _("Accepted by the partner")
+        CONNECTED = "connected", _("Person connected")
+        DECLINED = "declined", _("Declined by the partner")
+        UNREACHABLE = "unreachable", _("Person unreachable")
+
+    OPEN_STATUSES = (Status.MADE, Status.ACCEPTED)
 
     triage = models.ForeignKey(
         Triage,
@@ -567,6 +580,11 @@ class Referral(models.Model):
         related_name="+",
     )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.MADE)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("declined or unreachable at"), null=True, blank=True)
+    confirmed_via = models.CharField(_("confirmed through"), max_length=8, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -580,7 +598,11 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=Q(triage__isnull=False) | Q(incident__isnull=False),
                 name="dispatch_referral_has_source",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="connected") | Q(connected_at__isnull=False),
+                name="dispatch_referral_connected_has_time",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,6 +40,7 @@ urlpatterns = [
     path("alarms/<int:pk>/resolve/", views.alarm_resolve, name="alarm_resolve"),
     path("alarms/<int:pk>/voice/", views.alarm_voice, name="alarm_voice"),
     path("notifications/<int:pk>/resend/", views.notification_resend, name="notification_resend"),
+    path("referrals/<str:token>/", views.referral_confirm, name="referral_confirm"),
     path("r/<str:token>/", views.responder, name="responder"),
     path("r/<str:token>/act/", views.responder_action, name="responder_action"),
     path("my-incidents/", views.my_incidents, name="my_incidents"),

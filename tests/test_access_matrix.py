@@ -261,6 +261,8 @@ RULES: dict[str, Rule] = {
     "dispatch:alarm_voice": WEBHOOK,
     # The signed link in a responder's text is their credential: no login.
     "dispatch:responder": PUBLIC,
+    # The partner's referral link: the signed token is the credential.
+    "dispatch:referral_confirm": PUBLIC,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
     "dispatch:my_incidents": RESPONDERS,
     # Records a contact as the signed-in responder: needs their own volunteer record, which the
@@ -477,6 +479,14 @@ class Objects:
         return triage.follow_ups.first()
 
     @cached_property
+    def referral_token(self):
+        from dispatch.models import Referral
+        from dispatch.services import referral_token
+
+        referral = Referral.objects.create(triage=self.follow_up.triage, partner=self.partner)
+        return referral_token(referral=referral)
+
+    @cached_property
     def notification(self):
         return self.incident.notifications.first()
 
@@ -649,6 +659,7 @@ KWARGS = {
         )
     },
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
+    "dispatch:referral_confirm": lambda objects: {"token": objects.referral_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},
     "dispatch:protocol_version": lambda objects: {"number": 1},
     "assessment:pilot_export": lambda objects: {"table": "summary"},

@@ -9,6 +9,7 @@
     protocol          a coordinator saves the screening protocol as its next version
     field_contacts    a responder on shift opens an incident on the spot
     follow_ups        calling or texting a person back after their contact: schedule, claim, result
+    referrals         the partner confirms a referral (signed link): accepted, connected, declined
     alarms            raise, acknowledge and resolve alarms; the on-call coordinator's text and call
     safety            a team on scene checks in ("We're OK") and asks for backup
     staffing          hand-pick, text again, widen or change the decision when nobody comes
@@ -67,6 +68,7 @@ from .outbox import (
     retry_delay,
 )
 from .protocol import QuestionInput, RuleInput, protocol_problems, protocol_version_create
+from .referrals import REFERRAL_MOVES, referral_confirm, referral_from_token, referral_token
 from .safety import CHECKIN_STATUSES, incident_check_in, incident_request_backup
 from .staffing import incident_change_decision, incident_hand_pick, incident_renotify, incident_widen
 from .triage import DecisionRejected, derived_fields, triage_decide, triage_save_answers
@@ -83,6 +85,7 @@ __all__ = [
     "FollowUpTaken",
     "OutcomeInput",
     "QuestionInput",
+    "REFERRAL_MOVES",
     "ReferralChoice",
     "RuleInput",
     "Sweep",
@@ -125,6 +128,9 @@ __all__ = [
     "parse_acknowledgement",
     "protocol_problems",
     "protocol_version_create",
+    "referral_confirm",
+    "referral_from_token",
+    "referral_token",
     "responder_answer",
     "retry_delay",
     "sms_acknowledgement",

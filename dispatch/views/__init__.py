@@ -5,6 +5,7 @@
     incidents        an incident's page, timeline, outcome, close/cancel, more responders
     responders       the responder's link page (check-in, backup), "my incidents", field contacts
     follow_ups       the follow-up list and one follow-up: take it, call or text, record the result
+    referrals        the partner's signed-link page to confirm a referral
     alarms           acknowledge and resolve an alarm; the on-call coordinator's alarm call
     protocol_editor  the screening protocol's versions and the coordinators' editor
 
@@ -51,6 +52,7 @@ from .intakes import (
     partners,
 )
 from .protocol_editor import protocol, protocol_edit, protocol_version
+from .referrals import referral_confirm
 from .responders import field_contact, my_incidents, responder, responder_action
 
 __all__ = [
@@ -92,6 +94,7 @@ __all__ = [
     "protocol_edit",
     "protocol_version",
     "queue",
+    "referral_confirm",
     "responder",
     "responder_action",
 ]
