@@ -585,6 +585,8 @@ class Referral(models.Model):
     connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("declined or unreachable at"), null=True, blank=True)
     confirmed_via = models.CharField(_("confirmed through"), max_length=8, blank=True)
+    # Claimed by a conditional update before the reminder goes out: one reminder per referral.
+    reminded_at = models.DateTimeField(_("partner reminded at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

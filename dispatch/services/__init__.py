@@ -68,7 +68,15 @@ from .outbox import (
     retry_delay,
 )
 from .protocol import QuestionInput, RuleInput, protocol_problems, protocol_version_create
-from .referrals import REFERRAL_MOVES, referral_confirm, referral_from_token, referral_token
+from .referrals import (
+    REFERRAL_MOVES,
+    referral_confirm,
+    referral_confirm_url,
+    referral_from_token,
+    referral_remind,
+    referral_reminders_due,
+    referral_token,
+)
 from .safety import CHECKIN_STATUSES, incident_check_in, incident_request_backup
 from .staffing import incident_change_decision, incident_hand_pick, incident_renotify, incident_widen
 from .triage import DecisionRejected, derived_fields, triage_decide, triage_save_answers
@@ -129,6 +137,9 @@ __all__ = [
     "protocol_problems",
     "protocol_version_create",
     "referral_confirm",
+    "referral_confirm_url",
+    "referral_remind",
+    "referral_reminders_due",
     "referral_from_token",
     "referral_token",
     "responder_answer",

@@ -66,3 +66,49 @@ class TestReferralConfirmation:
 
     def test_a_bad_link_is_not_found(self, client):
         assert client.get(reverse("dispatch:referral_confirm", args=["nope"])).status_code == 404
+
+
+@pytest.mark.django_db
+class TestReminders:
+    def _age(self, referral, days):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        Referral.objects.filter(pk=referral.pk).update(created_at=timezone.now() - timedelta(days=days))
+
+    def test_an_unconfirmed_referral_is_reminded_exactly_once(self, referral, mailoutbox, settings):
+        from dispatch.tasks import referral_reminders_send
+
+        settings.DISPATCH_REFERRAL_REMINDER_DAYS = 3
+        referral.partner.contact_email = "intake@partner.example.org"
+        referral.partner.save()
+        self._age(referral, 2)
+        assert referral_reminders_send() == 0
+        self._age(referral, 4)
+        assert referral_reminders_send() == 1
+        assert referral_reminders_send() == 0
+        assert services.referral_remind(referral_id=referral.pk) is False
+        assert len(mailoutbox) == 1
+        message = mailoutbox[0]
+        assert message.to == ["intake@partner.example.org"] and f"R-{referral.pk}" in message.subject
+        assert "/dispatch/referrals/" in message.body and "lives with sister" not in message.body
+
+    def test_a_confirmed_referral_gets_no_reminder(self, referral, mailoutbox):
+        services.referral_confirm(referral=referral, status="accepted", via="link")
+        self._age(referral, 10)
+        assert services.referral_reminders_due() == []
+
+    def test_a_failed_send_gives_the_claim_back(self, referral, monkeypatch):
+        import dispatch.services.referrals as module
+
+        referral.partner.email = "desk@partner.example.org"
+        referral.partner.save()
+
+        def refuse(*args, **kwargs):
+            raise OSError("mail server down")
+
+        monkeypatch.setattr(module, "send_mail", refuse)
+        with pytest.raises(OSError):
+            services.referral_remind(referral_id=referral.pk)
+        assert Referral.objects.get(pk=referral.pk).reminded_at is None
