@@ -8,5 +8,6 @@ app_name = "api"
 
 urlpatterns = [
     path("handoffs/", api.handoff_create, name="handoff_create"),
+    path("handoffs/<int:pk>/", api.handoff_detail, name="handoff_detail"),
     path("openapi.json", api.openapi, name="openapi"),
 ]

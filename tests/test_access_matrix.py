@@ -46,6 +46,8 @@ class Rule:
     # What an unsigned / keyless POST to a webhook or API gets.
     refused_status: int = 403
     admin: bool = False
+    # An API read: GET without a key 401, POST 405, for everyone.
+    api_get: bool = False
     post_data: dict = field(default_factory=dict)
     # Allowed users for whom the object is not theirs (or who have no volunteer record): 404.
     not_theirs: frozenset[str] = frozenset()
@@ -73,6 +75,7 @@ COORDINATORS_POST = rule(COORDINATOR, post_only=True)
 WEBHOOK = Rule(allowed=frozenset(), webhook=True)
 # Partner API: an API key, not a session, is the credential.
 API_KEY = Rule(allowed=frozenset(), webhook=True, refused_status=401)
+API_KEY_GET = Rule(allowed=frozenset(), api_get=True)
 # Django's admin: staff only (demo and real coordinators are staff; nobody else is).
 ADMIN = Rule(allowed=frozenset({COORDINATOR}), admin=True)
 
@@ -182,6 +185,7 @@ RULES: dict[str, Rule] = {
     "hotline:handoff_key_revoke": COORDINATORS_POST,
     # Partner hand-off API (/api/v1/)
     "api:handoff_create": API_KEY,
+    "api:handoff_detail": API_KEY_GET,
     "api:openapi": PUBLIC,
     # outreach
     "outreach:summary": COORDINATORS,
@@ -591,6 +595,7 @@ KWARGS = {
     "hotline:intake_reply": _pk("intake"),
     "hotline:intake_callback": _pk("intake"),
     "hotline:handoff_key_issue": _pk("handoff_partner"),
+    "api:handoff_detail": lambda objects: {"pk": 1},
     "hotline:handoff_key_revoke": _pk("handoff_key"),
     "outreach:partner_detail": _pk("partner"),
     "outreach:partner_edit": _pk("partner"),
@@ -761,6 +766,11 @@ def check(client, name: str, rule: Rule, user_kind: str, user, url: str) -> str 
         client.force_login(user)
     login_path = reverse("admin:login") if rule.admin else reverse("login")
     get = client.get(url)
+    if rule.api_get:
+        post = client.post(url, {})
+        if get.status_code != 401 or post.status_code != 405:
+            return f"keyless GET {get.status_code} (want 401), POST {post.status_code} (want 405)"
+        return None
     if rule.webhook:
         post = client.post(url, {"CallSid": "CA0", "From": "+12025550199"})
         if get.status_code != 405 or post.status_code != rule.refused_status:

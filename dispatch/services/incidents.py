@@ -29,6 +29,7 @@ from dispatch.selectors import (
     staffing_for,
     staffing_summary,
 )
+from hotline import services as hotline_services
 from volunteers.models import Volunteer
 
 from ._common import DispatchError, ReferralChoice, _sms_text
@@ -268,6 +269,7 @@ def incident_record_outcome(
                 created_by=by,
             )
         triage = Triage.objects.select_related("intake").get(pk=locked.triage_id)
+        hotline_services.handoff_record_progress(intake_id=triage.intake_id, outcome=data.outcome)
         if data.follow_up_declined:
             _decline(triage=triage, now=now)
         elif data.follow_up_needed:
@@ -329,6 +331,10 @@ def incident_close(*, incident: Incident, by) -> Incident:
         locked.save(update_fields=["status", "closed_by", "closed_at", "escalate_at", "checkin_due_at"])
         IncidentEvent.objects.create(
             incident=locked, kind=IncidentEvent.Kind.CLOSED, actor=by, created_at=now
+        )
+        hotline_services.handoff_record_progress(
+            intake_id=Triage.objects.values_list("intake_id", flat=True).get(pk=locked.triage_id),
+            closed_at=now,
         )
         alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is closed."), now=now, by=by)
         _send_after_commit(

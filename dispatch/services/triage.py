@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from dispatch.models import CallType, Decision, HandoffService, Referral, Triage
 from dispatch.protocol import ProtocolSpec, Recommendation, check_decision, clean_answers, recommend
 from dispatch.selectors import protocol_spec
+from hotline import services as hotline_services
 from hotline.models import Intake
 from volunteers.models import Area
 
@@ -136,6 +137,12 @@ def triage_decide(
         locked.decided_at = now
         locked.save()
         Intake.objects.filter(pk=locked.intake_id).update(status=Intake.Status.CLOSED)
+        hotline_services.handoff_record_progress(
+            intake_id=locked.intake_id,
+            decision=decision,
+            decided_at=now,
+            closed_at=None if decision == Decision.SEND_RESPONDERS else now,
+        )
         if decision == Decision.REFER:
             Referral.objects.create(
                 triage=locked,

@@ -36,6 +36,7 @@ from hotline.services.handoffs import (
     handoff_key_revoke,
     handoff_partner_create,
     handoff_receive,
+    handoff_record_progress,
 )
 from hotline.services.intakes import intake_open, intake_set_status, intakes_close
 from hotline.services.sms import (
@@ -88,6 +89,7 @@ __all__ = [
     "handoff_key_revoke",
     "handoff_partner_create",
     "handoff_receive",
+    "handoff_record_progress",
     "in_language",
     "intake_open",
     "intake_open_for_call",
