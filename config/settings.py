@@ -334,6 +334,14 @@ DISPATCH_TEAM_SIZE = env_int("DISPATCH_TEAM_SIZE", 2)
 DISPATCH_ESCALATION_SECONDS = env_int("DISPATCH_ESCALATION_SECONDS", 180)
 # How long a responder's signed link works.
 DISPATCH_RESPONDER_LINK_MAX_AGE = env_int("DISPATCH_RESPONDER_LINK_MAX_AGE", 24 * 3600)
+# A partner's link to confirm a referral works this long (seconds); a referral still unconfirmed
+# after DISPATCH_REFERRAL_REMINDER_DAYS gets one reminder to the partner's contact (hourly sweep).
+DISPATCH_REFERRAL_LINK_MAX_AGE = 30 * 24 * 3600
+DISPATCH_REFERRAL_REMINDER_DAYS = 3
+CELERY_BEAT_SCHEDULE["dispatch-referral-reminders"] = {
+    "task": "dispatch.referral_reminders_send",
+    "schedule": 3600.0,
+}
 # Outbox: attempts per text, retry backoff (base * 2**n, capped), and when the sweep takes
 # over a row nobody sent (the broker was down at commit) or one stuck mid-send.
 DISPATCH_NOTIFY_MAX_ATTEMPTS = env_int("DISPATCH_NOTIFY_MAX_ATTEMPTS", 5)

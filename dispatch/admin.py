@@ -39,7 +39,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CallType)
 class CallTypeAdmin(admin.ModelAdmin):
-    list_display = ("name_en", "slug", "position", "is_active")
+    list_display = ("name_en", "slug", "position", "is_active", "follow_up_hours")
     list_editable = ("position", "is_active")
     search_fields = ("name_en", "name_ko", "name_es", "slug")
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.models import (
     CallType,
     Decision,
+    FollowUp,
     HandoffService,
     Incident,
     ProtocolQuestion,
@@ -101,6 +102,16 @@ class TriageForm(forms.Form):
         label=_("Service"), queryset=ServiceType.objects.all(), required=False
     )
     referral_notes = forms.CharField(label=_("Referral notes"), required=False, max_length=300)
+    follow_up = forms.BooleanField(label=_("Schedule follow-up calls"), required=False, initial=True)
+    follow_up_what = forms.CharField(
+        label=_("Follow-up: what to do"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    follow_up_declined = forms.BooleanField(
+        label=_("The person does not want to be called back"), required=False
+    )
     team_size = forms.IntegerField(label=_("Team size"), min_value=1, max_value=10, required=False)
     responders = forms.ModelMultipleChoiceField(
         label=_("Responders to text (none ticked: every candidate)"),
@@ -195,6 +206,8 @@ class TriageForm(forms.Form):
             data["handoff_at"] = at
         if decision == Decision.REFER and not data.get("referral_partner"):
             self.add_error("referral_partner", _("Choose the partner you refer the person to."))
+        if data.get("follow_up_declined"):
+            data["follow_up"] = False
         if decision == Decision.SEND_RESPONDERS:
             has_location = any(q.kind == "location" for q in self.spec.questions)
             location = next((answers.get(q.key) for q in self.spec.questions if q.kind == "location"), "")
@@ -247,6 +260,9 @@ class OutcomeForm(forms.Form):
     )
     follow_up_needed = forms.BooleanField(label=_("Follow-up needed"), required=False)
     follow_up_notes = forms.CharField(label=_("Follow-up: what and by whom"), required=False, max_length=2000)
+    follow_up_declined = forms.BooleanField(
+        label=_("The person does not want to be called back"), required=False
+    )
 
     def clean(self):
         data = super().clean()
@@ -257,7 +273,34 @@ class OutcomeForm(forms.Form):
             self.add_error("referral_partner", _("Choose the partner."))
         if data.get("follow_up_needed") and not data.get("follow_up_notes", "").strip():
             self.add_error("follow_up_notes", _("Say what follow-up is needed."))
+        if data.get("follow_up_needed") and data.get("follow_up_declined"):
+            self.add_error("follow_up_declined", _("The person declined follow-up: untick follow-up needed."))
         return data
+
+
+class FollowUpResultForm(forms.Form):
+    result = forms.ChoiceField(label=_("Result"), choices=FollowUp.Result.choices, widget=forms.RadioSelect)
+    method = forms.ChoiceField(label=_("How"), choices=[("", "—"), *FollowUp.Method.choices], required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reschedule_at = forms.DateTimeField(
+        label=_("Try again at (empty: no further follow-up)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result") == FollowUp.Result.DECLINED and data.get("reschedule_at"):
+            self.add_error("reschedule_at", _("The person declined: no further follow-up can be scheduled."))
+        return data
+
+
+class FollowUpTextForm(forms.Form):
+    body = forms.CharField(
+        label=_("Text to the person"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class NotifyMoreForm(forms.Form):

@@ -8,6 +8,7 @@ one row per intake, whose conditional update is the claim two dispatchers race f
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -42,6 +43,22 @@ class Decision(models.TextChoices):
     NO_ACTION = "no_action", _("No action (wrong number, hang-up)")
 
 
+def parse_follow_up_hours(value: str) -> list[int]:
+    """ "24, 72" -> [24, 72]: the hours after a contact at which to follow up (empty: none)."""
+    hours = []
+    for part in (value or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 24 * 90:
+            raise ValidationError(_("Give whole hours between 1 and 2160, separated by commas."))
+        hours.append(int(part))
+    return sorted(set(hours))
+
+
+def validate_follow_up_hours(value: str) -> None:
+    parse_follow_up_hours(value)
+
+
 class CallType(Translated, models.Model):
     """The call-type taxonomy (seeded by a migration, editable by coordinators in the admin).
 
@@ -58,6 +75,14 @@ class CallType(Translated, models.Model):
         _("check-in every (minutes)"),
         default=20,
         help_text=_('While a team is on scene, how often it must tap "We\'re OK" or text OK.'),
+    )
+    follow_up_hours = models.CharField(
+        _("follow up after (hours)"),
+        max_length=60,
+        default="24,72",
+        blank=True,
+        validators=[validate_follow_up_hours],
+        help_text=_("When to call the person back after a contact, e.g. 24,72. Empty: no follow-ups."),
     )
 
     class Meta:
@@ -247,6 +272,8 @@ class Triage(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The person said they do not want to be called back: no follow-up is scheduled for them.
+    follow_up_declined = models.BooleanField(_("declined follow-up"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -530,7 +557,20 @@ class IncidentEvent(models.Model):
 
 
 class Referral(models.Model):
-    """A person referred to a partner service, from a triage decision or an incident outcome."""
+    """A person referred to a partner service, from a triage decision or an incident outcome.
+
+    The loop closes when the partner says what became of it (services.referrals): accepted,
+    then the person connected, or declined, or unreachable; each step keeps its date.
+    """
+
+    class Status(models.TextChoices):
+        MADE = "made", _("Made, not yet confirmed")
+        ACCEPTED = "accepted", _("Accepted by the partner")
+        CONNECTED = "connected", _("Person connected")
+        DECLINED = "declined", _("Declined by the partner")
+        UNREACHABLE = "unreachable", _("Person unreachable")
+
+    OPEN_STATUSES = (Status.MADE, Status.ACCEPTED)
 
     triage = models.ForeignKey(
         Triage,
@@ -560,6 +600,13 @@ class Referral(models.Model):
         related_name="+",
     )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.MADE)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("declined or unreachable at"), null=True, blank=True)
+    confirmed_via = models.CharField(_("confirmed through"), max_length=8, blank=True)
+    # Claimed by a conditional update before the reminder goes out: one reminder per referral.
+    reminded_at = models.DateTimeField(_("partner reminded at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -573,11 +620,117 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=Q(triage__isnull=False) | Q(incident__isnull=False),
                 name="dispatch_referral_has_source",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="connected") | Q(connected_at__isnull=False),
+                name="dispatch_referral_connected_has_time",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"→ {self.partner}"
+
+
+class FollowUp(models.Model):
+    """A call or text back to a person some hours after their contact, to see how they are.
+
+    Scheduled by a phone-support decision or an incident's outcome (services.follow_ups); a
+    dispatcher claims it with a conditional update, like an intake, tries to reach the person
+    and records the result, which may schedule the next try.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Result(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        CONNECTED = "connected", _("Connected to a service")
+        DECLINED = "declined", _("Declined follow-up")
+        NO_ANSWER = "no_answer", _("No answer")
+
+    class Method(models.TextChoices):
+        CALL = "call", _("Call through the hotline number")
+        TEXT = "text", _("Text")
+
+    triage = models.ForeignKey(
+        Triage, verbose_name=_("triage"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    due_at = models.DateTimeField(_("due at"))
+    what_to_do = models.TextField(_("what to do"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispatch_follow_ups",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    attempted_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    method = models.CharField(_("how"), max_length=6, choices=Method.choices, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
+    result_notes = models.TextField(_("notes on the result"), blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    rescheduled_from = models.ForeignKey(
+        "self",
+        verbose_name=_("rescheduled from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rescheduled_to",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scheduled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | (~Q(result="") & Q(done_at__isnull=False)),
+                name="dispatch_follow_up_done_has_result",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done") | Q(result=""), name="dispatch_follow_up_result_only_when_done"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="dispatch_follow_up_due_idx")]
+
+    def __str__(self) -> str:
+        return _("Follow-up of intake #%(intake)s") % {"intake": self.triage.intake_id}
+
+    def get_absolute_url(self) -> str:
+        return reverse("dispatch:follow_up", args=[self.pk])
+
+    def is_overdue(self, now=None) -> bool:
+        return self.status == self.Status.SCHEDULED and self.due_at < (now or timezone.now())
 
 
 class OnCallPeriod(models.Model):

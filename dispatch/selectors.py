@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.models import (
     Alarm,
     CallType,
+    FollowUp,
     Incident,
     IncidentEvent,
     IncidentResponder,
@@ -714,3 +715,37 @@ def call_out_landing_path(user) -> str | None:
     if len(open_call_outs) == 1:
         return responder_path(incident=open_call_outs[0].incident, volunteer=volunteer)
     return reverse("dispatch:my_incidents")
+
+
+FOLLOW_UP_VIEWS = ("due", "overdue", "mine", "all")
+
+
+def follow_ups_waiting(*, view: str, user, now: datetime | None = None) -> QuerySet[FollowUp]:
+    """Follow-ups still to do, soonest first: `due` (due by the end of today, overdue
+    included), `overdue`, `mine` (claimed by the user) or `all` scheduled ones."""
+    now = now or timezone.now()
+    waiting = FollowUp.objects.filter(status=FollowUp.Status.SCHEDULED).select_related(
+        "triage__intake", "triage__call_type", "incident", "claimed_by"
+    )
+    if view == "overdue":
+        return waiting.filter(due_at__lt=now)
+    if view == "mine":
+        return waiting.filter(claimed_by=user)
+    if view == "due":
+        end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+        return waiting.filter(due_at__lte=end_of_today)
+    return waiting
+
+
+def follow_ups_overdue_count(*, now: datetime | None = None) -> int:
+    return FollowUp.objects.filter(status=FollowUp.Status.SCHEDULED, due_at__lt=now or timezone.now()).count()
+
+
+def follow_up_get_for_dispatcher(*, user, pk: int) -> FollowUp:
+    """The follow-up, for a dispatcher or coordinator; 403 for anyone else, 404 when missing."""
+    if not has_role(user, Role.DISPATCHER):
+        raise PermissionDenied
+    return get_object_or_404(
+        FollowUp.objects.select_related("triage__intake", "triage__call_type", "incident", "claimed_by"),
+        pk=pk,
+    )

@@ -78,3 +78,17 @@ def alarm_call(alarm_id: int) -> str:
     from dispatch.services.alarms import alarm_call_on_call
 
     return alarm_call_on_call(alarm_id=alarm_id)
+
+
+@shared_task(name="dispatch.referral_reminders_send", ignore_result=True)
+def referral_reminders_send() -> int:
+    """Remind partners of referrals left unconfirmed (each referral once: claimed before sending)."""
+    from dispatch.services.referrals import referral_remind, referral_reminders_due
+
+    sent = 0
+    for referral_id in referral_reminders_due():
+        try:
+            sent += referral_remind(referral_id=referral_id)
+        except Exception:  # noqa: BLE001, S112 - one partner's mail server must not stop the rest
+            continue
+    return sent

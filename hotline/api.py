@@ -146,6 +146,38 @@ def handoff_create(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_handoff_json(handoff, created=created), status=201 if created else 200)
 
 
+def _status_json(handoff: Handoff) -> dict:
+    """What became of the contact: codes and times only, never the notes or the caller."""
+
+    def at(value):
+        return value.isoformat() if value else None
+
+    return {
+        "id": handoff.intake_id,
+        "reference": handoff.reference,
+        "status": handoff.intake.status,
+        "decision": handoff.decision or None,
+        "outcome": handoff.outcome or None,
+        "created_at": at(handoff.created_at),
+        "decided_at": at(handoff.decided_at),
+        "closed_at": at(handoff.closed_at),
+    }
+
+
+@json_api("GET", "HEAD")
+@never_cache
+def handoff_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    """The sender reads back what became of a contact it handed over (its own only: 404 else)."""
+    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
+    key = services.handoff_key_authenticate(raw_key=raw_key.strip()) if scheme.lower() == "bearer" else None
+    if key is None:
+        return _error(401, "A valid API key is required: Authorization: Bearer <key>.")
+    handoff = Handoff.objects.select_related("intake").filter(partner=key.partner, intake_id=pk).first()
+    if handoff is None:
+        return _error(404, "No hand-off of yours has this id.")
+    return JsonResponse(_status_json(handoff))
+
+
 @json_api("GET", "HEAD")
 def openapi(request: HttpRequest) -> JsonResponse:
     return JsonResponse(OPENAPI)
@@ -218,6 +250,38 @@ OPENAPI: dict = {
                     },
                 },
             },
+            "HandoffStatus": {
+                "type": "object",
+                "required": ["id", "reference", "status", "decision", "outcome", "created_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "reference": _STRING,
+                    "status": {**_STRING, "enum": ["new", "needs_callback", "in_triage", "closed"]},
+                    "decision": {
+                        **_STRING,
+                        "nullable": True,
+                        "enum": [
+                            "phone_support",
+                            "send_responders",
+                            "refer",
+                            "escalate_911",
+                            "no_action",
+                            None,
+                        ],
+                        "description": "The dispatcher's decision, once taken.",
+                    },
+                    "outcome": {
+                        **_STRING,
+                        "nullable": True,
+                        "description": "The incident's outcome code when responders were sent "
+                        "(resolved_on_scene, referred, transported, police_requested, ems_requested, "
+                        "no_contact, services_declined).",
+                    },
+                    "created_at": {**_STRING, "format": "date-time"},
+                    "decided_at": {**_STRING, "format": "date-time", "nullable": True},
+                    "closed_at": {**_STRING, "format": "date-time", "nullable": True},
+                },
+            },
             "Error": _ERROR,
         },
     },
@@ -260,6 +324,30 @@ OPENAPI: dict = {
                     },
                 },
             }
-        }
+        },
+        "/handoffs/{id}/": {
+            "get": {
+                "operationId": "getHandoffStatus",
+                "summary": "What became of a contact you handed over (no free text)",
+                "security": [{"bearerAuth": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {
+                        "description": "The hand-off's status, decision, outcome and times.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/HandoffStatus"}}
+                        },
+                    },
+                    "401": {
+                        "description": "Missing, unknown or revoked API key.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "404": {
+                        "description": "No hand-off of this partner has this id.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                },
+            }
+        },
     },
 }

@@ -436,6 +436,12 @@ class Handoff(models.Model):
     callback_number = models.CharField(_("callback number"), max_length=32, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # What became of the contact, as the sender may read it back (GET /api/v1/handoffs/{id}):
+    # written by dispatch through services.handoff_record_progress, codes only, no free text.
+    decision = models.CharField(_("decision"), max_length=20, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

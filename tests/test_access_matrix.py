@@ -46,6 +46,8 @@ class Rule:
     # What an unsigned / keyless POST to a webhook or API gets.
     refused_status: int = 403
     admin: bool = False
+    # An API read: GET without a key 401, POST 405, for everyone.
+    api_get: bool = False
     post_data: dict = field(default_factory=dict)
     # Allowed users for whom the object is not theirs (or who have no volunteer record): 404.
     not_theirs: frozenset[str] = frozenset()
@@ -73,6 +75,7 @@ COORDINATORS_POST = rule(COORDINATOR, post_only=True)
 WEBHOOK = Rule(allowed=frozenset(), webhook=True)
 # Partner API: an API key, not a session, is the credential.
 API_KEY = Rule(allowed=frozenset(), webhook=True, refused_status=401)
+API_KEY_GET = Rule(allowed=frozenset(), api_get=True)
 # Django's admin: staff only (demo and real coordinators are staff; nobody else is).
 ADMIN = Rule(allowed=frozenset({COORDINATOR}), admin=True)
 
@@ -182,6 +185,7 @@ RULES: dict[str, Rule] = {
     "hotline:handoff_key_revoke": COORDINATORS_POST,
     # Partner hand-off API (/api/v1/)
     "api:handoff_create": API_KEY,
+    "api:handoff_detail": API_KEY_GET,
     "api:openapi": PUBLIC,
     # outreach
     "outreach:summary": COORDINATORS,
@@ -233,6 +237,14 @@ RULES: dict[str, Rule] = {
     "dispatch:intake_candidates": DISPATCHERS,
     "dispatch:intake_decide": DISPATCHERS_POST,
     "dispatch:partners": DISPATCHERS,
+    # Follow-ups: dispatchers and coordinators only (they show the person's number).
+    "dispatch:follow_ups": DISPATCHERS,
+    "dispatch:follow_up": DISPATCHERS,
+    "dispatch:follow_up_claim": DISPATCHERS_POST,
+    "dispatch:follow_up_release": DISPATCHERS_POST,
+    "dispatch:follow_up_call": DISPATCHERS_POST,
+    "dispatch:follow_up_text": DISPATCHERS_POST,
+    "dispatch:follow_up_result": DISPATCHERS_POST,
     "dispatch:incident": DISPATCHERS,
     "dispatch:incident_live": DISPATCHERS,
     "dispatch:incident_status": DISPATCHERS_POST,
@@ -254,6 +266,8 @@ RULES: dict[str, Rule] = {
     "dispatch:alarm_voice": WEBHOOK,
     # The signed link in a responder's text is their credential: no login.
     "dispatch:responder": PUBLIC,
+    # The partner's referral link: the signed token is the credential.
+    "dispatch:referral_confirm": PUBLIC,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
     # The responder's phone location, by the signed link only (sharing needs a team member;
     # stopping, which forgets it, works for the link's holder).
@@ -485,6 +499,32 @@ class Objects:
             due_at=timezone.now() + timedelta(hours=48),
         )
 
+    def follow_up(self):
+        from dispatch.models import Decision
+        from dispatch.services import triage_claim, triage_decide
+        from dispatch.tests.factories import SEND_ANSWERS
+        from hotline.tests.factories import IntakeFactory
+
+        user = self.users[DISPATCHER]
+        triage = triage_claim(intake=IntakeFactory(), user=user)
+        triage_decide(
+            triage=triage,
+            user=user,
+            raw_answers=SEND_ANSWERS,
+            decision=Decision.PHONE_SUPPORT,
+            override_reason="matrix",
+            follow_up_what="matrix",
+        )
+        return triage.follow_ups.first()
+
+    @cached_property
+    def referral_token(self):
+        from dispatch.models import Referral
+        from dispatch.services import referral_token
+
+        referral = Referral.objects.create(triage=self.follow_up.triage, partner=self.partner)
+        return referral_token(referral=referral)
+
     @cached_property
     def notification(self):
         return self.incident.notifications.first()
@@ -622,6 +662,7 @@ KWARGS = {
     "hotline:intake_reply": _pk("intake"),
     "hotline:intake_callback": _pk("intake"),
     "hotline:handoff_key_issue": _pk("handoff_partner"),
+    "api:handoff_detail": lambda objects: {"pk": 1},
     "hotline:handoff_key_revoke": _pk("handoff_key"),
     "outreach:partner_detail": _pk("partner"),
     "outreach:partner_edit": _pk("partner"),
@@ -681,7 +722,19 @@ KWARGS = {
     "dispatch:debrief": _pk("incident"),
     "dispatch:incident_flag_critical": _pk("incident"),
     "dispatch:check_in_done": _pk("check_in"),
+    **{
+        f"dispatch:{name}": _pk("follow_up")
+        for name in (
+            "follow_up",
+            "follow_up_claim",
+            "follow_up_release",
+            "follow_up_call",
+            "follow_up_text",
+            "follow_up_result",
+        )
+    },
     "dispatch:responder": lambda objects: {"token": objects.responder_token},
+    "dispatch:referral_confirm": lambda objects: {"token": objects.referral_token},
     "dispatch:responder_action": lambda objects: {"token": objects.responder_token},
     "dispatch:responder_location": lambda objects: {"token": objects.responder_token},
     "dispatch:protocol_version": lambda objects: {"number": 1},
@@ -792,6 +845,11 @@ def check(client, name: str, rule: Rule, user_kind: str, user, url: str) -> str 
         client.force_login(user)
     login_path = reverse("admin:login") if rule.admin else reverse("login")
     get = client.get(url)
+    if rule.api_get:
+        post = client.post(url, {})
+        if get.status_code != 401 or post.status_code != 405:
+            return f"keyless GET {get.status_code} (want 401), POST {post.status_code} (want 405)"
+        return None
     if rule.webhook:
         post = client.post(url, {"CallSid": "CA0", "From": "+12025550199"})
         if get.status_code != 405 or post.status_code != rule.refused_status:

@@ -113,6 +113,15 @@ GLOSSARY: dict[str, tuple[str, str]] = {
             "decision was a referral) or as the outcome of an incident."
         ),
     ),
+    "referral_loop": (
+        _("Referrals: closing the loop"),
+        _(
+            "Per partner and service, the referrals made for contacts of the period; accepted (the "
+            "partner confirmed it, or the person connected); connected (the partner confirmed the "
+            "person reached the service); declined by the partner or the person unreachable; and "
+            "the median time from the referral to the confirmed connection."
+        ),
+    ),
     "without_police": (
         _("Share handled without police"),
         _(

@@ -636,6 +636,41 @@ def training_table(m: Metrics) -> Table:
     )
 
 
+def referral_loop_table(m: Metrics) -> Table:
+    rows = [
+        [
+            row.partner,
+            row.service or "—",
+            row.made,
+            row.accepted,
+            row.connected,
+            row.not_connected,
+            row.median_days_to_connection * 86400 if row.median_days_to_connection is not None else None,
+        ]
+        for row in m.referral_loop
+    ]
+    overall = m.referral_median_days
+    return Table(
+        slug="referral_loop",
+        columns=[
+            Column(_("Partner")),
+            Column(_("Service")),
+            Column(_("Made"), Kind.COUNT),
+            Column(_("Accepted"), Kind.COUNT),
+            Column(_("Connected"), Kind.COUNT),
+            Column(_("Declined or unreachable"), Kind.COUNT),
+            Column(_("Median time to connection"), Kind.DURATION),
+        ],
+        rows=rows,
+        totals=[
+            _("All referrals"),
+            "",
+            *(sum(row[index] for row in rows) for index in (2, 3, 4, 5)),
+            overall * 86400 if overall is not None else None,
+        ],
+    )
+
+
 TABLES: dict[str, Callable[[Metrics], Table]] = {
     "summary": summary_table,
     "channels": channels_table,
@@ -649,6 +684,7 @@ TABLES: dict[str, Callable[[Metrics], Table]] = {
     "response_times": response_times_table,
     "outcomes": outcomes_table,
     "referrals": referrals_table,
+    "referral_loop": referral_loop_table,
     "without_police": without_police_table,
     "repeat_callers": repeat_callers_table,
     "heatmap": heatmap_table,

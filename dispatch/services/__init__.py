@@ -8,6 +8,8 @@
     outbox            Notification rows and their sending, retries and sweep
     protocol          a coordinator saves the screening protocol as its next version
     field_contacts    a responder on shift opens an incident on the spot
+    follow_ups        calling or texting a person back after their contact: schedule, claim, result
+    referrals         the partner confirms a referral (signed link): accepted, connected, declined
     alarms            raise, acknowledge and resolve alarms; the on-call coordinator's text and call
     safety            a team on scene checks in ("We're OK") and asks for backup
     staffing          hand-pick, text again, widen or change the decision when nobody comes
@@ -33,6 +35,16 @@ from .alarms import (
 from .claims import ClaimTaken, intake_view_record, triage_claim, triage_hand_over, triage_release
 from .escalation import incident_escalate, incidents_escalate_due
 from .field_contacts import incident_open_field
+from .follow_ups import (
+    FollowUpTaken,
+    caller_declined_follow_up,
+    follow_up_call,
+    follow_up_claim,
+    follow_up_decline,
+    follow_up_record_result,
+    follow_up_release,
+    follow_up_text,
+)
 from .incidents import (
     FIELD_STATUSES,
     CallOut,
@@ -56,6 +68,15 @@ from .outbox import (
     retry_delay,
 )
 from .protocol import QuestionInput, RuleInput, protocol_problems, protocol_version_create
+from .referrals import (
+    REFERRAL_MOVES,
+    referral_confirm,
+    referral_confirm_url,
+    referral_from_token,
+    referral_remind,
+    referral_reminders_due,
+    referral_token,
+)
 from .safety import (
     CHECKIN_STATUSES,
     forget_shared_locations,
@@ -79,8 +100,10 @@ __all__ = [
     "DecisionRejected",
     "Delivery",
     "DispatchError",
+    "FollowUpTaken",
     "OutcomeInput",
     "QuestionInput",
+    "REFERRAL_MOVES",
     "ReferralChoice",
     "RuleInput",
     "Sweep",
@@ -90,7 +113,14 @@ __all__ = [
     "alarm_resolve",
     "alarms_resolve_for",
     "alarms_sweep",
+    "caller_declined_follow_up",
     "derived_fields",
+    "follow_up_call",
+    "follow_up_claim",
+    "follow_up_decline",
+    "follow_up_record_result",
+    "follow_up_release",
+    "follow_up_text",
     "incident_add_note",
     "incident_cancel",
     "incident_change_decision",
@@ -116,6 +146,12 @@ __all__ = [
     "parse_acknowledgement",
     "protocol_problems",
     "protocol_version_create",
+    "referral_confirm",
+    "referral_confirm_url",
+    "referral_remind",
+    "referral_reminders_due",
+    "referral_from_token",
+    "referral_token",
     "responder_answer",
     "retry_delay",
     "sms_acknowledgement",

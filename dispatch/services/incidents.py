@@ -29,10 +29,12 @@ from dispatch.selectors import (
     staffing_for,
     staffing_summary,
 )
+from hotline import services as hotline_services
 from volunteers.models import Volunteer
 
 from ._common import DispatchError, ReferralChoice, _sms_text
 from .alarms import alarm_raise, alarms_resolve_for
+from .follow_ups import _decline, _follow_ups_schedule
 from .outbox import _send_after_commit
 from .safety import checkin_timer_for_status, forget_shared_locations
 
@@ -232,6 +234,8 @@ class OutcomeInput:
     follow_up_needed: bool = False
     follow_up_notes: str = ""
     referral: ReferralChoice | None = None
+    # The person said they want no follow-up (kept for every later contact from their number).
+    follow_up_declined: bool = False
 
 
 def incident_record_outcome(
@@ -263,6 +267,14 @@ def incident_record_outcome(
                 service_type=data.referral.service_type,
                 notes=data.referral.notes[:300],
                 created_by=by,
+            )
+        triage = Triage.objects.select_related("intake").get(pk=locked.triage_id)
+        hotline_services.handoff_record_progress(intake_id=triage.intake_id, outcome=data.outcome)
+        if data.follow_up_declined:
+            _decline(triage=triage, now=now)
+        elif data.follow_up_needed:
+            _follow_ups_schedule(
+                triage=triage, incident=locked, what_to_do=data.follow_up_notes, by=by, now=now
             )
         IncidentEvent.objects.create(
             incident=locked,
@@ -319,6 +331,10 @@ def incident_close(*, incident: Incident, by) -> Incident:
         locked.save(update_fields=["status", "closed_by", "closed_at", "escalate_at", "checkin_due_at"])
         IncidentEvent.objects.create(
             incident=locked, kind=IncidentEvent.Kind.CLOSED, actor=by, created_at=now
+        )
+        hotline_services.handoff_record_progress(
+            intake_id=Triage.objects.values_list("intake_id", flat=True).get(pk=locked.triage_id),
+            closed_at=now,
         )
         alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is closed."), now=now, by=by)
         forget_shared_locations(incident=locked)

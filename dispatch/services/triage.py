@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from dispatch.models import CallType, Decision, HandoffService, Referral, Triage
 from dispatch.protocol import ProtocolSpec, Recommendation, check_decision, clean_answers, recommend
 from dispatch.selectors import protocol_spec
+from hotline import services as hotline_services
 from hotline.models import Intake
 from volunteers.models import Area
 
 from ._common import DispatchError, ReferralChoice
 from .claims import ClaimTaken
+from .follow_ups import _decline, _follow_ups_schedule
 from .incidents import CallOut, _incident_open
 
 
@@ -96,8 +98,13 @@ def triage_decide(
     handoff_at: datetime | None = None,
     referral: ReferralChoice | None = None,
     call_out: CallOut | None = None,
+    follow_up_what: str | None = None,
+    follow_up_declined: bool = False,
 ) -> Triage:
-    """Record the dispatcher's decision; "send responders" opens the incident and its outbox."""
+    """Record the dispatcher's decision; "send responders" opens the incident and its outbox.
+
+    For phone support, `follow_up_what` (what to do when calling back) schedules follow-ups at
+    the call type's hours; `follow_up_declined` records that the person wants none."""
     if decision not in Decision.values:
         raise DecisionRejected({"decision": "invalid"})
     spec = protocol_spec(triage.protocol)
@@ -130,6 +137,12 @@ def triage_decide(
         locked.decided_at = now
         locked.save()
         Intake.objects.filter(pk=locked.intake_id).update(status=Intake.Status.CLOSED)
+        hotline_services.handoff_record_progress(
+            intake_id=locked.intake_id,
+            decision=decision,
+            decided_at=now,
+            closed_at=None if decision == Decision.SEND_RESPONDERS else now,
+        )
         if decision == Decision.REFER:
             Referral.objects.create(
                 triage=locked,
@@ -140,4 +153,8 @@ def triage_decide(
             )
         if decision == Decision.SEND_RESPONDERS:
             _incident_open(triage=locked, by=user, call_out=call_out or CallOut(), now=now)
+        if follow_up_declined:
+            _decline(triage=locked, now=now)
+        elif decision == Decision.PHONE_SUPPORT and follow_up_what is not None:
+            _follow_ups_schedule(triage=locked, incident=None, what_to_do=follow_up_what, by=user, now=now)
     return locked

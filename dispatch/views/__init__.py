@@ -5,6 +5,8 @@
     incidents        an incident's page, timeline, outcome, close/cancel, more responders
     history          the search of past intakes and incidents
     responders       the responder's link page (check-in, backup), "my incidents", field contacts
+    follow_ups       the follow-up list and one follow-up: take it, call or text, record the result
+    referrals        the partner's signed-link page to confirm a referral
     alarms           acknowledge and resolve an alarm; the on-call coordinator's alarm call
     protocol_editor  the screening protocol's versions and the coordinators' editor
 
@@ -16,6 +18,15 @@ dispatch/urls.py routes to the names re-exported here.
 
 from .alarms import alarm_acknowledge, alarm_resolve, alarm_voice
 from .console_queue import console, queue
+from .follow_ups import (
+    follow_up,
+    follow_up_call,
+    follow_up_claim,
+    follow_up_release,
+    follow_up_result,
+    follow_up_text,
+    follow_ups,
+)
 from .history import history
 from .incidents import (
     incident,
@@ -43,6 +54,7 @@ from .intakes import (
     partners,
 )
 from .protocol_editor import protocol, protocol_edit, protocol_version
+from .referrals import referral_confirm
 from .responders import field_contact, my_incidents, responder, responder_action, responder_location
 
 __all__ = [
@@ -55,6 +67,13 @@ __all__ = [
     "incident_widen",
     "console",
     "field_contact",
+    "follow_up",
+    "follow_up_call",
+    "follow_up_claim",
+    "follow_up_release",
+    "follow_up_result",
+    "follow_up_text",
+    "follow_ups",
     "history",
     "incident",
     "incident_cancel",
@@ -78,6 +97,7 @@ __all__ = [
     "protocol_edit",
     "protocol_version",
     "queue",
+    "referral_confirm",
     "responder",
     "responder_action",
     "responder_location",

@@ -40,5 +40,6 @@ def _outcome_input(form: OutcomeForm) -> services.OutcomeInput:
         notes=data["notes"],
         follow_up_needed=data["follow_up_needed"],
         follow_up_notes=data["follow_up_notes"],
+        follow_up_declined=data.get("follow_up_declined", False),
         referral=referral,
     )

@@ -55,7 +55,8 @@ def _queue_context() -> dict:
 @role_required(Role.DISPATCHER)
 @require_GET
 def console(request):
-    return render(request, "dispatch/console.html", _queue_context())
+    context = {**_queue_context(), "follow_ups_overdue": selectors.follow_ups_overdue_count()}
+    return render(request, "dispatch/console.html", context)
 
 
 @never_cache

@@ -237,6 +237,8 @@ def intake_decide(request, pk: int):
             handoff_at=data.get("handoff_at"),
             referral=referral,
             call_out=call_out,
+            follow_up_what=data["follow_up_what"] if data["follow_up"] else None,
+            follow_up_declined=data["follow_up_declined"],
         )
     except services.DispatchError as exc:
         messages.error(request, str(exc))

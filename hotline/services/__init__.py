@@ -38,6 +38,7 @@ from hotline.services.handoffs import (
     handoff_key_revoke,
     handoff_partner_create,
     handoff_receive,
+    handoff_record_progress,
 )
 from hotline.services.intakes import intake_open, intake_set_status, intakes_close
 from hotline.services.recovery import Reconciled, SpoolReplay, calls_reconcile, spool_replay
@@ -94,6 +95,7 @@ __all__ = [
     "handoff_key_revoke",
     "handoff_partner_create",
     "handoff_receive",
+    "handoff_record_progress",
     "in_language",
     "intake_open",
     "intake_open_for_call",

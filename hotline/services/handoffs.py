@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -128,3 +129,29 @@ def handoff_receive(
             raise
         return existing, False
     return handoff, True
+
+
+def handoff_record_progress(
+    *,
+    intake_id: int,
+    decision: str | None = None,
+    decided_at: datetime | None = None,
+    outcome: str | None = None,
+    closed_at: datetime | None = None,
+) -> int:
+    """Keep what became of a handed-over contact (dispatch calls this inside its own
+    transaction, so the progress commits with the change). A contact that was not handed over
+    by API is left alone; returns the number of hand-offs updated (0 or 1)."""
+    fields = {
+        name: value
+        for name, value in (
+            ("decision", decision),
+            ("decided_at", decided_at),
+            ("outcome", outcome),
+            ("closed_at", closed_at),
+        )
+        if value is not None
+    }
+    if not fields:
+        return 0
+    return Handoff.objects.filter(intake_id=intake_id).update(**fields)

@@ -41,6 +41,7 @@ from assessment.pilot.selectors.outcomes import (
     without_police_of,
 )
 from assessment.pilot.selectors.periods import Period, local_zone
+from assessment.pilot.selectors.referrals import ReferralLoopRow, median_days_overall, referral_loop
 from assessment.pilot.selectors.repeat_callers import RepeatCallers, repeat_callers
 from assessment.pilot.selectors.response_times import ResponseChain, response_chain
 from assessment.pilot.selectors.sources import SourceFigures, answer_times_by_source, source_figures_of
@@ -66,7 +67,16 @@ class Metrics:
     only the queries that table needs); `prefetch` computes the heavy ones at once."""
 
     # The passes over the period's rows, independent of one another, longest first.
-    HEAVY = ("chain", "slices", "_repeat", "referrals", "_calls", "heatmap", "_answer_by_source")
+    HEAVY = (
+        "chain",
+        "slices",
+        "_repeat",
+        "referrals",
+        "referral_loop",
+        "_calls",
+        "heatmap",
+        "_answer_by_source",
+    )
     # A few small queries each (volunteers, shifts, training).
     LIGHT = ("volunteers", "coverage", "training")
 
@@ -168,6 +178,14 @@ class Metrics:
     @cached_property
     def referrals(self) -> list[ReferralRow]:
         return referrals_by_partner(self.period)
+
+    @cached_property
+    def referral_loop(self) -> list[ReferralLoopRow]:
+        return referral_loop(self.period)
+
+    @cached_property
+    def referral_median_days(self) -> float | None:
+        return median_days_overall(self.period)
 
     @cached_property
     def _repeat(self) -> RepeatCallers:

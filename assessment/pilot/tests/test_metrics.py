@@ -508,3 +508,35 @@ def test_training_completion_and_expiries():
     early = training(JUNE, today=date(2026, 6, 12))
     row = {row.title: row for row in early.modules}["De-escalation"]
     assert (row.current, row.expired) == (4, 0)
+
+
+def test_referral_loop_per_partner_and_service(staff_user):
+    from dispatch.models import Referral
+    from outreach.models import ServiceType
+
+    shelter = PartnerFactory(name="Harbor Shelter")
+    beds = ServiceType.objects.create(slug="beds-loop", name="Beds (loop)")
+    day = date(2026, 6, 3)
+    made = []
+    for hour in (9, 10, 11, 12):
+        triage = make_triage(make_contact(at=local(day, hour)), decision=Decision.REFER, by=staff_user)
+        made.append(make_referral(partner=shelter, triage=triage))
+    Referral.objects.filter(pk__in=[r.pk for r in made]).update(service_type=beds, created_at=local(day, 9))
+    # Two connected after 1 and 3 days, one accepted, one declined.
+    for referral, days in ((made[0], 1), (made[1], 3)):
+        Referral.objects.filter(pk=referral.pk).update(
+            status="connected", accepted_at=local(day, 10), connected_at=local(day + timedelta(days=days), 9)
+        )
+    Referral.objects.filter(pk=made[2].pk).update(status="accepted", accepted_at=local(day, 10))
+    Referral.objects.filter(pk=made[3].pk).update(status="declined", ended_at=local(day, 10))
+    [row] = metrics().referral_loop
+    assert (row.partner, row.service, row.made, row.accepted, row.connected, row.not_connected) == (
+        "Harbor Shelter",
+        "Beds (loop)",
+        4,
+        3,
+        2,
+        1,
+    )
+    assert row.median_days_to_connection == pytest.approx(2)
+    assert metrics().referral_median_days == pytest.approx(2)

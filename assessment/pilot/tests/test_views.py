@@ -136,6 +136,7 @@ def test_dashboard_shows_every_metric_with_its_definition(client, coordinator, p
         "response_times",
         "outcomes",
         "referrals",
+        "referral_loop",
         "without_police",
         "repeat_callers",
         "heatmap",
