@@ -22,7 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.cfs import fastload, parsing, presets
+from assessment.cfs import fastload, limits, parsing, presets
 from assessment.cfs.loader import Staging
 from assessment.cfs.parsing import CfsFileError
 from assessment.cfs.presets import MappingChoice
@@ -588,9 +588,13 @@ def _store_upload(uploaded, suffix: str) -> Path:
     if hasattr(uploaded, "temporary_file_path"):  # a large upload Django already wrote to disk
         shutil.move(uploaded.temporary_file_path(), target)
         return target
-    with open(target, "wb") as handle:
-        for chunk in uploaded.chunks():
-            handle.write(chunk)
+    try:
+        with open(target, "wb") as handle:
+            for chunk in uploaded.chunks():
+                handle.write(chunk)
+    except BaseException:
+        _remove_files(str(target))
+        raise
     return target
 
 
@@ -618,7 +622,7 @@ def cfs_import_job_create(
         elif presets.missing_required(presets.resolve_columns(choice.columns, headers)[0]):
             # Auto-detection found no usable mapping: the coordinator picks the columns next.
             choice.notes.insert(0, str(parsing.missing_fields_error(headers, choice.columns)))
-    except CfsImportError:
+    except BaseException:  # refused, or the request itself failed: no upload without its job
         _remove_files(str(path), str(lookup_path or ""))
         raise
     with transaction.atomic():
@@ -743,6 +747,8 @@ def cfs_import_job_run(*, job_id: int) -> CfsImportJob | None:
         )
     except (CfsImportError, ValidationError) as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        if isinstance(exc, limits.CfsLimitError):  # no run can import this file: do not keep it
+            _remove_files(job.upload_path, job.lookup_path)
         CfsImportJob.objects.filter(pk=job.pk).update(
             status=CfsImportJob.Status.FAILED, error=message, finished_at=timezone.now(), phase=""
         )
@@ -796,4 +802,25 @@ def cfs_import_jobs_clean(*, older_than_days: int = 7) -> int:
             if path and Path(path).exists():
                 _remove_files(path)
                 removed += 1
+    return removed + _remove_orphan_uploads()
+
+
+ORPHAN_UPLOAD_AGE = timedelta(hours=1)
+
+
+def _remove_orphan_uploads() -> int:
+    """Remove stored uploads that no job refers to: what a request killed half-way (a worker
+    timeout, a crash) left behind. Younger files may belong to a request still detecting."""
+    directory = upload_dir()
+    if not directory.is_dir():
+        return 0
+    cutoff = (timezone.now() - ORPHAN_UPLOAD_AGE).timestamp()
+    kept = set()
+    for upload_path, lookup_path in CfsImportJob.objects.values_list("upload_path", "lookup_path"):
+        kept.update((upload_path, lookup_path))
+    removed = 0
+    for path in directory.iterdir():
+        if path.is_file() and str(path) not in kept and path.stat().st_mtime < cutoff:
+            _remove_files(str(path))
+            removed += 1
     return removed

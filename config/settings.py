@@ -390,6 +390,11 @@ CFS_UPLOAD_DIR = Path(env_str("CFS_UPLOAD_DIR", str(MEDIA_ROOT / "cfs_uploads"))
 CFS_UPLOAD_MAX_BYTES = 2 * 1024**3
 # An import fails when more than this share of its rows cannot be read (wrong column or format).
 CFS_MAX_BAD_ROW_SHARE = 0.5
+# Bounds on reading an upload (assessment/cfs/limits.py, docs/assessment.md): columns of a file,
+# how much a .gz may expand in all and (beyond its first 16 MiB) per compressed byte.
+CFS_MAX_COLUMNS = 500
+CFS_MAX_DECOMPRESSED_BYTES = 20 * 1024**3
+CFS_MAX_COMPRESSION_RATIO = 200
 CELERY_BEAT_SCHEDULE["assessment-cfs-uploads-clean"] = {
     "task": "assessment.tasks.cfs_import_uploads_clean",
     "schedule": 24 * 3600.0,

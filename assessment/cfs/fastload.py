@@ -39,7 +39,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, DataError, connection, transaction
 
-from assessment.cfs import presets
+from assessment.cfs import limits, presets
 from assessment.cfs.parsing import (
     MAX_YEAR,
     MIN_YEAR,
@@ -171,7 +171,10 @@ class _CsvStream:
         """About a megabyte of text ending at a line break, so that quotes can be checked."""
         chunk = self._text.read(CHUNK_CHARS)
         if chunk and not chunk.endswith("\n"):
-            chunk += self._text.readline()
+            rest = self._text.readline(limits.MAX_LINE_CHARS)
+            if len(rest) >= limits.MAX_LINE_CHARS and not rest.endswith("\n"):
+                raise FastPathUnavailable("a line too long")  # the Python path says which one
+            chunk += rest
         if _stray_quotes(chunk, self._delimiter):
             raise FastPathUnavailable("quotes inside unquoted fields")
         return chunk
@@ -333,7 +336,7 @@ class FastLoader:
                     stream,
                 )
             except Exception as exc:
-                if isinstance(stream.error, FastPathUnavailable):
+                if isinstance(stream.error, (FastPathUnavailable, limits.CfsLimitError)):
                     raise stream.error from None
                 # The file's problem (its CSV, its bytes): the Python path says which line.
                 raise FastPathUnavailable(str(stream.error or exc)) from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from assessment.cfs import presets
+from assessment.cfs import limits, presets
 from assessment.cfs.parsing._common import CfsFileError
 from assessment.cfs.parsing.sniffing import open_csv
 
@@ -43,6 +43,11 @@ def read_lookup(path: str | Path) -> dict[str, str]:
         for row in opened.reader:
             if len(row) > max(code_at, description_at) and row[code_at].strip():
                 table[row[code_at].strip()] = row[description_at].strip()
+                if len(table) > limits.MAX_LOOKUP_CODES:
+                    raise limits.CfsLimitError(
+                        f"The lookup file has more than {limits.MAX_LOOKUP_CODES:,} codes; it is not a "
+                        "table of call type codes."
+                    )
         return table
     except csv.Error as exc:
         raise CfsFileError(f"The lookup file is not valid CSV ({exc}).") from exc

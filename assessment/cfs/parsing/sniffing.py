@@ -14,7 +14,6 @@ import codecs
 import csv
 import gzip
 import io
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +21,12 @@ from typing import IO
 
 from django.utils.translation import gettext
 
-from assessment.cfs import presets
+from assessment.cfs import limits, presets
 from assessment.cfs.parsing._common import CfsFileError
 from assessment.cfs.parsing.detection import detect_columns
 from assessment.cfs.parsing.rows import normalize_key, parse_coordinate, parse_point
 from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser, time_of_day
 from assessment.cfs.presets import MappingChoice
-
-# Real exports have long free-text fields; the csv module's default limit (128 KiB) is fine, but
-# a file with an unbalanced quote would otherwise swallow the whole file into one field.
-csv.field_size_limit(min(sys.maxsize, 1 << 20))
 
 SNIFF_BYTES = 64 * 1024
 SAMPLE_ROWS = 200
@@ -134,7 +129,8 @@ def open_csv(path: str | Path) -> OpenedCsv:
     is_gzip = base.read(2) == b"\x1f\x8b"
     base.seek(0)
     if is_gzip:
-        raw: IO[bytes] = _CountingReader(gzip.GzipFile(fileobj=base, mode="rb"), base.tell)  # type: ignore[assignment]
+        inflated = limits.DecompressionGuard(gzip.GzipFile(fileobj=base, mode="rb"), base.tell)
+        raw: IO[bytes] = _CountingReader(inflated, base.tell)  # type: ignore[assignment]
     else:
         raw = base
     buffered = io.BufferedReader(raw, buffer_size=SNIFF_BYTES) if is_gzip else raw
@@ -161,7 +157,7 @@ def open_csv(path: str | Path) -> OpenedCsv:
         # parse it with the csv module so that quoted headers work.
         header_line = 0
         while True:
-            first_line = text.readline()
+            first_line = limits.read_line(text, header_line + 1)
             header_line += 1
             if not first_line:
                 raise CfsFileError("The file has no header row.")
@@ -169,13 +165,14 @@ def open_csv(path: str | Path) -> OpenedCsv:
                 break
         delimiter = _choose_delimiter(first_line)
         headers = [_clean_header(value) for value in next(csv.reader([first_line], delimiter=delimiter))]
+        limits.check_columns(headers)
     except CfsFileError:
         text.close()
         raise
     except (csv.Error, UnicodeError, OSError, EOFError) as exc:
         text.close()
         raise CfsFileError(f"The header row could not be read ({exc}).") from exc
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = limits.BoundedReader(text, delimiter=delimiter, line_offset=header_line)
     return OpenedCsv(
         headers=headers,
         reader=reader,
@@ -193,7 +190,7 @@ def read_sample(opened: OpenedCsv, limit: int = SAMPLE_ROWS) -> list[tuple[int, 
         for row in opened.reader:
             if row and any(value.strip() for value in row):
                 sample.append((opened.line_num, row))
-                if len(sample) >= limit:
+                if len(sample) >= limit or opened.reader.chars_read > limits.SAMPLE_CHARS:  # type: ignore[attr-defined]
                     break
     except csv.Error as exc:
         raise CfsFileError(f"Line {opened.line_num}: the file is not valid CSV ({exc}).") from exc
