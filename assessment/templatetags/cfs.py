@@ -1,5 +1,7 @@
 """Template helpers of the 911 calls analysis."""
 
+import math
+
 from django import template
 
 from assessment.numbers import decimal_text, percent_text
@@ -12,6 +14,17 @@ def percent(value, digits: int = 1) -> str:
     """0.2345 -> '23.5 %' (localised decimal separator)."""
     try:
         return percent_text(float(value), int(digits))
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def percent_floor(value, digits: int = 0) -> str:
+    """A share that must never look better than it is (classification coverage): rounded down,
+    2/3 -> '66 %', then written as every other percentage."""
+    try:
+        scale = 10 ** (int(digits) + 2)
+        return percent_text(math.floor(float(value) * scale + 1e-9) / scale, int(digits))
     except (TypeError, ValueError):
         return ""
 

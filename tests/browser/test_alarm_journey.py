@@ -128,7 +128,7 @@ def test_nobody_free_alarms_every_console_and_a_hand_picked_responder_fills_the_
         assert incident.code in second.text_content("#alarm-banner")
         second.wait_for_function("() => window.dispatchAlarmSounds >= 1", timeout=2_000)
         second.wait_for_function(
-            "() => document.getElementById('live-announcer').textContent.includes('Nobody available')",
+            "() => document.getElementById('live-alarm').textContent.includes('Nobody available')",
             timeout=2_000,
         )
         assert second.locator(f"#incident-row-{incident.pk}[data-alarmed]").count() == 1
