@@ -352,6 +352,10 @@ class CfsImportJob(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    # The running import owns the job by a token and proves it is alive by a heartbeat: a job
+    # whose owner stopped beating (a killed worker) is failed by the sweep, never left running.
+    owner = models.CharField(_("owner"), max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     upload_path = models.CharField(_("stored file"), max_length=500)
     original_name = models.CharField(_("file name"), max_length=255)
     lookup_path = models.CharField(_("stored lookup file"), max_length=500, blank=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -717,34 +718,125 @@ class _JobProgress:
             self.connection.close()
 
 
+class _Heartbeat:
+    """Beats on the job row every CFS_IMPORT_HEARTBEAT_SECONDS from a thread with its own
+    connection (the import's transaction is uncommitted until the end), while the import runs.
+    Only where the database takes a second writer at once (PostgreSQL)."""
+
+    def __init__(self, *, job_id: int, owner: str):
+        self.job_id, self.owner = job_id, owner
+        self.stop = threading.Event()
+        self.thread = None
+        if connection.vendor == "postgresql":
+            self.thread = threading.Thread(target=self._run, name=f"cfs-heartbeat-{job_id}", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        beat = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            while not self.stop.wait(settings.CFS_IMPORT_HEARTBEAT_SECONDS):
+                try:
+                    with beat.cursor() as cursor:
+                        cursor.execute(
+                            "UPDATE assessment_cfsimportjob SET heartbeat_at = %s WHERE id = %s AND owner = %s",
+                            [timezone.now(), self.job_id, self.owner],
+                        )
+                except Exception:  # a missed beat is retried; the sweep allows several
+                    logger.warning("911 import job %s: heartbeat failed", self.job_id, exc_info=True)
+        finally:
+            beat.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+
+class _LostOwnership(Exception):
+    """The sweep failed the job while this import ran (its heartbeat was late): roll back."""
+
+
+def _stale_before(now) -> datetime:
+    """Heartbeats older than this mean a dead owner. SQLite (development) has no heartbeat
+    thread, so there a job is only given up after the old two hours."""
+    if connection.vendor != "postgresql":
+        return now - timedelta(hours=2)
+    return now - timedelta(seconds=settings.CFS_IMPORT_STALE_SECONDS)
+
+
+def _dead_owner_error() -> str:
+    return _(
+        "The worker running this import stopped (its heartbeat ended); nothing was imported. Run it again."
+    )
+
+
+def cfs_import_jobs_fail_dead(*, now: datetime | None = None) -> int:
+    """Fail the running imports whose owner stopped beating (a killed worker). Nothing of theirs
+    was stored: an import commits all its rows at once, at the end. Returns how many."""
+    now = now or timezone.now()
+    dead = CfsImportJob.objects.filter(status=CfsImportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=_stale_before(now))
+        | Q(heartbeat_at__isnull=True, started_at__lt=_stale_before(now))
+    )
+    failed = dead.update(
+        status=CfsImportJob.Status.FAILED, error=_dead_owner_error(), finished_at=now, phase=""
+    )
+    if failed:
+        logger.error("failed %s 911 import job(s) whose worker stopped", failed)
+    return failed
+
+
 def cfs_import_job_run(*, job_id: int) -> CfsImportJob | None:
-    """Run a queued import (called by the Celery task). Claims the job so that a redelivered
-    task cannot import twice."""
-    stale = timezone.now() - timedelta(hours=2)
+    """Run a queued import (called by the Celery task). Claims the job with an owner token so
+    that a redelivered task cannot import twice; a redelivered task finding the job still
+    RUNNING under a dead owner fails it (the page offers to run it again)."""
+    now = timezone.now()
+    owner = uuid.uuid4().hex
     claimed = CfsImportJob.objects.filter(pk=job_id, status=CfsImportJob.Status.QUEUED).update(
-        status=CfsImportJob.Status.RUNNING, started_at=timezone.now(), phase="reading"
-    ) or CfsImportJob.objects.filter(
-        pk=job_id, status=CfsImportJob.Status.RUNNING, started_at__lt=stale
-    ).update(started_at=timezone.now(), phase="reading")
+        status=CfsImportJob.Status.RUNNING, started_at=now, phase="reading", owner=owner, heartbeat_at=now
+    )
     if not claimed:
+        cfs_import_jobs_fail_dead(now=now)
         return None
     job = CfsImportJob.objects.get(pk=job_id)
     progress = _JobProgress(job.pk)
+    heartbeat = _Heartbeat(job_id=job.pk, owner=owner)
     try:
-        result = cfs_dataset_import(
-            path=job.upload_path,
-            dataset_name=job.dataset_name,
-            city_name=job.city_name,
-            columns=job.column_mapping,
-            mapping_source=job.mapping_source,
-            lookup_path=job.lookup_path or None,
-            timezone_name=job.timezone,
-            replace=job.replace,
-            user=job.created_by,
-            source_name=job.original_name,
-            save_mapping=job.save_mapping,
-            progress=progress,
+        with transaction.atomic():
+            result = cfs_dataset_import(
+                path=job.upload_path,
+                dataset_name=job.dataset_name,
+                city_name=job.city_name,
+                columns=job.column_mapping,
+                mapping_source=job.mapping_source,
+                lookup_path=job.lookup_path or None,
+                timezone_name=job.timezone,
+                replace=job.replace,
+                user=job.created_by,
+                source_name=job.original_name,
+                save_mapping=job.save_mapping,
+                progress=progress,
+            )
+            still_ours = CfsImportJob.objects.filter(
+                pk=job.pk, status=CfsImportJob.Status.RUNNING, owner=owner
+            ).update(
+                status=CfsImportJob.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                phase="done",
+                dataset=result.dataset,
+                rows_done=result.rows_imported + result.bad_row_count,
+                bytes_done=job.bytes_total,
+                rows_imported=result.rows_imported,
+                bad_row_count=result.bad_row_count,
+                bad_rows=[list(item) for item in result.bad_rows],
+            )
+            if not still_ours:
+                raise _LostOwnership
+    except _LostOwnership:
+        logger.error(
+            "911 import job %s was failed by the sweep while it ran; its rows were rolled back", job.pk
         )
+        return CfsImportJob.objects.get(pk=job.pk)
     except (CfsImportError, ValidationError) as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         if isinstance(exc, limits.CfsLimitError):  # no run can import this file: do not keep it
@@ -765,18 +857,8 @@ def cfs_import_job_run(*, job_id: int) -> CfsImportJob | None:
         )
         raise
     finally:
+        heartbeat.close()
         progress.close()
-    CfsImportJob.objects.filter(pk=job.pk).update(
-        status=CfsImportJob.Status.SUCCEEDED,
-        finished_at=timezone.now(),
-        phase="done",
-        dataset=result.dataset,
-        rows_done=result.rows_imported + result.bad_row_count,
-        bytes_done=job.bytes_total,
-        rows_imported=result.rows_imported,
-        bad_row_count=result.bad_row_count,
-        bad_rows=[list(item) for item in result.bad_rows],
-    )
     _remove_files(job.upload_path, job.lookup_path)
     return CfsImportJob.objects.get(pk=job.pk)
 

@@ -17,3 +17,11 @@ def cfs_import_uploads_clean() -> None:
     from assessment.services import cfs_import_jobs_clean
 
     cfs_import_jobs_clean()
+
+
+@shared_task(ignore_result=True)
+def cfs_import_jobs_fail_dead() -> None:
+    """Every minute: fail the imports whose worker stopped beating (killed, lost)."""
+    from assessment.services import cfs_import_jobs_fail_dead
+
+    cfs_import_jobs_fail_dead()

@@ -395,6 +395,14 @@ CFS_MAX_BAD_ROW_SHARE = 0.5
 CFS_MAX_COLUMNS = 500
 CFS_MAX_DECOMPRESSED_BYTES = 20 * 1024**3
 CFS_MAX_COMPRESSION_RATIO = 200
+# A running import beats on its job row this often; a job whose beat is older than the stale
+# age has lost its worker and is failed (nothing of it was stored) by a sweep every minute.
+CFS_IMPORT_HEARTBEAT_SECONDS = 15
+CFS_IMPORT_STALE_SECONDS = 180
+CELERY_BEAT_SCHEDULE["assessment-cfs-dead-imports"] = {
+    "task": "assessment.tasks.cfs_import_jobs_fail_dead",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["assessment-cfs-uploads-clean"] = {
     "task": "assessment.tasks.cfs_import_uploads_clean",
     "schedule": 24 * 3600.0,
