@@ -125,9 +125,9 @@ class TestHistorySearch:
             send_responders(user=dispatcher, responders=responders[:1], team_size=1)
         client.force_login(dispatcher)
         client.get(reverse(URL))
-        # Session, user, roles, count, the page's rows, the form's call types and areas; the audit
-        # entry and its targets (in a savepoint).
-        with django_assert_max_num_queries(11):
+        # Session, user, roles, the onboarding gate, count, the page's rows, the form's call types
+        # and areas; the audit entry and its targets (in a savepoint).
+        with django_assert_max_num_queries(12):
             response = client.get(reverse(URL))
         assert response.content.decode().count('id="history-intake-') == 50
 
