@@ -44,7 +44,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str]] = {
     "assessment": frozenset({"volunteers", "hotline", "outreach", "dispatch", "audit", *CONFIG_LIBRARY}),
     "audit": frozenset(CONFIG_LIBRARY),
     "retention": frozenset({"audit", "hotline", "dispatch", *CONFIG_LIBRARY}),
-    "config": frozenset({"volunteers"}),
+    "config": frozenset({"volunteers", "dispatch"}),
 }
 
 

@@ -499,6 +499,7 @@ class Objects:
             due_at=timezone.now() + timedelta(hours=48),
         )
 
+    @cached_property
     def follow_up(self):
         from dispatch.models import Decision
         from dispatch.services import triage_claim, triage_decide

@@ -225,7 +225,7 @@ def test_summary_page(client, coordinator):
     response = client.get(reverse("outreach:summary"))
     assert response.status_code == 200
     assert [row["reached"] for row in response.context["month_rows"]] == [12]
-    assert response.context["chart"]["labels"] == ["2026-03"]
+    assert response.context["chart"]["labels"] == ["March 2026"]
     content = response.content.decode()
     assert "vendor/chartjs/chart.umd.min.js" in content and 'id="reach-chart"' in content
     assert any(s.slug == "community-needs" for s in response.context["surveys"])

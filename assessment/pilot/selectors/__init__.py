@@ -43,6 +43,7 @@ from assessment.pilot.selectors.outcomes import (
     UNDECIDED,
     ReferralRow,
     WithoutPolice,
+    referrals_by_partner,
 )
 from assessment.pilot.selectors.periods import (
     HOURS,
@@ -76,6 +77,7 @@ __all__ = [
     "Metrics",
     "Period",
     "ReferralRow",
+    "referrals_by_partner",
     "RepeatCallers",
     "ResponseChain",
     "Row",
