@@ -52,3 +52,8 @@ def entries(request):
     query.pop("page", None)
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
     return render(request, "audit/entries.html", context, status=status)
+
+
+# Callers' numbers and who saw them: like every role page, only after the second factor
+# (volunteers.two_factor reads this mark; set here without importing it, see config/architecture.py).
+entries.second_factor_required = True
