@@ -586,7 +586,7 @@ class FastLoader:
         source = value(presets.SOURCE)
         latitude, longitude = self._column(presets.LATITUDE), self._column(presets.LONGITUDE)
         if latitude and longitude:
-            # Python: both parse as numbers, in range, neither the placeholder 0; else both null.
+            # Python: both parse as numbers, in range, neither 0 (what exports write for "no coordinate"); else both null.
             # Text that is not a number fails the cast: the statement fails and the Python path runs.
             point = (
                 f"CASE WHEN r.{latitude} <> '' AND r.{longitude} <> '' THEN r.{latitude}::float8 END AS la, "

@@ -62,7 +62,9 @@ def parse_coordinate(value: str, limit: float) -> float | None:
         number = float(value)
     except ValueError:
         return None
-    if number != number or number == 0 or not -limit <= number <= limit:  # NaN, placeholder 0
+    if (
+        number != number or number == 0 or not -limit <= number <= limit
+    ):  # NaN, or 0: exports write 0 for "no coordinate"
         return None
     return number
 
@@ -304,7 +306,7 @@ class RowNormalizer:
                     else:
                         if (
                             not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0)
-                            or not (lat and lon)  # the placeholder 0
+                            or not (lat and lon)  # 0 is what exports write for "no coordinate"
                             or "_" in latitude
                             or "_" in longitude
                         ):
