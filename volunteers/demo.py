@@ -15,8 +15,15 @@ from django.utils import timezone
 
 from volunteers.models import (
     Area,
+    CommunityAgreementAcceptance,
+    CommunityAgreementVersion,
     HeardAbout,
     Language,
+    OnboardingRecord,
+    OnboardingStep,
+    Quiz,
+    QuizChoice,
+    QuizQuestion,
     Shift,
     ShiftAssignment,
     ShiftRole,
@@ -28,6 +35,7 @@ from volunteers.models import (
     VolunteerNote,
 )
 from volunteers.roles import Role
+from volunteers.services import onboarding_steps_seed
 
 AREAS = (
     ("Koreatown", "koreatown"),
@@ -190,6 +198,8 @@ def seed(*, stdout) -> None:
         modules = _seed_modules()
         volunteers = _seed_volunteers(areas)
         _seed_training(modules, volunteers)
+        _seed_quiz()
+        _seed_onboarding(volunteers)
         shifts_created = _seed_shifts(volunteers)
     stdout.write(
         f"volunteers: {Volunteer.objects.count()} volunteers, {TrainingModule.objects.count()} training "
@@ -316,6 +326,125 @@ def _seed_training(modules: dict[str, TrainingModule], volunteers: dict[str, Vol
         if days > 0:
             for key in ("+12135550110", "+12135550111"):
                 TrainingAttendance.objects.get_or_create(session=session, volunteer=volunteers[key])
+
+
+# A quiz on the curriculum's console module (migration 0006): questions on how the platform
+# works, in the three languages, nothing clinical.
+QUIZ_MODULE = "screening-protocol-console"
+QUIZ = (
+    (
+        (
+            "What does the screening protocol ask first?",
+            "선별 프로토콜은 무엇을 가장 먼저 묻나요?",
+            "¿Qué pregunta primero el protocolo de evaluación?",
+        ),
+        (
+            (
+                (
+                    "The danger screens: a weapon, violence in progress, a life-threatening medical need",
+                    "위험 선별: 무기, 진행 중인 폭력, 생명을 위협하는 의료 상황",
+                    "Las preguntas de peligro: un arma, violencia en curso, una emergencia médica grave",
+                ),
+                True,
+            ),
+            (("The caller's area", "발신자의 지역", "La zona de la persona que llama"), False),
+            (("The caller's language", "발신자의 언어", "El idioma de la persona que llama"), False),
+        ),
+    ),
+    (
+        (
+            "Who may see a caller's number in the console?",
+            "콘솔에서 발신자의 번호를 볼 수 있는 사람은 누구인가요?",
+            "¿Quién puede ver el número de la persona que llama en la consola?",
+        ),
+        (
+            (
+                (
+                    "Dispatchers and coordinators",
+                    "디스패처와 코디네이터",
+                    "Los despachadores y los coordinadores",
+                ),
+                True,
+            ),
+            (("Every volunteer", "모든 자원봉사자", "Todos los voluntarios"), False),
+            (("Anyone with the link", "링크가 있는 누구나", "Cualquiera que tenga el enlace"), False),
+        ),
+    ),
+)
+
+AGREEMENTS = (
+    "We treat every caller, and each other, with respect. We keep what we hear confidential. We "
+    "follow the screening protocol and ask for help when unsure. We look after ourselves and each "
+    "other.",
+    "우리는 모든 발신자와 서로를 존중합니다. 들은 내용은 비밀로 지킵니다. 선별 프로토콜을 따르고, "
+    "확실하지 않을 때는 도움을 요청합니다. 우리 자신과 서로를 돌봅니다.",
+    "Tratamos con respeto a cada persona que llama y entre nosotros. Mantenemos la confidencialidad "
+    "de lo que escuchamos. Seguimos el protocolo de evaluación y pedimos ayuda cuando tenemos dudas. "
+    "Nos cuidamos a nosotros mismos y unos a otros.",
+)
+
+
+def _seed_quiz() -> None:
+    module = TrainingModule.objects.filter(slug=QUIZ_MODULE).first()
+    if module is None or Quiz.objects.filter(module=module).exists():
+        return
+    quiz = Quiz.objects.create(module=module, pass_mark=100, max_attempts=3)
+    for position, ((en, ko, es), choices) in enumerate(QUIZ, start=1):
+        question = QuizQuestion.objects.create(
+            quiz=quiz, position=position, text_en=en, text_ko=ko, text_es=es
+        )
+        QuizChoice.objects.bulk_create(
+            QuizChoice(
+                question=question, position=index, text_en=c_en, text_ko=c_ko, text_es=c_es, is_correct=ok
+            )
+            for index, ((c_en, c_ko, c_es), ok) in enumerate(choices, start=1)
+        )
+
+
+def _seed_onboarding(volunteers: dict[str, Volunteer]) -> None:
+    """The default checklists, version 1 of the community agreements, and every active demo
+    volunteer's checklist done (shadow shifts signed by a peer), so demo logins reach their
+    pages; the demo `volunteer` has her first solo shift still to do."""
+    onboarding_steps_seed()
+    agreements = CommunityAgreementVersion.objects.filter(version=1).first()
+    if agreements is None:
+        agreements = CommunityAgreementVersion.objects.create(
+            version=1,
+            text_en=AGREEMENTS[0],
+            text_ko=AGREEMENTS[1],
+            text_es=AGREEMENTS[2],
+            published_at=timezone.now() - timedelta(days=70),
+        )
+    active = [v for v in volunteers.values() if v.user is not None and v.status == Volunteer.Status.ACTIVE]
+    for volunteer in active:
+        CommunityAgreementAcceptance.objects.get_or_create(volunteer=volunteer, version=agreements)
+        for role in volunteer.roles_of_interest:
+            peer = next(
+                (v for v in active if v.pk != volunteer.pk and role in v.roles_of_interest),
+                None,
+            )
+            for step in OnboardingStep.objects.filter(role=role, is_active=True):
+                if not step.recorded or step.records.filter(volunteer=volunteer).exists():
+                    continue
+                if (
+                    step.kind == OnboardingStep.Kind.FIRST_SOLO_SHIFT
+                    and volunteer.user.username == "volunteer"
+                ):
+                    continue
+                if step.kind == OnboardingStep.Kind.SHADOW_SHIFTS and peer is None:
+                    continue
+                vouched_by = peer if step.kind == OnboardingStep.Kind.SHADOW_SHIFTS else None
+                OnboardingRecord.objects.bulk_create(
+                    OnboardingRecord(
+                        volunteer=volunteer,
+                        step=step,
+                        vouched_by=vouched_by,
+                        recorded_by=vouched_by.user if vouched_by else None,
+                        note="Demo record",
+                        recorded_at=timezone.now() - timedelta(days=45 - number),
+                    )
+                    for number in range(step.required_count)
+                )
 
 
 def _seed_shifts(volunteers: dict[str, Volunteer]) -> int:

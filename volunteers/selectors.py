@@ -475,14 +475,20 @@ class StepStatus:
 
 
 def onboarding_steps(role: str) -> list[OnboardingStep]:
-    return list(OnboardingStep.objects.filter(role=role, is_active=True).select_related("module"))
+    """The role's active checklist. With none configured but modules the role requires, one
+    unsaved "required training modules" step: the required training gates the role's pages in
+    every configuration (a fresh deployment included), and the volunteer sees what to complete."""
+    steps = list(OnboardingStep.objects.filter(role=role, is_active=True).select_related("module"))
+    if not steps and required_modules(role).exists():
+        steps = [OnboardingStep(role=role, kind=OnboardingStep.Kind.REQUIRED_MODULES, position=0)]
+    return steps
 
 
 def onboarding_status(volunteer: Volunteer, role: str) -> list[StepStatus]:
     """Each active step of `role`'s checklist with whether the volunteer has done it."""
     steps = onboarding_steps(role)
     records: dict[int, list[OnboardingRecord]] = {}
-    for record in volunteer.onboarding_records.filter(step__in=steps).select_related(
+    for record in volunteer.onboarding_records.filter(step__in=[s for s in steps if s.pk]).select_related(
         "vouched_by", "recorded_by"
     ):
         records.setdefault(record.step_id, []).append(record)
@@ -512,7 +518,10 @@ def role_ready(volunteer: Volunteer, role: str) -> bool:
 
 def onboarding_blocks(user, roles) -> bool:
     """True when `user` reaches a view of `roles` only through Dispatcher/Responder roles whose
-    onboarding is not done. Coordinators, and roles without a checklist, are never blocked."""
+    onboarding is not done. Coordinators, and roles with neither a checklist nor required training
+    modules, are never blocked."""
+    from django.contrib.auth import get_user_model
+
     from volunteers.roles import Role, user_roles
 
     held = user_roles(user) & set(roles)
@@ -521,7 +530,14 @@ def onboarding_blocks(user, roles) -> bool:
     if any(role not in ONBOARDED_ROLES for role in held):
         return False
     wanted = [ONBOARDED_ROLES[role] for role in held]
-    if not OnboardingStep.objects.filter(role__in=wanted, is_active=True).exists():
+    # One query: is anything configured that these roles must complete first?
+    required_training = Q(pk__in=[])
+    for role in wanted:
+        required_training |= json_list_contains("roles", role)
+    configured = Exists(OnboardingStep.objects.filter(role__in=wanted, is_active=True)) | Exists(
+        TrainingModule.objects.filter(required_training, is_active=True)
+    )
+    if not get_user_model().objects.filter(configured, pk=user.pk).exists():
         return False
     cache = getattr(user, "_onboarding_ready", None)
     if cache is None:

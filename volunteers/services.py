@@ -934,6 +934,31 @@ def onboarding_steps_seed() -> int:
     return created
 
 
+# The curriculum's modules (data migration 0006) each role requires in a new deployment: the
+# console shows callers' numbers, so nobody reaches it untrained in the default configuration.
+DEFAULT_ROLE_MODULES = {
+    ShiftRole.DISPATCHER: ("screening-protocol-console", "privacy-mandated-reporting"),
+    ShiftRole.RESPONDER: ("de-escalation", "privacy-mandated-reporting"),
+}
+
+
+def training_requirements_seed() -> int:
+    """List the default curriculum modules as required for each role that requires none yet (so
+    coordinators' choices stay). Returns the number of (module, role) requirements added."""
+    from volunteers.selectors import required_modules
+
+    added = 0
+    with transaction.atomic():
+        for role, slugs in DEFAULT_ROLE_MODULES.items():
+            if required_modules(role).exists():
+                continue
+            for module in TrainingModule.objects.select_for_update().filter(slug__in=slugs, is_active=True):
+                module.roles = sorted({*module.roles, role})
+                module.save(update_fields=["roles"])
+                added += 1
+    return added
+
+
 # --- first run in production -------------------------------------------------------------------
 
 

@@ -9,8 +9,10 @@ operator runs instead, once, after `migrate`:
 
 The superuser's password comes from SETUP_ADMIN_PASSWORD or is asked for (twice) and must pass
 the password validators. The coordinator gets no password: a one-time set-password link is
-printed to hand over. Both enrol an authenticator app at their first sign-in. Running it again
-changes nothing that exists.
+printed to hand over. Both enrol an authenticator app at their first sign-in. It also puts the
+training gate in place: the default onboarding checklists of dispatchers and responders and the
+curriculum modules each role requires (only for roles with none yet), so an approved dispatcher
+reaches the live console only once trained. Running it again changes nothing that exists.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from volunteers.services import set_password_link, staff_account_ensure
+from volunteers.services import (
+    onboarding_steps_seed,
+    set_password_link,
+    staff_account_ensure,
+    training_requirements_seed,
+)
 
 PASSWORD_ENV = "SETUP_ADMIN_PASSWORD"  # noqa: S105 - the name of the variable, not a password
 
@@ -82,6 +89,12 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"Coordinator {coordinator.get_username()}: exists, unchanged.")
+        steps = onboarding_steps_seed()
+        requirements = training_requirements_seed()
+        self.stdout.write(
+            f"Training gate: {steps} onboarding steps and {requirements} required modules added "
+            "(dispatchers and responders reach their pages once these are done)."
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 "Done. Role groups are in place; each of these accounts enrols an authenticator app at "
