@@ -33,3 +33,6 @@ def seed(*, stdout) -> None:  # noqa: F811 - the 911 sample, then the pilot dash
     from assessment.pilot.demo import seed as seed_pilot
 
     seed_pilot(stdout=stdout)
+    from assessment.programme.demo import seed as seed_programme
+
+    seed_programme(stdout=stdout)

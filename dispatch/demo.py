@@ -1,5 +1,6 @@
 """Demo data for `manage.py seed_demo`: a triaged intake (phone support, with its caller's earlier
-contact) and an open incident with responders texted, the demo responder on its team.
+contact), an open incident with responders texted, the demo responder on its team, and a closed
+incident with a team member's debrief, flagged critical (a coordinator's check-in due in 48 h).
 
 Idempotent: keyed by fixed demo CallSids; an intake already triaged is left as it is.
 """
@@ -12,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from dispatch import services
-from dispatch.models import Decision, IncidentResponder, Triage
+from dispatch import debriefs, services
+from dispatch.models import Decision, Incident, IncidentResponder, Triage
 from hotline.models import Call, Intake
 from volunteers.models import Area, Volunteer
 
@@ -43,6 +44,26 @@ SUPPORT_ANSWERS = {
     "call_type": "mental-health",
     "language": "en",
 }
+CLOSED = (
+    "CAdemodispatch00000000000000000003",
+    "+12025550194",
+    "en",
+    300,
+    "A man is shouting at passers-by outside the laundromat; he seems frightened, not violent.",
+)
+CLOSED_ANSWERS = {
+    "weapon": "no",
+    "violence": "no",
+    "medical_emergency": "no",
+    "suicide_imminent": "no",
+    "consent": "yes",
+    "location": "Laundromat on 6th St",
+    "call_type": "mental-health",
+    "language": "en",
+}
+# The closed incident's team: they are free again for a newcomer's first dispatch.
+CLOSED_TEAM = ["luis.hernandez", "sam.okafor"]
+
 INCIDENT_ANSWERS = {
     "weapon": "no",
     "violence": "no",
@@ -148,4 +169,49 @@ def seed(*, stdout) -> None:
                 services.incident_record_status(
                     incident=incident, status="en_route", volunteer=mine.volunteer
                 )
-    stdout.write("dispatch: a triaged intake and an open incident (the demo responder is on its team).")
+        _seed_closed_incident(dispatcher)
+    stdout.write(
+        "dispatch: a triaged intake, an open incident (the demo responder is on its team) and a closed "
+        "incident with a debrief."
+    )
+
+
+def _seed_closed_incident(dispatcher) -> None:
+    intake = _intake(*CLOSED)
+    if Triage.objects.filter(intake=intake, decision__gt="").exists():
+        return
+    team = list(Volunteer.objects.filter(user__username__in=CLOSED_TEAM, status=Volunteer.Status.ACTIVE))
+    if not team:
+        return
+    triage = services.triage_claim(intake=intake, user=dispatcher)
+    triage = services.triage_decide(
+        triage=triage,
+        user=dispatcher,
+        raw_answers=_with_area(CLOSED_ANSWERS, "westlake"),
+        decision=Decision.SEND_RESPONDERS,
+        call_out=services.CallOut(responders=team, details="He sits by the door; approach slowly."),
+    )
+    incident = triage.incident
+    for assignment in IncidentResponder.objects.filter(incident=incident):
+        services.responder_answer(assignment=assignment, accept=True, via_sms=False)
+    for status in ("en_route", "on_scene", "cleared"):
+        services.incident_record_status(incident=incident, status=status, volunteer=team[0])
+    services.incident_record_outcome(
+        incident=incident,
+        data=services.OutcomeInput(
+            outcome=Incident.Outcome.RESOLVED,
+            notes="Talked for twenty minutes; he went home with his sister.",
+        ),
+        by=dispatcher,
+    )
+    incident = services.incident_close(incident=incident, by=dispatcher)
+    debriefs.debrief_submit(
+        incident=incident,
+        volunteer=team[0],
+        went_well="We kept our distance and let him talk; his sister came quickly.",
+        was_hard="The crowd filming us.",
+        wants_to_talk=False,
+    )
+    debriefs.incident_flag_critical(
+        incident=incident, by=dispatcher, note="Crowd gathered; the team was filmed."
+    )

@@ -16,13 +16,21 @@ from outreach.models import (
     Lead,
     OpeningHours,
     Partner,
+    PartnerAgreement,
+    PartnerContact,
     PartnerService,
+    PartnerStage,
     Question,
     ServiceType,
     Survey,
     Theme,
 )
-from outreach.services import survey_response_submit
+from outreach.services import (
+    partner_agreement_add,
+    partner_contact_add,
+    partner_stage_set,
+    survey_response_submit,
+)
 from volunteers.models import Area, Language
 
 # name, services, languages, phone, hours ("24/7" or [(weekdays, opens, closes)]), verified days ago
@@ -182,7 +190,80 @@ def seed(*, stdout) -> None:
                 language=language,
                 answers=_demo_answers(survey, index),
             )
-    stdout.write("outreach: partners, events with leads, a focus group and survey responses are in place.")
+    _seed_relationships(partners, today)
+    stdout.write(
+        "outreach: partners (at several relationship stages, one MOU on file), events with leads, a "
+        "focus group and survey responses are in place."
+    )
+
+
+# Where the relationship with each demo partner stands (the stages it went through, in order).
+RELATIONSHIPS = {
+    "Eastside Mental Health Clinic": [
+        PartnerStage.CONTACTED,
+        PartnerStage.MEETING_HELD,
+        PartnerStage.MOU_DRAFTED,
+    ],
+    "Harbor Street Shelter": [PartnerStage.CONTACTED, PartnerStage.MEETING_HELD],
+    "Night Owl Harm Reduction": [PartnerStage.CONTACTED, PartnerStage.MEETING_HELD, PartnerStage.MOU_DRAFTED],
+    "Community Food Pantry": [PartnerStage.CONTACTED],
+    "Tenants' Legal Aid Project": [PartnerStage.IDENTIFIED],
+}
+# A stand-in for the scanned signed MOU (a PDF that says it is a demo document).
+DEMO_MOU_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"% Demo document: stands in for the signed memorandum of understanding.\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _seed_relationships(partners: dict[str, Partner], today: datetime.date) -> None:
+    """Stages, a contact log and, for the mental-health clinic, the signed MOU (renewal due within
+    the reminder window, so the renewal reminder has something to say). Only for partners with no
+    history yet."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+
+    coordinator = get_user_model().objects.filter(username="coordinator").first()
+    for name, stages in RELATIONSHIPS.items():
+        partner = partners.get(name)
+        if partner is None or partner.stage_changes.exists() or partner.contacts.exists():
+            continue
+        for stage in stages:
+            if partner.stage != stage:
+                partner = partner_stage_set(partner=partner, stage=stage, by=coordinator)
+        for days_ago, kind, summary in (
+            (60, PartnerContact.Kind.EMAIL, "Introduced the hotline and asked for a first meeting."),
+            (
+                45,
+                PartnerContact.Kind.MEETING,
+                "Met the director: referral hours, languages, a contact person.",
+            ),
+            (20, PartnerContact.Kind.CALL, "Went through the draft MOU together."),
+        )[: len(stages)]:
+            partner_contact_add(
+                partner=partner,
+                kind=kind,
+                happened_on=today - datetime.timedelta(days=days_ago),
+                summary=summary,
+                with_whom=partner.contact_name,
+                by=coordinator,
+            )
+    clinic = partners.get("Eastside Mental Health Clinic")
+    if clinic is not None and not clinic.agreements.exists():
+        partner_agreement_add(
+            partner=clinic,
+            kind=PartnerAgreement.Kind.MOU,
+            title="Referral MOU (demo)",
+            signed_on=today - datetime.timedelta(days=340),
+            starts_on=today - datetime.timedelta(days=335),
+            ends_on=today + datetime.timedelta(days=30),
+            renewal_on=today + datetime.timedelta(days=25),
+            document=ContentFile(DEMO_MOU_PDF, name="eastside-mou-signed.pdf"),
+            by=coordinator,
+        )
 
 
 def _demo_answers(survey: Survey, index: int) -> dict[int, object]:

@@ -72,3 +72,70 @@ def test_every_demo_journey_starts_from_the_seed(client, seeded, settings):
     assert "Owner: —" not in roadmap
     client.post(reverse("assessment:readiness_test_call"))
     assert HotlineTestCall.objects.get().succeeded
+
+
+def test_the_demo_shows_the_programme_features(client, seeded):
+    """Issue 22 seen with `make run`: partners at several stages with an agreement and contact
+    history, a steering committee and a meeting, the curriculum with a quiz in three languages,
+    onboarding checklists and community agreements, a closed incident with a debrief, a draft
+    lessons-learned review."""
+    from assessment.models import LessonsReview, SteeringMeeting, SteeringMember
+    from assessment.readiness.checks import partner_agreements_check
+    from dispatch.models import Debrief, Incident, WellbeingCheckIn
+    from outreach.models import Partner, PartnerAgreement, PartnerContact, PartnerStage
+    from volunteers.models import CommunityAgreementVersion, OnboardingStep, Quiz, ShiftRole, TrainingModule
+    from volunteers.selectors import role_ready
+
+    stages = set(Partner.objects.values_list("stage", flat=True))
+    assert {PartnerStage.CONTACTED, PartnerStage.MEETING_HELD, PartnerStage.MOU_SIGNED} <= stages
+    agreement = PartnerAgreement.objects.get(partner__name="Eastside Mental Health Clinic")
+    assert agreement.document.read().startswith(b"%PDF")
+    assert PartnerContact.objects.filter(partner=agreement.partner).count() >= 2
+    assert partner_agreements_check().ok
+
+    meeting = SteeringMeeting.objects.get()
+    assert SteeringMember.objects.count() >= 3 and meeting.attendees.count() >= 3
+    assert meeting.agenda and meeting.minutes
+    assert meeting.decisions.filter(readiness_checks__contains=["partner_agreements"]).exists()
+    assert meeting.action_items.count() >= 2
+
+    curriculum = {"de-escalation", "suicide-risk-screening", "privacy-mandated-reporting", "self-care"}
+    assert curriculum <= set(TrainingModule.objects.values_list("slug", flat=True))
+    quiz = Quiz.objects.get(module__slug="screening-protocol-console")
+    for question in quiz.questions.all():
+        assert question.text_en and question.text_ko and question.text_es
+        assert question.choices.filter(is_correct=True).count() == 1
+
+    assert OnboardingStep.objects.filter(role=ShiftRole.DISPATCHER).count() >= 4
+    assert OnboardingStep.objects.filter(role=ShiftRole.RESPONDER).count() >= 4
+    assert CommunityAgreementVersion.objects.filter(text_ko__gt="", text_es__gt="").exists()
+    for username in ("dispatcher", "jiwoo.han"):
+        assert role_ready(seeded[username].volunteer, ShiftRole.DISPATCHER), username
+    assert role_ready(seeded["responder"].volunteer, ShiftRole.RESPONDER)
+
+    from dispatch.demo import CLOSED
+
+    closed = Incident.objects.get(triage__intake__call__call_sid=CLOSED[0])
+    assert closed.status == Incident.Status.CLOSED
+    assert Debrief.objects.filter(incident=closed).exists()
+    assert WellbeingCheckIn.objects.filter(incident=closed, done_at__isnull=True).exists()
+    review = LessonsReview.objects.get()
+    assert review.decision == "" and review.findings.count() >= 2
+
+    # The coordinator sees them on the pages.
+    client.force_login(seeded["coordinator"])
+    for name, text in (
+        ("outreach:partnership_map", "Eastside Mental Health Clinic"),
+        ("dispatch:wellbeing", closed.code),
+        ("volunteers:onboarding_review", "Dana"),
+    ):
+        response = client.get(reverse(name))
+        assert response.status_code == 200 and text in response.content.decode(), name
+    relationship = client.get(reverse("outreach:partner_relationship", args=[agreement.partner_id]))
+    assert "eastside-mou-signed.pdf" in relationship.content.decode()
+    assert client.get(meeting.get_absolute_url()).status_code == 200
+    assert client.get(review.get_absolute_url()).status_code == 200
+    # The demo volunteer is part-way through her checklist: her first solo shift is to do.
+    client.force_login(seeded["volunteer"])
+    page = client.get(reverse("volunteers:my_onboarding")).content.decode()
+    assert 'data-checklist="responder"' in page and "data-ready" in page
