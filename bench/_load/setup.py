@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-DB_NAME = "hotline_bench_load"
+# Its own database; BENCH_LOAD_DB names another (two engineers benching on one PostgreSQL).
+DB_NAME = os.environ.get("BENCH_LOAD_DB", "hotline_bench_load")
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 ACCOUNT_SID = "AC" + "0" * 32
 TOKEN = "bench-auth-token-" + secrets.token_hex(8)
