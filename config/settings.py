@@ -444,5 +444,8 @@ CELERY_BEAT_SCHEDULE["outreach-agreement-renewal-reminders"] = {
     "task": "outreach.tasks.send_agreement_renewal_reminders",
     "schedule": crontab(hour=8, minute=5),
 }
+# Coordinators are emailed about each new wellbeing check-in (critical incident, asked to talk)
+# and again once it is overdue (dispatch.debriefs.check_ins_prompt; also run right after a flag).
+CELERY_BEAT_SCHEDULE["dispatch-check-in-prompts"] = {"task": "dispatch.check_ins_prompt", "schedule": 300.0}
 # Hours per volunteer per week above which the wellbeing page warns (shifts booked or attended).
 WELLBEING_WEEKLY_HOURS_CAP = env_int("WELLBEING_WEEKLY_HOURS_CAP", 20)

@@ -2,23 +2,30 @@
 
 A closed incident's team members may each leave a short debrief (coordinators only read them).
 Flagging a critical incident, or a debrief asking to talk, creates a check-in a coordinator
-owes the team member within 48 hours; the wellbeing page shows them due or overdue.
+owes the team member within 48 hours; the wellbeing page shows them due or overdue, and the
+coordinators are emailed about each new one at once and again once it is overdue
+(`check_ins_prompt`, also a beat task: a check-in is never only on a page nobody opened).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.models import Debrief, Incident, IncidentResponder, WellbeingCheckIn
 from volunteers.models import Volunteer
+
+logger = logging.getLogger(__name__)
 
 CHECK_IN_WITHIN = timedelta(hours=48)
 
@@ -64,6 +71,7 @@ def debrief_submit(
                 _check_in_create(
                     incident=incident, volunteer=volunteer, reason=WellbeingCheckIn.Reason.ASKED_TO_TALK
                 )
+                _prompt_after_commit()
     except IntegrityError as exc:
         raise ValidationError(_("You have already sent your debrief for this incident.")) from exc
     return debrief
@@ -75,7 +83,7 @@ def incident_flag_critical(*, incident: Incident, by, note: str = "") -> list[We
     if not members:
         raise ValidationError(_("Nobody was on this incident's team."))
     with transaction.atomic():
-        return [
+        check_ins = [
             _check_in_create(
                 incident=incident,
                 volunteer=member,
@@ -84,6 +92,8 @@ def incident_flag_critical(*, incident: Incident, by, note: str = "") -> list[We
             )
             for member in members
         ]
+        _prompt_after_commit()
+    return check_ins
 
 
 def check_in_done(*, check_in: WellbeingCheckIn, by, note: str = "") -> WellbeingCheckIn:
@@ -95,6 +105,121 @@ def check_in_done(*, check_in: WellbeingCheckIn, by, note: str = "") -> Wellbein
         raise ValidationError(_("This check-in is already done."))
     check_in.refresh_from_db()
     return check_in
+
+
+# --- prompting the coordinators -------------------------------------------------------------------
+
+
+def _prompt_now() -> None:
+    from dispatch.tasks import check_ins_prompt
+
+    try:
+        check_ins_prompt.delay()
+    except Exception:
+        # A broker or mail server down must not fail the flag or the debrief: the beat task
+        # ("dispatch-check-in-prompts") sends what is still unannounced.
+        logger.warning("wellbeing check-in prompt not sent now; the periodic task will", exc_info=True)
+
+
+def _prompt_after_commit() -> None:
+    transaction.on_commit(_prompt_now)
+
+
+def _coordinator_emails() -> list[str]:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from volunteers.roles import Role
+
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(Q(groups__name=Role.COORDINATOR) | Q(is_superuser=True), is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def _claim(check_ins, field: str, now: datetime) -> list[WellbeingCheckIn]:
+    claimed = []
+    for check_in in check_ins:
+        if (
+            WellbeingCheckIn.objects.filter(
+                pk=check_in.pk, done_at__isnull=True, **{f"{field}__isnull": True}
+            ).update(**{field: now})
+            == 1
+        ):
+            claimed.append(check_in)
+    return claimed
+
+
+def check_ins_prompt(*, now: datetime | None = None) -> int:
+    """Email the coordinators about the check-ins they owe: each new one once, and each overdue
+    one once more. Rows are claimed before the email goes (a duplicated or overlapping run sends
+    nothing twice); a failed send releases its claims for the next run. Returns how many
+    check-ins the emails named."""
+    now = now or timezone.now()
+    recipients = _coordinator_emails()
+    if not recipients:
+        return 0
+    open_check_ins = WellbeingCheckIn.objects.filter(done_at__isnull=True).select_related(
+        "incident", "volunteer"
+    )
+    batches = (
+        ("announced_at", open_check_ins.filter(announced_at__isnull=True)),
+        ("overdue_reminded_at", open_check_ins.filter(overdue_reminded_at__isnull=True, due_at__lt=now)),
+    )
+    named = 0
+    for field, candidates in batches:
+        claimed = _claim(list(candidates), field, now)
+        if not claimed:
+            continue
+        overdue = field == "overdue_reminded_at"
+        lines = [
+            _("%(volunteer)s, incident %(code)s (%(reason)s): check in by %(due)s.")
+            % {
+                "volunteer": check_in.volunteer,
+                "code": check_in.incident.code,
+                "reason": check_in.get_reason_display(),
+                "due": timezone.localtime(check_in.due_at).strftime("%Y-%m-%d %H:%M"),
+            }
+            for check_in in claimed
+        ]
+        subject = (
+            _("Overdue wellbeing check-ins: %(count)s")
+            if overdue
+            else _("Wellbeing check-ins to do: %(count)s")
+        ) % {"count": len(claimed)}
+        intro = (
+            _("These check-ins with team members are overdue:")
+            if overdue
+            else _("A team member needs a coordinator's check-in within 48 hours:")
+        )
+        body = "\n".join(
+            [
+                intro,
+                "",
+                *lines,
+                "",
+                _("Record each check-in on the wellbeing page: %(url)s")
+                % {"url": settings.PUBLIC_BASE_URL + reverse("dispatch:wellbeing")},
+            ]
+        )
+        try:
+            send_mail(
+                subject=subject,
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=recipients,
+            )
+        except Exception:
+            WellbeingCheckIn.objects.filter(pk__in=[c.pk for c in claimed], **{field: now}).update(
+                **{field: None}
+            )
+            raise
+        named += len(claimed)
+    return named
 
 
 # --- queries -------------------------------------------------------------------------------------

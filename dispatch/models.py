@@ -989,6 +989,10 @@ class WellbeingCheckIn(models.Model):
         related_name="+",
     )
     outcome_note = models.CharField(_("note"), max_length=300, blank=True)
+    # When the coordinators were emailed about it, and reminded once it was overdue (each claimed
+    # before the email goes: dispatch.debriefs.check_ins_prompt).
+    announced_at = models.DateTimeField(_("coordinators told at"), null=True, blank=True)
+    overdue_reminded_at = models.DateTimeField(_("overdue reminder sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "pk"]

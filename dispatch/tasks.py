@@ -92,3 +92,11 @@ def referral_reminders_send() -> int:
         except Exception:  # noqa: BLE001, S112 - one partner's mail server must not stop the rest
             continue
     return sent
+
+
+@shared_task(name="dispatch.check_ins_prompt", ignore_result=True)
+def check_ins_prompt() -> int:
+    """Email the coordinators about new and overdue wellbeing check-ins (each claimed first)."""
+    from dispatch.debriefs import check_ins_prompt as prompt
+
+    return prompt()

@@ -148,3 +148,57 @@ def test_weekly_hours_warn_above_the_configured_cap(client, coordinator, setting
         ("Busy", 12.0, True),
         ("Steady", 6.0, False),
     ]
+
+
+def test_coordinators_are_emailed_about_a_critical_flag_at_once_and_again_when_overdue(
+    client, closed_incident, dispatcher, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The flag is not only a line on a page nobody opened: every coordinator is emailed as soon
+    as a dispatcher flags the incident, once; and once more when the 48 hours pass."""
+    from dispatch.tasks import check_ins_prompt
+
+    incident, alex, sam = closed_incident
+    coordinator.email = "cora@example.org"
+    coordinator.save(update_fields=["email"])
+    client.force_login(dispatcher)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("dispatch:incident_flag_critical", args=[incident.pk]), {"note": "Overdose"}
+        )
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["cora@example.org"]
+    assert "2" in mail.subject
+    assert incident.code in mail.body and str(alex) in mail.body and str(sam) in mail.body
+    assert reverse("dispatch:wellbeing") in mail.body
+
+    # Running again (beat's sweep, a duplicated task) sends nothing new.
+    assert check_ins_prompt.delay().get() == 0
+    assert len(mailoutbox) == 1
+
+    # Overdue: one reminder; a check-in done before then is left out of it.
+    done = WellbeingCheckIn.objects.get(volunteer=sam)
+    debriefs.check_in_done(check_in=done, by=coordinator)
+    later = timezone.now() + timedelta(hours=49)
+    assert debriefs.check_ins_prompt(now=later) == 1
+    assert len(mailoutbox) == 2
+    assert str(alex) in mailoutbox[1].body and str(sam) not in mailoutbox[1].body
+    assert debriefs.check_ins_prompt(now=later + timedelta(hours=1)) == 0
+
+
+def test_a_failed_email_leaves_the_check_in_to_the_next_run(closed_incident, coordinator, monkeypatch):
+    incident, _alex, _sam = closed_incident
+    coordinator.email = "cora@example.org"
+    coordinator.save(update_fields=["email"])
+    debriefs.incident_flag_critical(incident=incident, by=coordinator)  # no on-commit in this test
+
+    def refuse(**kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(debriefs, "send_mail", refuse)
+    with pytest.raises(OSError):
+        debriefs.check_ins_prompt()
+    assert not WellbeingCheckIn.objects.filter(announced_at__isnull=False).exists()
+    monkeypatch.undo()
+    assert debriefs.check_ins_prompt() == 2
