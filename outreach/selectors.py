@@ -277,9 +277,10 @@ def partnership_map() -> PartnershipMap:
     """Partners by service and relationship stage, and the gaps by service and area.
 
     A partner with no area recorded serves the whole city (it counts in every area). A gap is a
-    service with no partner at a signed stage in an area, or, for services needed around the
-    clock, no active partner open 24/7 there. Inactive partners (or at the inactive stage) are
-    left out of the grid and the gaps.
+    service with no partner at a signed stage with its agreement in force today in an area (an
+    MOU that ended is a gap again, as for the readiness check), or, for services needed around
+    the clock, no active partner open 24/7 there. Inactive partners (or at the inactive stage)
+    are left out of the grid and the gaps.
     """
     services = list(ServiceType.objects.all())
     areas = list(Area.objects.filter(is_active=True))
@@ -287,6 +288,11 @@ def partnership_map() -> PartnershipMap:
         Partner.objects.filter(is_active=True).prefetch_related("partner_services", "areas").order_by("name")
     )
     stages = list(PartnerStage.choices)
+    in_force = set(
+        partners_with_current_agreement(kind=PartnerAgreement.Kind.MOU).values_list("pk", flat=True)
+    ) | set(
+        partners_with_current_agreement(kind=PartnerAgreement.Kind.DATA_SHARING).values_list("pk", flat=True)
+    )
     by_stage = []
     grid = []
     gaps = []
@@ -301,7 +307,7 @@ def partnership_map() -> PartnershipMap:
             here = [p for p in working if not p.areas.all() or any(a.pk == area.pk for a in p.areas.all())]
             cell = MapCell(
                 partners=here,
-                agreed=sum(1 for p in here if p.stage in AGREED_STAGES),
+                agreed=sum(1 for p in here if p.pk in in_force),
                 around_the_clock=sum(1 for p in here if p.open_24_7),
             )
             cells.append(cell)

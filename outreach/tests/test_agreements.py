@@ -252,3 +252,27 @@ def test_services_accept_no_acting_user_for_system_imports():
         partner=partner, kind="email", happened_on=timezone.localdate(), summary="Sent the draft", by=None
     )
     assert contact.recorded_by is None
+
+
+def test_an_mou_that_ended_is_a_gap_on_the_partnership_map_again(coordinator):
+    """The map agrees with the readiness check: a partner still at "MOU signed" whose MOU ended
+    no longer covers its area."""
+    koreatown = Area.objects.create(name="Koreatown", slug="koreatown")
+    clinic = PartnerFactory(name="Mind Clinic", services=["mental-health"], areas=[koreatown])
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    services.partner_agreement_add(
+        partner=clinic,
+        kind="mou",
+        signed_on=yesterday - datetime.timedelta(days=400),
+        starts_on=yesterday - datetime.timedelta(days=400),
+        ends_on=yesterday + datetime.timedelta(days=1),
+        document=pdf(),
+        by=coordinator,
+    )
+    clinic.refresh_from_db()
+    assert clinic.stage == PartnerStage.MOU_SIGNED
+    gap = "No Mental-health care partner with a signed agreement in Koreatown."
+    assert gap not in partnership_map().gaps
+    PartnerAgreement.objects.filter(partner=clinic).update(ends_on=yesterday)
+    assert gap in partnership_map().gaps
+    assert not partner_agreements_check().ok
