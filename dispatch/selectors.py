@@ -402,7 +402,7 @@ def hand_pick_candidates(incident: Incident, *, at: datetime | None = None) -> l
     """Every active volunteer with the Responder role, on shift or not, each carrying
     `on_shift`, `busy_on` (an incident code or ""), `trained` and `asked` (already on the call-out):
     what a dispatcher hand-picking needs to see, and to confirm for the busy or off shift."""
-    from volunteers.selectors import qualified_for_call_type_q, qualified_for_role_q
+    from volunteers.selectors import onboarded_for_role_q, qualified_for_call_type_q, qualified_for_role_q
 
     at = at or timezone.now()
     volunteers = list(
@@ -414,7 +414,8 @@ def hand_pick_candidates(incident: Incident, *, at: datetime | None = None) -> l
         .order_by("last_name", "first_name", "pk")
     )
     shift_ids = {v.pk for v in on_shift_now("responder", at=at)}
-    trained_q = qualified_for_role_q("responder", at=at)
+    # Trained and onboarded: a responder whose checklist is not done is not offered as trained.
+    trained_q = qualified_for_role_q("responder", at=at) & onboarded_for_role_q("responder", at=at)
     if incident.call_type_id:
         trained_q &= qualified_for_call_type_q(incident.call_type.slug, at=at)
     trained = set(

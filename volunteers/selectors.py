@@ -86,6 +86,43 @@ def qualified_for_role_q(role: str, *, at: datetime, volunteer_ref=None) -> Q:
     return ~Exists(missing)
 
 
+def onboarded_for_role_q(role: str, *, at: datetime) -> Q:
+    """Q on Volunteer: the steps of `role`'s onboarding checklist needed before access are done
+    (as `role_ready` says, training aside: that is `qualified_for_role_q`), and the current
+    community agreements accepted when the role has a checklist. A role is granted when its steps
+    are done: until then the hotline does not ring them nor dispatch text them, even on a shift
+    (a shadow shift). Subqueries only, so `on_shift_now` stays one query."""
+    day = timezone.localdate(at)
+    Kind = OnboardingStep.Kind
+    before_access = OnboardingStep.objects.filter(role=role, is_active=True, required_before_access=True)
+    records = (
+        OnboardingRecord.objects.filter(step=OuterRef("pk"), volunteer=OuterRef(OuterRef("pk")))
+        .filter(Q(vouched_by__isnull=False) | ~Q(step__kind=Kind.SHADOW_SHIFTS))
+        .order_by()
+        .values("step")
+        .annotate(done=Count("pk"))
+        .values("done")
+    )
+    recorded_missing = (
+        before_access.exclude(kind__in=[Kind.REQUIRED_MODULES, Kind.MODULE])
+        .annotate(done=Coalesce(Subquery(records), 0))
+        .filter(done__lt=F("required_count"))
+    )
+    module_missing = before_access.filter(kind=Kind.MODULE).filter(
+        ~Exists(
+            _valid_completion(module_ref=OuterRef("module"), volunteer_ref=OuterRef(OuterRef("pk")), day=day)
+        )
+    )
+    latest = CommunityAgreementVersion.objects.order_by("-version")
+    accepted = Q(agreements_accepted_at__gte=Subquery(latest.values("published_at")[:1])) | Exists(
+        CommunityAgreementAcceptance.objects.filter(
+            volunteer=OuterRef("pk"), version=Subquery(latest.values("pk")[:1])
+        )
+    )
+    has_checklist = Exists(OnboardingStep.objects.filter(role=role, is_active=True))
+    return ~Exists(recorded_missing) & ~Exists(module_missing) & (~has_checklist | ~Exists(latest) | accepted)
+
+
 def qualified_for_call_type_q(call_type_slug: str, *, at: datetime) -> Q:
     """Q on Volunteer: holds a valid completion of a module qualifying for the call type.
 
@@ -109,7 +146,8 @@ def on_shift_now(
     area: Area | int | None = None,
     call_type: str | None = None,
 ) -> list[Volunteer]:
-    """Active volunteers on a shift of `role` covering `at` and qualified for the role then.
+    """Active volunteers on a shift of `role` covering `at`, qualified for the role then and
+    onboarded (the role's checklist done: `onboarded_for_role_q`).
 
     Speakers of `language` (a code such as "ko") come first, then those covering `area`.
     Each volunteer carries `speaks_language` and `covers_area` booleans. With `call_type`
@@ -128,6 +166,7 @@ def on_shift_now(
     queryset = Volunteer.objects.filter(
         Exists(covering),
         qualified_for_role_q(role, at=at),
+        onboarded_for_role_q(role, at=at),
         status=Volunteer.Status.ACTIVE,
         user__is_active=True,
     )
