@@ -197,6 +197,41 @@ def count_alarms(
     return result
 
 
+def count_checkins(watch: AlarmWatch, boundaries: list[tuple[str, float, float]]) -> dict[str, dict]:
+    """Per phase (by when the check-in was sent): check-ins the server accepted the request of,
+    those recorded on the incident's timeline (a "checked in" event of that responder during the
+    request), those refused because the incident was closed meanwhile, and the lost ones
+    (target 0): accepted, the incident still open, and no event."""
+    from dispatch.models import Incident, IncidentEvent
+
+    def phase(at: float) -> str:
+        return next((n for n, start, end in boundaries if start <= at < end), boundaries[-1][0])
+
+    events = defaultdict(list)
+    for code, phone, at in IncidentEvent.objects.filter(kind=IncidentEvent.Kind.CHECKED_IN).values_list(
+        "incident__code", "volunteer__phone", "created_at"
+    ):
+        events[(code, str(phone))].append(at.timestamp())
+    closed = dict(Incident.objects.values_list("code", "closed_at"))
+    result = {
+        name: {"sent": 0, "by_text": 0, "recorded": 0, "closed_meanwhile": 0, "lost": 0}
+        for name, _start, _end in boundaries
+    }
+    slack = 1.0  # the web processes' clock against the client's (one machine: well under this)
+    for code, phone, started, ended, how in watch.checkins:
+        figures = result[phase(started)]
+        figures["sent"] += 1
+        figures["by_text"] += how == "text"
+        if any(started - slack <= at <= ended + slack for at in events.get((code, phone), [])):
+            figures["recorded"] += 1
+        elif closed.get(code) is not None and closed[code].timestamp() <= ended + slack:
+            figures["closed_meanwhile"] += 1
+        else:
+            figures["lost"] += 1
+            log(f"    lost check-in: incident {code}, {phone} by {how}, {ended - started:.1f} s request")
+    return result
+
+
 def outbox_settled() -> bool:
     """Nothing pending and nothing in SENDING: rows a killed worker left mid-send are settled
     by the sweep with the provider (sent, sent again, or failed) after BENCH_STUCK_AFTER."""
@@ -229,6 +264,7 @@ def report(
     boundaries = [("steady", phase1_start, phase2_start), ("faults", phase2_start, float("inf"))]
     texts, unmatched = count_texts(stack.sms_log, boundaries)
     alarms = count_alarms(watch, stack.sms_log, boundaries, args.poll_interval, load_end)
+    checkins = count_checkins(watch, boundaries)
     settled = mid_send_outcome(faults.killed_mid_send)
     connections.close_all()
     web_log = stack.tail("gunicorn", 10**9)
@@ -257,6 +293,7 @@ def report(
                 "stuck_sending": count.stuck,
                 "stuck_before_message": count.stuck_before_message,
                 "alarms": alarms[name],
+                "checkins": checkins[name],
             }
         )
         result_phases[name] = figures
@@ -273,6 +310,11 @@ def report(
             f"{a['missing']}, on no console {a['unseen']}, on-call text lost {a['on_call_lost']}); first on a "
             f"console after p50 {a['seen_p50_ms']} ms, max {a['seen_max_ms']} ms; raised after the consoles "
             f"stopped polling {a['after_load']}"
+        )
+        c = checkins[name]
+        log(
+            f"    check-ins: sent {c['sent']} ({c['by_text']} by text), recorded {c['recorded']}, "
+            f"refused as the incident had closed {c['closed_meanwhile']}, lost {c['lost']}"
         )
         if count.stuck:
             log(
@@ -325,6 +367,8 @@ def report(
         "incidents": len(opened),
         "alarms_raised": sum(a["raised"] for a in alarms.values()),
         "alarms_missed": sum(a["missed"] for a in alarms.values()),
+        "checkins": sum(c["sent"] for c in checkins.values()),
+        "checkins_lost": sum(c["lost"] for c in checkins.values()),
         "left_for_sweep": left_for_sweep,
         "stuck_sending": sum(c.stuck for c in texts.values()),
         "drain_s": round(drained_in, 1),

@@ -51,6 +51,8 @@ class AlarmWatch:
 
     `nobody_free`: (incident id, time) of call-outs of a type nobody is trained for;
     `backups`: (code, request start, request end) of BACKUP texts from a team member;
+    `checkins`: (code, phone, request start, request end, how) of check-ins the server accepted
+    the request of (the "We're OK" button's redirect, or the OK text's 200);
     `seen`: alarm id -> when a polling console first listed it (unacknowledged, in the banner).
     """
 
@@ -58,6 +60,7 @@ class AlarmWatch:
         self.lock = threading.Lock()
         self.nobody_free: list[tuple[int, float]] = []
         self.backups: list[tuple[str, float, float]] = []
+        self.checkins: list[tuple[str, str, float, float, str]] = []
         self.seen: dict[int, float] = {}
 
     def saw(self, text: str, at: float) -> None:
@@ -397,11 +400,25 @@ class Responders:
         status, _location, _text = page.request("responder_page", "GET", path)
         if status != 200:
             return
-        page.request("responder_act", "POST", path + "act/", {"action": "on_scene"})
+        status, _location, _text = page.request(
+            "responder_act", "POST", path + "act/", {"action": "on_scene"}
+        )
+        if status != 302:
+            return
+        started = time.time()
         if by_text:
-            twilio.post("responder_sms", "/hotline/sms/incoming/", sms_params(phone, f"OK {code}"))
+            status = twilio.post("responder_sms", "/hotline/sms/incoming/", sms_params(phone, f"OK {code}"))
+            accepted = status == 200
         else:
-            page.request("responder_act", "POST", path + "act/", {"action": "checkin"})
+            status, _location, _text = page.request(
+                "responder_act", "POST", path + "act/", {"action": "checkin"}
+            )
+            accepted = status == 302
+        if accepted:
+            with self.watch.lock:
+                self.watch.checkins.append(
+                    (code, phone, started, time.time(), "text" if by_text else "button")
+                )
 
 
 def load_threads(
