@@ -209,3 +209,27 @@ def test_required_modules_gate_the_console_even_without_a_checklist(client):
         volunteer=volunteer, module=module, completed_on=timezone.localdate() - timedelta(days=1)
     )
     assert client.get(reverse("dispatch:console")).status_code == 200
+
+
+def test_an_account_put_in_the_dispatcher_group_without_a_profile_is_held_back_too(client, production):
+    """A coordinator may add an account to the Dispatcher group in the admin: with no volunteer
+    profile there is no training on record, so the console stays closed; the onboarding page
+    (open to every volunteer role) says to ask a coordinator, without a redirect loop."""
+    from volunteers.tests.factories import UserFactory, VolunteerFactory
+
+    bare = UserFactory(username="bare-dispatcher", roles=("Dispatcher",))
+    client.force_login(bare)
+    onboarding = reverse("volunteers:my_onboarding")
+    for name in ("dispatch:console", "dispatch:queue", "dispatch:history"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response["Location"] == onboarding, name
+    page = client.get(onboarding)
+    assert page.status_code == 200 and "Ask a coordinator" in page.content.decode()
+
+    # In the Dispatcher group only (not Volunteer), with a profile: the checklist opens.
+    only = VolunteerFactory(user__username="only-dispatcher", user__roles=("Dispatcher",))
+    client.force_login(only.user)
+    assert client.get(reverse("dispatch:console"))["Location"] == onboarding
+    page = client.get(onboarding)
+    assert page.status_code == 200 and 'data-checklist="dispatcher"' in page.content.decode()
+    assert client.get(reverse("volunteers:my_training")).status_code == 200

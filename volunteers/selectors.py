@@ -564,7 +564,9 @@ def onboarding_blocks(user, roles) -> bool:
     from volunteers.roles import Role, user_roles
 
     held = user_roles(user) & set(roles)
-    if Role.COORDINATOR in user_roles(user) or not held:
+    if Role.COORDINATOR in user_roles(user) or not held or Role.VOLUNTEER in roles:
+        # Pages open to every volunteer are where onboarding is completed (the checklist, the
+        # training, the agreements): never gated, even for an account in no Volunteer group.
         return False
     if any(role not in ONBOARDED_ROLES for role in held):
         return False
@@ -583,7 +585,9 @@ def onboarding_blocks(user, roles) -> bool:
         cache = user._onboarding_ready = {}
     volunteer = volunteer_for_user(user)
     if volunteer is None:
-        return False
+        # An account put in the Dispatcher or Responder group without a volunteer profile has no
+        # training or steps on record: held back like any volunteer who has not done them.
+        return True
     for role in wanted:
         if role not in cache:
             cache[role] = role_ready(volunteer, role)
