@@ -3,9 +3,13 @@ the coordinators' wellbeing page (check-ins due, debriefs, hours per week)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,7 +60,23 @@ def incident_flag_critical(request, pk: int):
 
 @role_required(Role.COORDINATOR)
 def wellbeing(request):
-    return render(request, "dispatch/wellbeing.html", {"overview": debriefs.wellbeing_overview()})
+    """`?week=YYYY-MM-DD`: the hours of the week holding that day (the current week without it)."""
+    this_week = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    week_start = this_week
+    if request.GET.get("week"):
+        try:
+            day = date.fromisoformat(request.GET["week"])
+        except ValueError:
+            return HttpResponseBadRequest(_("Give the week as a date: YYYY-MM-DD."))
+        week_start = day - timedelta(days=day.weekday())
+    overview = debriefs.wellbeing_overview(week_start=week_start)
+    context = {
+        "overview": overview,
+        "is_this_week": week_start == this_week,
+        "previous_week": (week_start - timedelta(days=7)).isoformat(),
+        "next_week": (week_start + timedelta(days=7)).isoformat(),
+    }
+    return render(request, "dispatch/wellbeing.html", context)
 
 
 @require_POST

@@ -149,6 +149,15 @@ def test_weekly_hours_warn_above_the_configured_cap(client, coordinator, setting
         ("Steady", 6.0, False),
     ]
 
+    # Last week's hours served: the page goes back a week (any day of it names the week).
+    page = client.get(reverse("dispatch:wellbeing"), {"week": (monday - timedelta(days=3)).isoformat()})
+    assert [(row.volunteer.first_name, row.hours) for row in page.context["overview"].hours] == [
+        ("Steady", 9.0)
+    ]
+    assert page.context["overview"].week_start == monday - timedelta(days=7)
+    assert f"?week={monday.isoformat()}#hours" in page.content.decode()
+    assert client.get(reverse("dispatch:wellbeing"), {"week": "last week"}).status_code == 400
+
 
 def test_coordinators_are_emailed_about_a_critical_flag_at_once_and_again_when_overdue(
     client, closed_incident, dispatcher, coordinator, mailoutbox, django_capture_on_commit_callbacks
