@@ -108,17 +108,28 @@ def _handoff_json(handoff: Handoff, *, created: bool) -> dict:
     }
 
 
+def api_key_of(request: HttpRequest):
+    """The partner's API key in force that the request carries (Authorization: Bearer), or None."""
+    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
+    raw_key = raw_key.strip()
+    if scheme.lower() != "bearer" or not raw_key.isascii():
+        return None
+    return services.handoff_key_authenticate(raw_key=raw_key)
+
+
+# For the other apps' API views (dispatch.api): the same answers, errors and body checks.
+api_error = _error
+
+
+def read_json(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
+    return _read_json(request)
+
+
 @csrf_exempt
 @never_cache
 @json_api("POST")
 def handoff_create(request: HttpRequest) -> JsonResponse:
-    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
-    raw_key = raw_key.strip()
-    key = (
-        services.handoff_key_authenticate(raw_key=raw_key)
-        if scheme.lower() == "bearer" and raw_key.isascii()
-        else None
-    )
+    key = api_key_of(request)
     if key is None:
         return _error(401, "A valid API key is required: Authorization: Bearer <key>.", field="authorization")
     data, error = _read_json(request)
@@ -146,36 +157,17 @@ def handoff_create(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_handoff_json(handoff, created=created), status=201 if created else 200)
 
 
-def _status_json(handoff: Handoff) -> dict:
-    """What became of the contact: codes and times only, never the notes or the caller."""
-
-    def at(value):
-        return value.isoformat() if value else None
-
-    return {
-        "id": handoff.intake_id,
-        "reference": handoff.reference,
-        "status": handoff.intake.status,
-        "decision": handoff.decision or None,
-        "outcome": handoff.outcome or None,
-        "created_at": at(handoff.created_at),
-        "decided_at": at(handoff.decided_at),
-        "closed_at": at(handoff.closed_at),
-    }
-
-
 @json_api("GET", "HEAD")
 @never_cache
 def handoff_detail(request: HttpRequest, pk: int) -> JsonResponse:
     """The sender reads back what became of a contact it handed over (its own only: 404 else)."""
-    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
-    key = services.handoff_key_authenticate(raw_key=raw_key.strip()) if scheme.lower() == "bearer" else None
+    key = api_key_of(request)
     if key is None:
-        return _error(401, "A valid API key is required: Authorization: Bearer <key>.")
+        return _error(401, "A valid API key is required: Authorization: Bearer <key>.", field="authorization")
     handoff = Handoff.objects.select_related("intake").filter(partner=key.partner, intake_id=pk).first()
     if handoff is None:
         return _error(404, "No hand-off of yours has this id.")
-    return JsonResponse(_status_json(handoff))
+    return JsonResponse(services.handoff_status_data(handoff))
 
 
 @json_api("GET", "HEAD")

@@ -18,6 +18,7 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from dispatch.models import Triage
 from dispatch.selectors import current_protocol
+from hotline import services as hotline_services
 from hotline.models import Intake
 from volunteers.roles import Role, has_role
 
@@ -51,10 +52,10 @@ def triage_claim(*, intake: Intake, user) -> Triage:
         claimed = Triage.objects.filter(pk=triage.pk, claimed_by__isnull=True, decision="").update(
             claimed_by=user, claimed_at=now, status_before_claim=intake.status
         )
-        if claimed:
-            Intake.objects.filter(
-                pk=intake.pk, status__in=(Intake.Status.NEW, Intake.Status.NEEDS_CALLBACK)
-            ).update(status=Intake.Status.IN_TRIAGE)
+        if claimed and Intake.objects.filter(
+            pk=intake.pk, status__in=(Intake.Status.NEW, Intake.Status.NEEDS_CALLBACK)
+        ).update(status=Intake.Status.IN_TRIAGE):
+            hotline_services.handoff_status_changed(intake_id=intake.pk)
     triage.refresh_from_db()
     if triage.claimed_by_id == user.pk and not triage.decision:
         return triage
@@ -79,9 +80,10 @@ def triage_release(*, triage: Triage, user) -> None:
         )
         if not released:
             raise DispatchError(_("You do not hold this intake."))
-        Intake.objects.filter(pk=triage.intake_id, status=Intake.Status.IN_TRIAGE).update(
+        if Intake.objects.filter(pk=triage.intake_id, status=Intake.Status.IN_TRIAGE).update(
             status=triage.status_before_claim or Intake.Status.NEW
-        )
+        ):
+            hotline_services.handoff_status_changed(intake_id=triage.intake_id)
     triage.refresh_from_db()
 
 
