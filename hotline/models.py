@@ -510,6 +510,12 @@ class HandoffWebhookEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.partner} {self.kind} {self.event_id}"
 
+    @property
+    def intake_status_label(self) -> str:
+        """The hand-off's status at this event, in the reader's language (the data keeps codes)."""
+        code = self.data.get("status") or ""
+        return Intake.Status(code).label if code in Intake.Status.values else code
+
 
 class HandoffWebhookAttempt(models.Model):
     """One try to deliver an event: the partner's delivery log, for coordinators."""
