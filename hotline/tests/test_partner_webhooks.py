@@ -331,3 +331,12 @@ def test_setting_the_url_and_rotating_show_the_secret_once(client, db, coordinat
     assert new != secret and new in rotated.content.decode()
     local = client.post(base + "set/", {"webhook_url": "http://127.0.0.1:9000/hook"})
     assert local.status_code == 302  # plain HTTP to this machine only (tests, a local relay)
+
+
+def test_a_coordinator_closing_stale_intakes_tells_the_partner(partner, receiver):
+    handoff = _handoff(partner)
+    other = _handoff(partner, reference="CAD-2")
+    services.intakes_close(intakes=Intake.objects.filter(pk=handoff.intake_id))
+    [event] = HandoffWebhookEvent.objects.all()
+    assert event.handoff == handoff and event.data["status"] == "closed"
+    assert not HandoffWebhookEvent.objects.filter(handoff=other).exists()
