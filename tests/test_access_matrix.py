@@ -272,6 +272,9 @@ RULES: dict[str, Rule] = {
     "dispatch:responder": PUBLIC,
     # The partner's referral link: the signed token is the credential.
     "dispatch:referral_confirm": PUBLIC,
+    "dispatch:referral_api": COORDINATORS,
+    "dispatch:referral_api_link": COORDINATORS_POST,
+    "dispatch:referral_api_unlink": COORDINATORS_POST,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
     # The responder's phone location, by the signed link only (sharing needs a team member;
     # stopping, which forgets it, works for the link's holder).
@@ -434,6 +437,12 @@ class Objects:
         from outreach.tests.factories import PartnerFactory
 
         return PartnerFactory()
+
+    @cached_property
+    def referral_api_link(self):
+        from dispatch.models import ReferralApiPartner
+
+        return ReferralApiPartner.objects.create(handoff_partner=self.handoff_partner, partner=self.partner)
 
     @cached_property
     def partner_agreement(self):
@@ -671,6 +680,7 @@ KWARGS = {
     "hotline:handoff_webhook_configure": _pk("handoff_partner"),
     "hotline:handoff_webhook_secret_rotate": _pk("handoff_partner"),
     "api_referral_status": lambda objects: {"pk": "1"},
+    "dispatch:referral_api_unlink": _pk("referral_api_link"),
     "api:handoff_detail": lambda objects: {"pk": 1},
     "hotline:handoff_key_revoke": _pk("handoff_key"),
     "outreach:partner_detail": _pk("partner"),

@@ -144,3 +144,25 @@ class TestReferralStatusApi:
         assert {"200", "400", "401", "404", "409", "413"} <= set(operation["responses"])
         assert "StatusWebhook" in spec["components"]["schemas"]
         assert "handoffStatusChanged" in spec["webhooks"]
+
+
+@pytest.mark.django_db
+def test_coordinators_link_a_partner_to_an_api_key(client, coordinator, dispatcher):
+    handoff_partner = hotline_services.handoff_partner_create(
+        name="Shelter API", source=Intake.Source.PARTNER
+    )
+    partner = PartnerFactory(name="Night shelter")
+    client.force_login(dispatcher)
+    assert client.get("/dispatch/referral-api/").status_code == 403
+    client.force_login(coordinator)
+    page = client.get("/dispatch/referral-api/").content.decode()
+    assert "Night shelter" in page and "Shelter API" in page  # offered in the form
+    data = {"handoff_partner": handoff_partner.pk, "partner": partner.pk}
+    assert client.post("/dispatch/referral-api/link/", data).status_code == 302
+    link = ReferralApiPartner.objects.get()
+    assert (link.handoff_partner, link.partner) == (handoff_partner, partner)
+    assert client.post("/dispatch/referral-api/link/", data).status_code == 400  # already linked
+    assert AuditEntry.objects.filter(what="referral API access given", actor=coordinator).exists()
+    assert client.post(f"/dispatch/referral-api/{link.pk}/remove/").status_code == 302
+    assert not ReferralApiPartner.objects.exists()
+    assert AuditEntry.objects.filter(what="referral API access removed").exists()
