@@ -186,16 +186,19 @@ class TransportError(Exception):
 
 
 def requests_transport(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """The real HTTP client: POST, no redirects followed; returns the status code."""
+    """The real HTTP client: POST, no redirects followed, the answer's body never read (only
+    its status counts, and a partner's endpoint must not make us download anything)."""
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+        response = requests.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
+        )
     except requests.RequestException as exc:
         raise TransportError(str(exc)[:300] or exc.__class__.__name__) from exc
     response.close()
     return response.status_code
 
 
-# The seam: tests replace it (autospec'd fakes), or keep it and point the URL at 127.0.0.1.
+# The seam: tests replace it with a fake receiver, or keep it and point the URL at 127.0.0.1.
 transport: Callable[..., int] = requests_transport
 
 
