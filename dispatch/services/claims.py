@@ -19,7 +19,7 @@ from audit.services import audit_record
 from dispatch.models import Triage
 from dispatch.selectors import current_protocol
 from hotline import services as hotline_services
-from hotline.models import Intake
+from hotline.models import PARTNER_SOURCES, Intake
 from volunteers.roles import Role, has_role
 
 from ._common import DispatchError
@@ -52,9 +52,10 @@ def triage_claim(*, intake: Intake, user) -> Triage:
         claimed = Triage.objects.filter(pk=triage.pk, claimed_by__isnull=True, decision="").update(
             claimed_by=user, claimed_at=now, status_before_claim=intake.status
         )
-        if claimed and Intake.objects.filter(
+        moved = claimed and Intake.objects.filter(
             pk=intake.pk, status__in=(Intake.Status.NEW, Intake.Status.NEEDS_CALLBACK)
-        ).update(status=Intake.Status.IN_TRIAGE):
+        ).update(status=Intake.Status.IN_TRIAGE)
+        if moved and intake.source in PARTNER_SOURCES:  # handed over by a partner: it hears of it
             hotline_services.handoff_status_changed(intake_id=intake.pk)
     triage.refresh_from_db()
     if triage.claimed_by_id == user.pk and not triage.decision:
