@@ -41,4 +41,9 @@ urlpatterns = [
         views.handoff_webhook_secret_rotate,
         name="handoff_webhook_secret_rotate",
     ),
+    path(
+        "handoff-keys/webhook-events/<int:pk>/resend/",
+        views.handoff_webhook_event_resend,
+        name="handoff_webhook_event_resend",
+    ),
 ]

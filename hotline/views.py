@@ -22,7 +22,7 @@ from audit.services import Action, audit_record
 from hotline import selectors, services
 from hotline.forms import HandoffPartnerForm, PartnerWebhookForm, ReplyForm
 from hotline.messaging import SmsError
-from hotline.models import HandoffApiKey, HandoffPartner
+from hotline.models import HandoffApiKey, HandoffPartner, HandoffWebhookEvent
 from volunteers.roles import Role, role_required
 from volunteers.selectors import volunteer_for_user
 
@@ -261,3 +261,17 @@ def handoff_webhook_secret_rotate(request, pk: int):
     partner = get_object_or_404(HandoffPartner, pk=pk)
     new_secret = services.partner_webhook_secret_rotate(partner=partner, by=request.user)
     return _webhooks_page(request, partner, new_secret=new_secret)
+
+
+@require_POST
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_webhook_event_resend(request, pk: int):
+    """Send a failed event again (the same event id: the partner's receiver dedupes on it)."""
+    event = get_object_or_404(HandoffWebhookEvent, pk=pk)
+    if event.status != HandoffWebhookEvent.Status.FAILED:
+        messages.error(request, _("Only a failed event can be sent again."))
+    else:
+        services.webhook_event_resend(event=event, by=request.user)
+        messages.success(request, _("The event is sent again."))
+    return redirect("hotline:handoff_webhooks", pk=event.partner_id)

@@ -186,6 +186,7 @@ RULES: dict[str, Rule] = {
     "hotline:handoff_webhooks": COORDINATORS,
     "hotline:handoff_webhook_configure": COORDINATORS_POST,
     "hotline:handoff_webhook_secret_rotate": COORDINATORS_POST,
+    "hotline:handoff_webhook_event_resend": COORDINATORS_POST,
     # Partner hand-off API (/api/v1/)
     "api:handoff_create": API_KEY,
     "api:handoff_detail": API_KEY_GET,
@@ -439,6 +440,20 @@ class Objects:
         return PartnerFactory()
 
     @cached_property
+    def handoff_webhook_event(self):
+        import uuid
+
+        from hotline.models import Handoff, HandoffWebhookEvent
+        from hotline.tests.factories import IntakeFactory
+
+        handoff = Handoff.objects.create(
+            partner=self.handoff_partner, reference="MATRIX-1", intake=IntakeFactory(), call_type="x"
+        )
+        return HandoffWebhookEvent.objects.create(
+            event_id=uuid.uuid4(), partner=self.handoff_partner, handoff=handoff, data={}, status="failed"
+        )
+
+    @cached_property
     def referral_api_link(self):
         from dispatch.models import ReferralApiPartner
 
@@ -679,6 +694,7 @@ KWARGS = {
     "hotline:handoff_webhooks": _pk("handoff_partner"),
     "hotline:handoff_webhook_configure": _pk("handoff_partner"),
     "hotline:handoff_webhook_secret_rotate": _pk("handoff_partner"),
+    "hotline:handoff_webhook_event_resend": _pk("handoff_webhook_event"),
     "api_referral_status": lambda objects: {"pk": "1"},
     "dispatch:referral_api_unlink": _pk("referral_api_link"),
     "api:handoff_detail": lambda objects: {"pk": 1},

@@ -340,3 +340,20 @@ def test_a_coordinator_closing_stale_intakes_tells_the_partner(partner, receiver
     [event] = HandoffWebhookEvent.objects.all()
     assert event.handoff == handoff and event.data["status"] == "closed"
     assert not HandoffWebhookEvent.objects.filter(handoff=other).exists()
+
+
+def test_the_log_page_sends_a_failed_event_again(client, partner, monkeypatch, coordinator):
+    receiver = FakeReceiver(410, 200)
+    monkeypatch.setattr(partner_webhooks, "transport", receiver)
+    event = _event(partner)
+    services.webhook_event_deliver(pk=event.pk)
+    client.force_login(coordinator)
+    page = client.get(f"/hotline/handoff-keys/partners/{partner.pk}/webhook/").content.decode()
+    assert f"/hotline/handoff-keys/webhook-events/{event.pk}/resend/" in page
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(f"/hotline/handoff-keys/webhook-events/{event.pk}/resend/")
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.status == HandoffWebhookEvent.Status.DELIVERED and len(receiver.requests) == 2
+    assert client.post(f"/hotline/handoff-keys/webhook-events/{event.pk}/resend/").status_code == 302
+    assert len(receiver.requests) == 2  # a delivered event is never sent again
