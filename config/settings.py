@@ -296,6 +296,20 @@ HOTLINE_VOICEMAIL_MAX_SECONDS = 180
 # Largest hand-off API body (a hand-off is a few short fields and 4,000 characters of notes);
 # larger ones get a JSON 413. Below DATA_UPLOAD_MAX_MEMORY_SIZE, so Django never refuses first.
 HANDOFF_API_MAX_BODY_BYTES = 64 * 1024
+# Partners' status webhooks (hotline.services.partner_webhooks). Each partner's signing secret
+# is derived from this key and a per-partner nonce (the database alone cannot sign); changing
+# it changes every partner's secret (rotate them all). Empty: derived from SECRET_KEY.
+HANDOFF_WEBHOOK_SECRET_KEY = env_str("HANDOFF_WEBHOOK_SECRET_KEY")
+# Attempts per event, backoff (base * 2**n, capped) on 5xx, 429, timeouts and refused
+# connections; the endpoint is flagged on the console after this many failed tries in a row.
+HANDOFF_WEBHOOK_MAX_ATTEMPTS = env_int("HANDOFF_WEBHOOK_MAX_ATTEMPTS", 10)
+HANDOFF_WEBHOOK_RETRY_BASE_SECONDS = 30
+HANDOFF_WEBHOOK_RETRY_CAP_SECONDS = 3600
+HANDOFF_WEBHOOK_TIMEOUT_SECONDS = 10
+HANDOFF_WEBHOOK_ALARM_AFTER = env_int("HANDOFF_WEBHOOK_ALARM_AFTER", 5)
+# An event still "sending" this long after its claim belongs to a sender that stopped: the
+# outbox sweep sends it again with the same event id (receivers dedupe on it).
+HANDOFF_WEBHOOK_STUCK_AFTER_SECONDS = 120
 # Missed calls whose dispatcher text could not be queued are re-sent by a sweep.
 CELERY_BEAT_SCHEDULE["hotline-missed-call-sweep"] = {
     "task": "hotline.tasks.missed_call_sweep",

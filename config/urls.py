@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from config import views
+from dispatch import api as dispatch_api
 from volunteers import views as volunteer_views
 from volunteers.two_factor import second_factor_required
 
@@ -28,6 +29,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("volunteers/", include("volunteers.urls")),
     path("hotline/", include("hotline.urls")),
+    # Referral partners confirm through the API (dispatch owns referrals); before the catch-all.
+    re_path(
+        r"^api/v1/referrals/(?P<pk>[0-9]{1,18})/status/?$",
+        dispatch_api.referral_status,
+        name="api_referral_status",
+    ),
     path("api/v1/", include("hotline.api_urls")),
     path("dispatch/", include("dispatch.urls")),
     path("outreach/", include("outreach.urls")),

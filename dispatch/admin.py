@@ -21,6 +21,7 @@ from dispatch.models import (
     ProtocolRule,
     ProtocolVersion,
     Referral,
+    ReferralApiPartner,
     Triage,
     WellbeingCheckIn,
 )
@@ -103,6 +104,11 @@ class IncidentAdmin(AuditedAdminMixin, ReadOnlyAdmin):
 @admin.register(Referral)
 class ReferralAdmin(ReadOnlyAdmin):
     list_display = ("partner", "service_type", "triage", "incident", "created_at")
+
+
+@admin.register(ReferralApiPartner)
+class ReferralApiPartnerAdmin(admin.ModelAdmin):
+    list_display = ("handoff_partner", "partner", "created_at")
 
 
 @admin.register(Notification)

@@ -607,3 +607,17 @@ class HistorySearchForm(forms.Form):
             "area": data.get("area"),
             "code": (data.get("code") or "").strip().upper(),
         }
+
+
+class ReferralApiLinkForm(forms.Form):
+    """Which hand-off partner's API key confirms the referrals made to which directory partner."""
+
+    handoff_partner = forms.ModelChoiceField(label=_("API key of"), queryset=None)
+    partner = forms.ModelChoiceField(label=_("Confirms the referrals made to"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from hotline.models import HandoffPartner
+
+        super().__init__(*args, **kwargs)
+        self.fields["handoff_partner"].queryset = HandoffPartner.objects.filter(referral_link__isnull=True)
+        self.fields["partner"].queryset = Partner.objects.filter(api_link__isnull=True, is_active=True)

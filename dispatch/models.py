@@ -1013,3 +1013,33 @@ class WellbeingCheckIn(models.Model):
 
     def is_overdue(self, now=None) -> bool:
         return self.done_at is None and (now or timezone.now()) > self.due_at
+
+
+class ReferralApiPartner(models.Model):
+    """A referral partner (outreach) that may confirm its referrals through the API, with the
+    key of a hand-off partner (hotline): POST /api/v1/referrals/{id}/status (dispatch.api).
+
+    One hand-off partner answers for one referral partner, and the other way round; a
+    coordinator links them (the hand-off keys page, or the admin).
+    """
+
+    handoff_partner = models.OneToOneField(
+        "hotline.HandoffPartner",
+        verbose_name=_("hand-off partner (API key)"),
+        on_delete=models.CASCADE,
+        related_name="referral_link",
+    )
+    partner = models.OneToOneField(
+        "outreach.Partner",
+        verbose_name=_("referral partner"),
+        on_delete=models.CASCADE,
+        related_name="api_link",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral API partner")
+        verbose_name_plural = _("referral API partners")
+
+    def __str__(self) -> str:
+        return f"{self.handoff_partner_id} → {self.partner_id}"

@@ -127,6 +127,17 @@ class HandoffPartnerAdmin(admin.ModelAdmin):
     list_filter = ("source",)
     search_fields = ("name",)
     inlines = [HandoffApiKeyInline]
+    # The status webhook is set on its own page (audited, the secret shown once); its secret's
+    # nonce is never shown.
+    fields = (
+        "name",
+        "source",
+        "webhook_url",
+        "webhook_secret_set_at",
+        "webhook_failures",
+        "webhook_failing_since",
+    )
+    readonly_fields = ("webhook_url", "webhook_secret_set_at", "webhook_failures", "webhook_failing_since")
 
 
 @admin.register(Handoff)

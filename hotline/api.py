@@ -108,17 +108,28 @@ def _handoff_json(handoff: Handoff, *, created: bool) -> dict:
     }
 
 
+def api_key_of(request: HttpRequest):
+    """The partner's API key in force that the request carries (Authorization: Bearer), or None."""
+    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
+    raw_key = raw_key.strip()
+    if scheme.lower() != "bearer" or not raw_key.isascii():
+        return None
+    return services.handoff_key_authenticate(raw_key=raw_key)
+
+
+# For the other apps' API views (dispatch.api): the same answers, errors and body checks.
+api_error = _error
+
+
+def read_json(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
+    return _read_json(request)
+
+
 @csrf_exempt
 @never_cache
 @json_api("POST")
 def handoff_create(request: HttpRequest) -> JsonResponse:
-    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
-    raw_key = raw_key.strip()
-    key = (
-        services.handoff_key_authenticate(raw_key=raw_key)
-        if scheme.lower() == "bearer" and raw_key.isascii()
-        else None
-    )
+    key = api_key_of(request)
     if key is None:
         return _error(401, "A valid API key is required: Authorization: Bearer <key>.", field="authorization")
     data, error = _read_json(request)
@@ -146,36 +157,17 @@ def handoff_create(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_handoff_json(handoff, created=created), status=201 if created else 200)
 
 
-def _status_json(handoff: Handoff) -> dict:
-    """What became of the contact: codes and times only, never the notes or the caller."""
-
-    def at(value):
-        return value.isoformat() if value else None
-
-    return {
-        "id": handoff.intake_id,
-        "reference": handoff.reference,
-        "status": handoff.intake.status,
-        "decision": handoff.decision or None,
-        "outcome": handoff.outcome or None,
-        "created_at": at(handoff.created_at),
-        "decided_at": at(handoff.decided_at),
-        "closed_at": at(handoff.closed_at),
-    }
-
-
 @json_api("GET", "HEAD")
 @never_cache
 def handoff_detail(request: HttpRequest, pk: int) -> JsonResponse:
     """The sender reads back what became of a contact it handed over (its own only: 404 else)."""
-    scheme, _sep, raw_key = request.headers.get("Authorization", "").partition(" ")
-    key = services.handoff_key_authenticate(raw_key=raw_key.strip()) if scheme.lower() == "bearer" else None
+    key = api_key_of(request)
     if key is None:
-        return _error(401, "A valid API key is required: Authorization: Bearer <key>.")
+        return _error(401, "A valid API key is required: Authorization: Bearer <key>.", field="authorization")
     handoff = Handoff.objects.select_related("intake").filter(partner=key.partner, intake_id=pk).first()
     if handoff is None:
         return _error(404, "No hand-off of yours has this id.")
-    return JsonResponse(_status_json(handoff))
+    return JsonResponse(services.handoff_status_data(handoff))
 
 
 @json_api("GET", "HEAD")
@@ -201,7 +193,7 @@ _ERROR = {
 }
 
 OPENAPI: dict = {
-    "openapi": "3.0.3",
+    "openapi": "3.1.0",
     "info": {
         "title": "Hotline hand-off API",
         "version": "1.0.0",
@@ -258,8 +250,7 @@ OPENAPI: dict = {
                     "reference": _STRING,
                     "status": {**_STRING, "enum": ["new", "needs_callback", "in_triage", "closed"]},
                     "decision": {
-                        **_STRING,
-                        "nullable": True,
+                        "type": ["string", "null"],
                         "enum": [
                             "phone_support",
                             "send_responders",
@@ -271,19 +262,105 @@ OPENAPI: dict = {
                         "description": "The dispatcher's decision, once taken.",
                     },
                     "outcome": {
-                        **_STRING,
-                        "nullable": True,
+                        "type": ["string", "null"],
                         "description": "The incident's outcome code when responders were sent "
                         "(resolved_on_scene, referred, transported, police_requested, ems_requested, "
                         "no_contact, services_declined).",
                     },
                     "created_at": {**_STRING, "format": "date-time"},
-                    "decided_at": {**_STRING, "format": "date-time", "nullable": True},
-                    "closed_at": {**_STRING, "format": "date-time", "nullable": True},
+                    "decided_at": {"type": ["string", "null"], "format": "date-time"},
+                    "closed_at": {"type": ["string", "null"], "format": "date-time"},
+                },
+            },
+            "ReferralStatusRequest": {
+                "type": "object",
+                "required": ["status"],
+                "additionalProperties": False,
+                "properties": {
+                    "status": {**_STRING, "enum": ["accepted", "connected", "declined", "unreachable"]},
+                },
+            },
+            "Referral": {
+                "type": "object",
+                "required": ["id", "status", "created_at", "accepted_at", "connected_at", "ended_at", "next"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "status": {
+                        **_STRING,
+                        "enum": ["made", "accepted", "connected", "declined", "unreachable"],
+                    },
+                    "service": {"type": ["string", "null"]},
+                    "created_at": {**_STRING, "format": "date-time"},
+                    "accepted_at": {"type": ["string", "null"], "format": "date-time"},
+                    "connected_at": {"type": ["string", "null"], "format": "date-time"},
+                    "ended_at": {
+                        "type": ["string", "null"],
+                        "format": "date-time",
+                        "description": "When it was declined or the person was unreachable.",
+                    },
+                    "next": {
+                        "type": "array",
+                        "items": _STRING,
+                        "description": "The statuses it may still move to (none once closed).",
+                    },
+                },
+            },
+            "StatusWebhook": {
+                "type": "object",
+                "required": ["id", "type", "created_at", "data"],
+                "properties": {
+                    "id": {
+                        **_STRING,
+                        "format": "uuid",
+                        "description": "The event's id, also in X-Hotline-Event-Id: dedupe on it.",
+                    },
+                    "type": {**_STRING, "enum": ["handoff.updated"]},
+                    "created_at": {**_STRING, "format": "date-time"},
+                    "data": {"$ref": "#/components/schemas/HandoffStatus"},
                 },
             },
             "Error": _ERROR,
         },
+    },
+    "webhooks": {
+        "handoffStatusChanged": {
+            "post": {
+                "operationId": "handoffStatusChanged",
+                "summary": "A hand-off you sent changed (status, decision, outcome or close)",
+                "description": (
+                    "Sent to the partner's status webhook URL, one event per change, signed with the "
+                    "partner's secret: X-Hotline-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
+                    '"<t>.<raw body>" keyed with the secret>. Refuse a t more than 300 s from your '
+                    "clock. Answer 2xx within 10 s; 5xx, 429 and timeouts are retried with backoff, "
+                    "other 4xx are not. An event may come twice (same id) if the hotline stopped "
+                    "between your answer and its record of it. See docs/api.md."
+                ),
+                "parameters": [
+                    {
+                        "name": "X-Hotline-Signature",
+                        "in": "header",
+                        "required": True,
+                        "schema": {**_STRING, "example": "t=1780520102,v1=5f0c...e1"},
+                    },
+                    {
+                        "name": "X-Hotline-Event-Id",
+                        "in": "header",
+                        "required": True,
+                        "schema": {**_STRING, "format": "uuid"},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/StatusWebhook"}}
+                    },
+                },
+                "responses": {
+                    "2XX": {"description": "Received (or already received: same event id)."},
+                    "5XX": {"description": "Tried again later, with backoff."},
+                },
+            }
+        }
     },
     "paths": {
         "/handoffs/": {
@@ -345,6 +422,49 @@ OPENAPI: dict = {
                     "404": {
                         "description": "No hand-off of this partner has this id.",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                },
+            }
+        },
+        "/referrals/{id}/status": {
+            "post": {
+                "operationId": "confirmReferral",
+                "summary": "Say what became of a referral made to your organisation",
+                "description": (
+                    "made -> accepted, connected, declined or unreachable; accepted -> connected or "
+                    "unreachable; a connected, declined or unreachable referral does not change again. "
+                    "Sending the status it already has changes nothing."
+                ),
+                "security": [{"bearerAuth": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ReferralStatusRequest"}}
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The referral with its new status and dates.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}
+                        },
+                    },
+                    **{
+                        code: {
+                            "description": description,
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        }
+                        for code, description in (
+                            ("400", "Not a JSON object with a known `status`."),
+                            ("401", "Missing, unknown or revoked API key."),
+                            ("404", "No referral to your organisation has this id."),
+                            ("405", "Only POST is allowed here."),
+                            ("409", "The referral's status no longer allows this move."),
+                            ("413", f"The body is larger than {settings.HANDOFF_API_MAX_BODY_BYTES} bytes."),
+                        )
                     },
                 },
             }

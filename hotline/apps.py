@@ -8,7 +8,7 @@ class HotlineConfig(AppConfig):
     verbose_name = _("Hotline")
 
     def ready(self) -> None:
-        from config.health import register_database_gate
+        from config.health import register_database_gate, register_warning
         from hotline import checks  # noqa: F401 - registers the system checks
         from hotline.budget import breaker
         from hotline.models import OperatingHours, PartnerLine
@@ -27,3 +27,18 @@ class HotlineConfig(AppConfig):
             return "error: hung" if breaker.skipping() else None
 
         register_database_gate("hotline-breaker", database_hung)
+
+        def webhooks_failing() -> str | None:
+            # Partners' status webhooks failing in a row: an operator or coordinator should look.
+            from hotline.selectors import partner_webhooks_failing
+
+            try:
+                failing = partner_webhooks_failing()
+            except Exception:  # noqa: BLE001 - a down database is reported by its own check
+                return None
+            if not failing:
+                return None
+            names = ", ".join(f"{p.name} ({p.webhook_failures} failures)" for p in failing)
+            return f"partner status webhooks failing: {names}"
+
+        register_warning("hotline-partner-webhooks", webhooks_failing)

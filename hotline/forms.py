@@ -100,3 +100,26 @@ class HandoffPartnerForm(forms.Form):
         if HandoffPartner.objects.filter(name__iexact=name).exists():
             raise forms.ValidationError(_("A partner with this name already exists."))
         return name
+
+
+class PartnerWebhookForm(forms.Form):
+    """A partner's status webhook URL: HTTPS (plain HTTP only to this machine, for testing)."""
+
+    webhook_url = forms.URLField(
+        label=_("Status webhook URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Leave empty to stop sending status webhooks to this partner."),
+    )
+
+    def clean_webhook_url(self) -> str:
+        from urllib.parse import urlsplit
+
+        url = self.cleaned_data["webhook_url"].strip()
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise forms.ValidationError(_("Use an https:// address."))
+        return url

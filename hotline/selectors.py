@@ -7,13 +7,24 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Generic, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from hotline.models import Call, HandoffApiKey, HandoffPartner, Intake, Message, OperatingHours, PartnerLine
+from hotline.models import (
+    Call,
+    HandoffApiKey,
+    HandoffPartner,
+    HandoffWebhookAttempt,
+    HandoffWebhookEvent,
+    Intake,
+    Message,
+    OperatingHours,
+    PartnerLine,
+)
 from volunteers.roles import Role, has_role
 
 T = TypeVar("T")
@@ -190,3 +201,37 @@ def handoff_partners() -> QuerySet[HandoffPartner]:
     """Hand-off partners, each with `live_keys` (the key in force, if any)."""
     live = HandoffApiKey.objects.filter(revoked_at__isnull=True).select_related("created_by")
     return HandoffPartner.objects.prefetch_related(Prefetch("keys", queryset=live, to_attr="live_keys"))
+
+
+def partner_webhooks_failing() -> list[HandoffPartner]:
+    """Partners whose status webhook failed HANDOFF_WEBHOOK_ALARM_AFTER times or more in a row
+    (the console's flag and a /healthz/ warning, until a delivery succeeds)."""
+    return list(
+        HandoffPartner.objects.exclude(webhook_url="")
+        .filter(webhook_failures__gte=max(settings.HANDOFF_WEBHOOK_ALARM_AFTER, 1))
+        .only("pk", "name", "webhook_failures", "webhook_failing_since")
+        .order_by("name")
+    )
+
+
+def partner_webhook_log(*, partner: HandoffPartner, limit: int = 50) -> dict:
+    """A partner's delivery log: the last tries and events, and the counts per event status."""
+    counts = dict(
+        HandoffWebhookEvent.objects.filter(partner=partner)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        "attempts": list(
+            HandoffWebhookAttempt.objects.filter(partner=partner)
+            .select_related("event")
+            .order_by("-at", "-pk")[:limit]
+        ),
+        "events": list(
+            HandoffWebhookEvent.objects.filter(partner=partner)
+            .select_related("handoff")
+            .order_by("-created_at", "-pk")[:limit]
+        ),
+        "counts": counts,
+    }

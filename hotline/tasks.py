@@ -56,3 +56,22 @@ def calls_reconcile() -> int:
     finally:
         cache.delete(RECONCILE_LOCK)
     return result.calls_created + result.voicemails_stored
+
+
+@shared_task(name="hotline.webhook_events_send", ignore_result=True, bind=True)
+def webhook_events_send(self, event_ids: list[int]) -> list[str]:
+    """POST partners' status webhook events (each claimed first: a duplicated task sends
+    nothing twice); the ones to retry are enqueued again after their backoff. Run eagerly (no
+    broker), a countdown would not wait: the retries are left to the outbox sweep instead."""
+    from hotline.services import webhook_events_deliver, webhook_events_enqueue
+
+    deliveries = webhook_events_deliver(list(event_ids))
+    if self.request.is_eager:
+        return [delivery.status for delivery in deliveries]
+    retries: dict[int, list[int]] = {}
+    for event_id, delivery in zip(event_ids, deliveries, strict=True):
+        if delivery.retry_in is not None:
+            retries.setdefault(delivery.retry_in, []).append(event_id)
+    for delay, ids in sorted(retries.items()):
+        webhook_events_enqueue(ids, countdown=delay)
+    return [delivery.status for delivery in deliveries]

@@ -29,4 +29,21 @@ urlpatterns = [
     path("handoff-keys/partners/", views.handoff_partner_create, name="handoff_partner_create"),
     path("handoff-keys/partners/<int:pk>/issue/", views.handoff_key_issue, name="handoff_key_issue"),
     path("handoff-keys/<int:pk>/revoke/", views.handoff_key_revoke, name="handoff_key_revoke"),
+    # Coordinators: a partner's status webhook and its delivery log.
+    path("handoff-keys/partners/<int:pk>/webhook/", views.handoff_webhooks, name="handoff_webhooks"),
+    path(
+        "handoff-keys/partners/<int:pk>/webhook/set/",
+        views.handoff_webhook_configure,
+        name="handoff_webhook_configure",
+    ),
+    path(
+        "handoff-keys/partners/<int:pk>/webhook/rotate/",
+        views.handoff_webhook_secret_rotate,
+        name="handoff_webhook_secret_rotate",
+    ),
+    path(
+        "handoff-keys/webhook-events/<int:pk>/resend/",
+        views.handoff_webhook_event_resend,
+        name="handoff_webhook_event_resend",
+    ),
 ]

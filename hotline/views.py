@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import Action, audit_record
 from hotline import selectors, services
-from hotline.forms import HandoffPartnerForm, ReplyForm
+from hotline.forms import HandoffPartnerForm, PartnerWebhookForm, ReplyForm
 from hotline.messaging import SmsError
-from hotline.models import HandoffApiKey, HandoffPartner
+from hotline.models import HandoffApiKey, HandoffPartner, HandoffWebhookEvent
 from volunteers.roles import Role, role_required
 from volunteers.selectors import volunteer_for_user
 
@@ -206,3 +206,72 @@ def handoff_key_revoke(request, pk: int):
     services.handoff_key_revoke(key=key)
     messages.success(request, _("The key of %(partner)s is revoked.") % {"partner": key.partner.name})
     return redirect("hotline:handoff_keys")
+
+
+# --- partners' status webhooks (coordinators) -------------------------------------------------
+
+
+def _webhooks_page(request, partner: HandoffPartner, *, form=None, new_secret: str | None = None, status=200):
+    return render(
+        request,
+        "hotline/handoff_webhooks.html",
+        {
+            "partner": partner,
+            "form": form or PartnerWebhookForm(initial={"webhook_url": partner.webhook_url}),
+            "new_secret": new_secret,
+            "log": selectors.partner_webhook_log(partner=partner),
+            "alarm_after": settings.HANDOFF_WEBHOOK_ALARM_AFTER,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_webhooks(request, pk: int):
+    """A partner's status webhook: its URL, its secret (rotate), and the delivery log."""
+    return _webhooks_page(request, get_object_or_404(HandoffPartner, pk=pk))
+
+
+@require_POST
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_webhook_configure(request, pk: int):
+    partner = get_object_or_404(HandoffPartner, pk=pk)
+    form = PartnerWebhookForm(request.POST)
+    if not form.is_valid():
+        return _webhooks_page(request, partner, form=form, status=400)
+    partner, new_secret = services.partner_webhook_configure(
+        partner=partner, url=form.cleaned_data["webhook_url"], by=request.user
+    )
+    if new_secret is None:
+        messages.success(
+            request, _("The status webhook of %(partner)s is saved.") % {"partner": partner.name}
+        )
+        return redirect("hotline:handoff_webhooks", pk=partner.pk)
+    return _webhooks_page(request, partner, new_secret=new_secret)
+
+
+@require_POST
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_webhook_secret_rotate(request, pk: int):
+    """A new signing secret, shown in this answer only; the old one stops signing at once."""
+    partner = get_object_or_404(HandoffPartner, pk=pk)
+    new_secret = services.partner_webhook_secret_rotate(partner=partner, by=request.user)
+    return _webhooks_page(request, partner, new_secret=new_secret)
+
+
+@require_POST
+@never_cache
+@role_required(Role.COORDINATOR)
+def handoff_webhook_event_resend(request, pk: int):
+    """Send a failed event again (the same event id: the partner's receiver dedupes on it)."""
+    event = get_object_or_404(HandoffWebhookEvent, pk=pk)
+    if event.status != HandoffWebhookEvent.Status.FAILED:
+        messages.error(request, _("Only a failed event can be sent again."))
+    else:
+        services.webhook_event_resend(event=event, by=request.user)
+        messages.success(request, _("The event is sent again."))
+    return redirect("hotline:handoff_webhooks", pk=event.partner_id)

@@ -183,10 +183,15 @@ RULES: dict[str, Rule] = {
     "hotline:handoff_partner_create": COORDINATORS_POST,
     "hotline:handoff_key_issue": COORDINATORS_POST,
     "hotline:handoff_key_revoke": COORDINATORS_POST,
+    "hotline:handoff_webhooks": COORDINATORS,
+    "hotline:handoff_webhook_configure": COORDINATORS_POST,
+    "hotline:handoff_webhook_secret_rotate": COORDINATORS_POST,
+    "hotline:handoff_webhook_event_resend": COORDINATORS_POST,
     # Partner hand-off API (/api/v1/)
     "api:handoff_create": API_KEY,
     "api:handoff_detail": API_KEY_GET,
     "api:openapi": PUBLIC,
+    "api_referral_status": API_KEY,
     # outreach
     "outreach:summary": COORDINATORS,
     "outreach:partner_list": DISPATCHERS,
@@ -268,6 +273,9 @@ RULES: dict[str, Rule] = {
     "dispatch:responder": PUBLIC,
     # The partner's referral link: the signed token is the credential.
     "dispatch:referral_confirm": PUBLIC,
+    "dispatch:referral_api": COORDINATORS,
+    "dispatch:referral_api_link": COORDINATORS_POST,
+    "dispatch:referral_api_unlink": COORDINATORS_POST,
     "dispatch:responder_action": rule(*USERS, post_only=True, post_data={"action": "decline"}),
     # The responder's phone location, by the signed link only (sharing needs a team member;
     # stopping, which forgets it, works for the link's holder).
@@ -430,6 +438,26 @@ class Objects:
         from outreach.tests.factories import PartnerFactory
 
         return PartnerFactory()
+
+    @cached_property
+    def handoff_webhook_event(self):
+        import uuid
+
+        from hotline.models import Handoff, HandoffWebhookEvent
+        from hotline.tests.factories import IntakeFactory
+
+        handoff = Handoff.objects.create(
+            partner=self.handoff_partner, reference="MATRIX-1", intake=IntakeFactory(), call_type="x"
+        )
+        return HandoffWebhookEvent.objects.create(
+            event_id=uuid.uuid4(), partner=self.handoff_partner, handoff=handoff, data={}, status="failed"
+        )
+
+    @cached_property
+    def referral_api_link(self):
+        from dispatch.models import ReferralApiPartner
+
+        return ReferralApiPartner.objects.create(handoff_partner=self.handoff_partner, partner=self.partner)
 
     @cached_property
     def partner_agreement(self):
@@ -663,6 +691,12 @@ KWARGS = {
     "hotline:intake_reply": _pk("intake"),
     "hotline:intake_callback": _pk("intake"),
     "hotline:handoff_key_issue": _pk("handoff_partner"),
+    "hotline:handoff_webhooks": _pk("handoff_partner"),
+    "hotline:handoff_webhook_configure": _pk("handoff_partner"),
+    "hotline:handoff_webhook_secret_rotate": _pk("handoff_partner"),
+    "hotline:handoff_webhook_event_resend": _pk("handoff_webhook_event"),
+    "api_referral_status": lambda objects: {"pk": "1"},
+    "dispatch:referral_api_unlink": _pk("referral_api_link"),
     "api:handoff_detail": lambda objects: {"pk": 1},
     "hotline:handoff_key_revoke": _pk("handoff_key"),
     "outreach:partner_detail": _pk("partner"),

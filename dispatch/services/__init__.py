@@ -70,6 +70,8 @@ from .outbox import (
 from .protocol import QuestionInput, RuleInput, protocol_problems, protocol_version_create
 from .referrals import (
     REFERRAL_MOVES,
+    referral_api_link,
+    referral_api_unlink,
     referral_confirm,
     referral_confirm_url,
     referral_from_token,
@@ -146,6 +148,8 @@ __all__ = [
     "parse_acknowledgement",
     "protocol_problems",
     "protocol_version_create",
+    "referral_api_link",
+    "referral_api_unlink",
     "referral_confirm",
     "referral_confirm_url",
     "referral_remind",

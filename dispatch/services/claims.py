@@ -18,7 +18,8 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from dispatch.models import Triage
 from dispatch.selectors import current_protocol
-from hotline.models import Intake
+from hotline import services as hotline_services
+from hotline.models import PARTNER_SOURCES, Intake
 from volunteers.roles import Role, has_role
 
 from ._common import DispatchError
@@ -51,10 +52,11 @@ def triage_claim(*, intake: Intake, user) -> Triage:
         claimed = Triage.objects.filter(pk=triage.pk, claimed_by__isnull=True, decision="").update(
             claimed_by=user, claimed_at=now, status_before_claim=intake.status
         )
-        if claimed:
-            Intake.objects.filter(
-                pk=intake.pk, status__in=(Intake.Status.NEW, Intake.Status.NEEDS_CALLBACK)
-            ).update(status=Intake.Status.IN_TRIAGE)
+        moved = claimed and Intake.objects.filter(
+            pk=intake.pk, status__in=(Intake.Status.NEW, Intake.Status.NEEDS_CALLBACK)
+        ).update(status=Intake.Status.IN_TRIAGE)
+        if moved and intake.source in PARTNER_SOURCES:  # handed over by a partner: it hears of it
+            hotline_services.handoff_status_changed(intake_id=intake.pk)
     triage.refresh_from_db()
     if triage.claimed_by_id == user.pk and not triage.decision:
         return triage
@@ -79,9 +81,10 @@ def triage_release(*, triage: Triage, user) -> None:
         )
         if not released:
             raise DispatchError(_("You do not hold this intake."))
-        Intake.objects.filter(pk=triage.intake_id, status=Intake.Status.IN_TRIAGE).update(
+        if Intake.objects.filter(pk=triage.intake_id, status=Intake.Status.IN_TRIAGE).update(
             status=triage.status_before_claim or Intake.Status.NEW
-        )
+        ):
+            hotline_services.handoff_status_changed(intake_id=triage.intake_id)
     triage.refresh_from_db()
 
 

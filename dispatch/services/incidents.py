@@ -371,6 +371,10 @@ def incident_cancel(*, incident: Incident, by, reason: str) -> Incident:
         IncidentEvent.objects.create(
             incident=locked, kind=IncidentEvent.Kind.CANCELLED, actor=by, note=reason, created_at=now
         )
+        hotline_services.handoff_record_progress(
+            intake_id=Triage.objects.values_list("intake_id", flat=True).get(pk=locked.triage_id),
+            closed_at=now,
+        )
         alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is cancelled."), now=now, by=by)
         forget_shared_locations(incident=locked)
         _send_after_commit(

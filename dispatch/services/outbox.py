@@ -5,7 +5,8 @@ to Celery once it has committed (`_send_after_commit`), DISPATCH_NOTIFY_BATCH_SI
 The task (`dispatch.notifications_send`) calls `notifications_deliver`, which claims each row
 just before its text goes out, so a duplicated task never texts twice; temporary errors retry
 with backoff. The beat task `dispatch.outbox_sweep` re-sends rows a down broker left pending and
-settles rows a killed worker left mid-send. Called by the other services of this package, by
+settles rows a killed worker left mid-send; it sweeps the partners' status webhook events too
+(hotline.services.partner_webhooks: the same outbox pattern, over HTTP). Called by the other services of this package, by
 dispatch.tasks, and by the notification view (a dispatcher resends a failed text).
 """
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.models import IncidentEvent, Notification
+from hotline import services as hotline_services
 
 from ._common import DispatchError
 
@@ -207,6 +209,8 @@ class Sweep:
     recovered: int = 0  # the provider had the text: marked SENT
     resent: int = 0  # the provider never got it: back to PENDING and enqueued
     failed: int = 0  # nobody could tell: FAILED, for a dispatcher
+    webhooks_enqueued: int = 0  # partners' status webhook events handed to the broker again
+    webhooks_stuck: int = 0  # status webhook events a stopped sender left SENDING, sent again
 
 
 def outbox_sweep(*, now: datetime | None = None, limit: int = 500, stuck_limit: int = 10) -> Sweep:
@@ -238,6 +242,9 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 500, stuck_limit: 
             settled[outcome].append(notification.pk)
     if settled["pending"]:
         enqueued += notifications_enqueue(settled["pending"])
+    webhooks = hotline_services.webhook_events_sweep(
+        now=now, pending_after=settings.DISPATCH_OUTBOX_SWEEP_AFTER_SECONDS, limit=limit
+    )
     return Sweep(
         enqueued=enqueued,
         due=len(due),
@@ -245,6 +252,8 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 500, stuck_limit: 
         recovered=len(settled["sent"]),
         resent=len(settled["pending"]),
         failed=len(settled["failed"]),
+        webhooks_enqueued=webhooks.enqueued,
+        webhooks_stuck=webhooks.stuck,
     )
 
 

@@ -3,7 +3,8 @@
 The partner says what became of a referral, through a signed link (no account; `referral_token`
 with a maximum age, DISPATCH_REFERRAL_LINK_MAX_AGE) or the API: accepted, then the person
 connected, or declined, or unreachable. Each step keeps its date; a closed referral (connected,
-declined, unreachable) does not change again. Called by the partner's confirmation page.
+declined, unreachable) does not change again. Called by the partner's confirmation page and
+dispatch.api; `referral_api_link` lets a directory partner use a hand-off partner's API key.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dispatch.models import Referral
+from audit.services import Action, audit_record
+from dispatch.models import Referral, ReferralApiPartner
 from hotline.signatures import public_url
 
 from ._common import DispatchError
@@ -121,3 +123,33 @@ def referral_reminders_due(*, now: datetime | None = None) -> list[int]:
             status=Referral.Status.MADE, reminded_at__isnull=True, created_at__lte=now - timedelta(days=days)
         ).values_list("pk", flat=True)[:500]
     )
+
+
+def referral_api_link(*, handoff_partner, partner, by) -> ReferralApiPartner:
+    """Let `partner` (the directory) confirm its referrals with `handoff_partner`'s API key."""
+    with transaction.atomic():
+        if ReferralApiPartner.objects.filter(handoff_partner=handoff_partner).exists():
+            raise DispatchError(_("This API key already answers for another partner."))
+        if ReferralApiPartner.objects.filter(partner=partner).exists():
+            raise DispatchError(_("This partner already confirms referrals with another API key."))
+        link = ReferralApiPartner.objects.create(handoff_partner=handoff_partner, partner=partner)
+        audit_record(
+            action=Action.CREATED,
+            subject=ReferralApiPartner,
+            ids=[link.pk],
+            what="referral API access given",
+            actor=by,
+        )
+    return link
+
+
+def referral_api_unlink(*, link: ReferralApiPartner, by) -> None:
+    with transaction.atomic():
+        audit_record(
+            action=Action.DELETED,
+            subject=ReferralApiPartner,
+            ids=[link.pk],
+            what="referral API access removed",
+            actor=by,
+        )
+        link.delete()

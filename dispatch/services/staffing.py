@@ -26,6 +26,7 @@ from dispatch.models import (
     Referral,
 )
 from dispatch.selectors import busy_codes, qualified_volunteers
+from hotline import services as hotline_services
 from volunteers.models import Volunteer
 
 from ._common import DispatchError, ReferralChoice
@@ -202,6 +203,10 @@ def incident_change_decision(
         )
         IncidentEvent.objects.create(
             incident=locked, kind=IncidentEvent.Kind.DECISION_CHANGED, actor=by, note=note, created_at=now
+        )
+        # A handed-over contact's sender hears of the new decision and the close.
+        hotline_services.handoff_record_progress(
+            intake_id=triage.intake_id, decision=decision, decided_at=now, closed_at=now
         )
         alarms_resolve_for(incident=locked, kinds=None, note=note, now=now, by=by)
         forget_shared_locations(incident=locked)

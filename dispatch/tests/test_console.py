@@ -112,5 +112,6 @@ def test_queue_with_1000_open_intakes_renders_with_a_bounded_number_of_queries(
     assert response.status_code == 200
     assert response.content.decode().count('data-intake="') == 1000
     assert response.content.decode().count('data-unit-status="available"') == 10
-    with django_assert_max_num_queries(11):
+    # The console page adds one: partners whose status webhook is failing.
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("dispatch:console")).status_code == 200

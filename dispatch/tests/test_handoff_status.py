@@ -83,3 +83,22 @@ def test_openapi_describes_the_status_read(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert "get" in spec["paths"]["/handoffs/{id}/"]
     assert "HandoffStatus" in spec["components"]["schemas"]
+
+
+@pytest.mark.django_db
+def test_a_cancelled_incident_or_a_changed_decision_closes_the_hand_off(
+    client, coordinator, dispatcher, responders
+):
+    partner, key = _partner_key("DC 911", coordinator)
+    first, _ = hotline_services.handoff_receive(partner=partner, reference="CAD-4", call_type="x")
+    second, _ = hotline_services.handoff_receive(partner=partner, reference="CAD-5", call_type="x")
+    cancelled = send_responders(user=dispatcher, intake=first.intake, responders=responders[:1]).incident
+    changed = send_responders(user=dispatcher, intake=second.intake, responders=responders[1:2]).incident
+    services.incident_cancel(incident=cancelled, by=dispatcher, reason="The person left")
+    services.incident_change_decision(
+        incident=changed, by=dispatcher, decision=Decision.PHONE_SUPPORT, reason="Calmer on the phone"
+    )
+    body = _get(client, first.intake_id, key).json()
+    assert body["decision"] == "send_responders" and body["outcome"] is None and body["closed_at"]
+    body = _get(client, second.intake_id, key).json()
+    assert body["decision"] == "phone_support" and body["closed_at"]

@@ -6,7 +6,7 @@
     history          the search of past intakes and incidents
     responders       the responder's link page (check-in, backup), "my incidents", field contacts
     follow_ups       the follow-up list and one follow-up: take it, call or text, record the result
-    referrals        the partner's signed-link page to confirm a referral
+    referrals        the partner's signed-link page to confirm a referral; the referral API's keys
     alarms           acknowledge and resolve an alarm; the on-call coordinator's alarm call
     protocol_editor  the screening protocol's versions and the coordinators' editor
 
@@ -54,7 +54,7 @@ from .intakes import (
     partners,
 )
 from .protocol_editor import protocol, protocol_edit, protocol_version
-from .referrals import referral_confirm
+from .referrals import referral_api, referral_api_link, referral_api_unlink, referral_confirm
 from .responders import field_contact, my_incidents, responder, responder_action, responder_location
 
 __all__ = [
@@ -97,6 +97,9 @@ __all__ = [
     "protocol_edit",
     "protocol_version",
     "queue",
+    "referral_api",
+    "referral_api_link",
+    "referral_api_unlink",
     "referral_confirm",
     "responder",
     "responder_action",

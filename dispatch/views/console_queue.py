@@ -15,7 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dispatch import selectors
-from volunteers.roles import Role, role_required
+from hotline import selectors as hotline_selectors
+from volunteers.roles import Role, has_role, role_required
 
 
 def _queue_context() -> dict:
@@ -55,7 +56,13 @@ def _queue_context() -> dict:
 @role_required(Role.DISPATCHER)
 @require_GET
 def console(request):
-    context = {**_queue_context(), "follow_ups_overdue": selectors.follow_ups_overdue_count()}
+    context = {
+        **_queue_context(),
+        "follow_ups_overdue": selectors.follow_ups_overdue_count(),
+        # Partners' status webhooks failing in a row: the coordinators' to fix (delivery log).
+        "partner_webhooks_failing": hotline_selectors.partner_webhooks_failing(),
+        "can_manage_partners": has_role(request.user, Role.COORDINATOR),
+    }
     return render(request, "dispatch/console.html", context)
 
 

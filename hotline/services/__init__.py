@@ -5,6 +5,7 @@
 - `intakes`: opening and closing the contacts dispatchers triage;
 - `sms`: inbound texts, delivery statuses, texts to an intake's person;
 - `handoffs`: partners (911, 311...) handing a person over through the API;
+- `partner_webhooks`: telling those partners what became of it (signed status webhooks);
 - `recovery`: what the database missed while it was away (the spool's replay, and the
   reconciliation with Twilio's records).
 
@@ -39,8 +40,20 @@ from hotline.services.handoffs import (
     handoff_partner_create,
     handoff_receive,
     handoff_record_progress,
+    handoff_status_changed,
+    handoff_status_data,
 )
 from hotline.services.intakes import intake_open, intake_set_status, intakes_close
+from hotline.services.partner_webhooks import (
+    partner_webhook_configure,
+    partner_webhook_secret,
+    partner_webhook_secret_rotate,
+    webhook_event_deliver,
+    webhook_event_resend,
+    webhook_events_deliver,
+    webhook_events_enqueue,
+    webhook_events_sweep,
+)
 from hotline.services.recovery import Reconciled, SpoolReplay, calls_reconcile, spool_replay
 from hotline.services.sms import (
     AUTO_REPLY,
@@ -96,6 +109,16 @@ __all__ = [
     "handoff_partner_create",
     "handoff_receive",
     "handoff_record_progress",
+    "handoff_status_changed",
+    "handoff_status_data",
+    "partner_webhook_configure",
+    "partner_webhook_secret",
+    "partner_webhook_secret_rotate",
+    "webhook_event_deliver",
+    "webhook_event_resend",
+    "webhook_events_deliver",
+    "webhook_events_enqueue",
+    "webhook_events_sweep",
     "in_language",
     "intake_open",
     "intake_open_for_call",

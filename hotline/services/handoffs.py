@@ -154,4 +154,44 @@ def handoff_record_progress(
     }
     if not fields:
         return 0
-    return Handoff.objects.filter(intake_id=intake_id).update(**fields)
+    updated = Handoff.objects.filter(intake_id=intake_id).update(**fields)
+    if updated:
+        handoff_status_changed(intake_id=intake_id)
+    return updated
+
+
+def handoff_status_changed(*, intake_id: int) -> bool:
+    """A handed-over contact changed (its intake's status, or the progress above): write the
+    partner's status webhook event in the caller's transaction (services.partner_webhooks).
+    Returns whether an event was written; a contact not handed over by API is left alone."""
+    from hotline.services.partner_webhooks import handoff_webhook_notify
+
+    with transaction.atomic():
+        handoff = (
+            Handoff.objects.select_related("partner", "intake")
+            .select_for_update(of=("self",))
+            .filter(intake_id=intake_id)
+            .first()
+        )
+        if handoff is None or not handoff.partner.webhook_url:
+            return False
+        return handoff_webhook_notify(handoff=handoff) is not None
+
+
+def handoff_status_data(handoff: Handoff) -> dict:
+    """What became of a handed-over contact, as GET /api/v1/handoffs/{id}/ and the status
+    webhooks show it: codes and times only, never the notes or the caller."""
+
+    def at(value):
+        return value.isoformat() if value else None
+
+    return {
+        "id": handoff.intake_id,
+        "reference": handoff.reference,
+        "status": handoff.intake.status,
+        "decision": handoff.decision or None,
+        "outcome": handoff.outcome or None,
+        "created_at": at(handoff.created_at),
+        "decided_at": at(handoff.decided_at),
+        "closed_at": at(handoff.closed_at),
+    }

@@ -75,7 +75,15 @@ def intake_set_status(*, intake: Intake, status: str) -> Intake:
 def intakes_close(*, intakes: QuerySet[Intake]) -> int:
     """Close every intake of `intakes` not closed yet (a coordinator tidying stale contacts);
     returns how many changed."""
+    from hotline.services.handoffs import handoff_status_changed
+
     with transaction.atomic():
-        return intakes.exclude(status=Intake.Status.CLOSED).update(
-            status=Intake.Status.CLOSED, updated_at=timezone.now()
+        open_intakes = intakes.exclude(status=Intake.Status.CLOSED)
+        # Handed-over contacts among them: their partners hear of the close (status webhooks).
+        handed_over = list(
+            open_intakes.filter(handoff__partner__webhook_url__gt="").values_list("pk", flat=True)
         )
+        closed = open_intakes.update(status=Intake.Status.CLOSED, updated_at=timezone.now())
+        for intake_id in handed_over:
+            handoff_status_changed(intake_id=intake_id)
+        return closed

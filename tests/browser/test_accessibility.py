@@ -39,7 +39,7 @@ def pages_of(role: str) -> list[str]:
     from assessment.models import CfsCity, CfsDataset, CfsImportJob, RoadmapPhase
     from dispatch.models import Incident, IncidentResponder
     from dispatch.selectors import responder_token
-    from hotline.models import Intake
+    from hotline.models import HandoffPartner, Intake
     from outreach.models import Event, FocusGroup, Lead, Partner, Survey
     from volunteers.models import Shift, TrainingSession, Volunteer
 
@@ -129,6 +129,7 @@ def pages_of(role: str) -> list[str]:
         reverse("outreach:lead_create"),
         reverse("outreach:focus_group_create"),
         reverse("hotline:handoff_keys"),
+        reverse("dispatch:referral_api"),
         reverse("dispatch:protocol_edit"),
         reverse("audit:entries"),
     ]
@@ -147,6 +148,7 @@ def pages_of(role: str) -> list[str]:
         (RoadmapPhase, "assessment:roadmap_phase_edit"),
         (CfsDataset, "assessment:cfs_analysis"),
         (CfsImportJob, "assessment:cfs_job"),
+        (HandoffPartner, "hotline:handoff_webhooks"),
     ):
         first = model.objects.order_by("pk").first()
         if first is not None:
