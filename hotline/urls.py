@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline import views, webhooks
+from hotline import softphone_views, views, webhooks
 
 app_name = "hotline"
 
@@ -29,4 +29,8 @@ urlpatterns = [
     path("handoff-keys/partners/", views.handoff_partner_create, name="handoff_partner_create"),
     path("handoff-keys/partners/<int:pk>/issue/", views.handoff_key_issue, name="handoff_key_issue"),
     path("handoff-keys/<int:pk>/revoke/", views.handoff_key_revoke, name="handoff_key_revoke"),
+    # The console's softphone (answering calls in the browser): token and presence JSON, opt-in.
+    path("softphone/token/", softphone_views.token, name="softphone_token"),
+    path("softphone/presence/", softphone_views.presence, name="softphone_presence"),
+    path("softphone/opt-in/", softphone_views.opt_in, name="softphone_opt_in"),
 ]
