@@ -154,3 +154,15 @@ def browser_ready(volunteer: Volunteer, *, now=None) -> bool:
         and ready_until is not None
         and ready_until > now
     )
+
+
+def softphone_panel(*, user) -> dict | None:
+    """What the console's softphone panel shows the user: None when the softphone is off or
+    the user has no volunteer record (nothing to opt in)."""
+    if not softphone_enabled():
+        return None
+    volunteer = volunteer_for_user(user)
+    if volunteer is None:
+        return None
+    on_shift = volunteer.pk in {v.pk for v in on_shift_now("dispatcher")}
+    return {"opted_in": volunteer.answers_in_browser, "on_shift": on_shift}

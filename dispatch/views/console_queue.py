@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dispatch import selectors
+from hotline.softphone import softphone_panel
 from volunteers.roles import Role, role_required
 
 
@@ -55,7 +56,11 @@ def _queue_context() -> dict:
 @role_required(Role.DISPATCHER)
 @require_GET
 def console(request):
-    context = {**_queue_context(), "follow_ups_overdue": selectors.follow_ups_overdue_count()}
+    context = {
+        **_queue_context(),
+        "follow_ups_overdue": selectors.follow_ups_overdue_count(),
+        "softphone": softphone_panel(user=request.user),
+    }
     return render(request, "dispatch/console.html", context)
 
 
