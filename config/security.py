@@ -34,7 +34,12 @@ def softphone_configured() -> bool:
     """The console softphone is on (the same four settings hotline.softphone checks)."""
     return all(
         getattr(settings, name, "")
-        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY_SID", "TWILIO_API_KEY_SECRET", "TWILIO_TWIML_APP_SID")
+        for name in (
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_API_KEY_SID",
+            "TWILIO_API_KEY_SECRET",
+            "TWILIO_TWIML_APP_SID",
+        )
     )
 
 

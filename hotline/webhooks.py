@@ -228,7 +228,9 @@ def voice_screen(request: HttpRequest) -> HttpResponse:
         # The dispatcher's browser (hotline.softphone): they clicked "Answer", and a browser has
         # no voicemail to screen out, so no prompt; the first answer still wins.
         accepted = services.call_accept(
-            parent_call_sid=parent_sid, user_id=_int(request.GET.get("user")), number=request.POST.get("To", "")
+            parent_call_sid=parent_sid,
+            user_id=_int(request.GET.get("user")),
+            number=request.POST.get("To", ""),
         )
         return twiml.twiml_response(twiml.screen_accepted() if accepted else twiml.hangup())
     if "Digits" not in request.POST:

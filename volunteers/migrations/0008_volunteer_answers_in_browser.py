@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('volunteers', '0007_onboarding_steps_and_community_agreements'),
+        ("volunteers", "0007_onboarding_steps_and_community_agreements"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='volunteer',
-            name='answers_in_browser',
-            field=models.BooleanField(default=False, verbose_name='answers hotline calls in the browser'),
+            model_name="volunteer",
+            name="answers_in_browser",
+            field=models.BooleanField(default=False, verbose_name="answers hotline calls in the browser"),
         ),
         migrations.AddField(
-            model_name='volunteer',
-            name='browser_ready_until',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='browser ready to ring until'),
+            model_name="volunteer",
+            name="browser_ready_until",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="browser ready to ring until"),
         ),
     ]
