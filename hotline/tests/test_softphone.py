@@ -337,3 +337,13 @@ def test_console_shows_the_softphone_only_when_configured(client, settings, soft
     settings.TWILIO_API_KEY_SID = ""
     page = client.get(reverse("dispatch:console")).content.decode()
     assert 'id="softphone"' not in page and "twilio.min.js" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "words"), [("ko", "브라우저 전화"), ("es", "Teléfono del navegador")])
+def test_the_softphone_panel_speaks_the_language(client, softphone_on, browser_dispatcher, language, words):
+    client.force_login(browser_dispatcher.user)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("dispatch:console"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert words in page
+    assert "Browser phone" not in page and "Hang up" not in page
