@@ -347,3 +347,18 @@ def test_the_softphone_panel_speaks_the_language(client, softphone_on, browser_d
     page = client.get(reverse("dispatch:console"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert words in page
     assert "Browser phone" not in page and "Hang up" not in page
+
+
+def test_a_half_configured_softphone_is_reported(settings):
+    from hotline.checks import softphone_settings_check
+
+    settings.TWILIO_API_KEY_SID = API_KEY_SID
+    settings.TWILIO_API_KEY_SECRET = ""
+    settings.TWILIO_TWIML_APP_SID = ""
+    (warning,) = softphone_settings_check(None)
+    assert warning.id == "hotline.W020" and "TWILIO_TWIML_APP_SID" in warning.msg
+    settings.TWILIO_API_KEY_SECRET = API_KEY_SECRET
+    settings.TWILIO_TWIML_APP_SID = APP_SID
+    assert softphone_settings_check(None) == []
+    settings.TWILIO_API_KEY_SID = settings.TWILIO_API_KEY_SECRET = settings.TWILIO_TWIML_APP_SID = ""
+    assert softphone_settings_check(None) == []
