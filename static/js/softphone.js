@@ -166,7 +166,9 @@
       if (!call) { setState("ready"); }
       presence(true);
     });
-    device.on("unregistered", function () { if (device) { fallBack("cannot-connect"); } });
+    // Lost the connection to Twilio: never while a call is up (it may come back; the call
+    // goes on over its own media path).
+    device.on("unregistered", function () { if (device && !call) { fallBack("cannot-connect"); } });
     device.on("error", function () {
       if (!call) { fallBack("cannot-connect"); }
     });
@@ -231,6 +233,9 @@
     body.append("state", "off");
     navigator.sendBeacon(panel.dataset.presenceUrl, body);
   });
+
+  // Back from the browser's page cache: the server was told "off" when the page was left.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { start(); } });
 
   start();
 })();
