@@ -136,3 +136,105 @@ def test_softphone_without_microphone_permission_falls_back_to_the_phone(
         assert "microphone" in text and "phone instead" in text
         assert _cleared(volunteer)
         assert not errors, errors
+
+
+# A stand-in for the SDK with the same surface softphone.js uses (Device, Call, their events):
+# the journey of a call in the panel, which no Twilio can ring here.
+FAKE_SDK = """
+(function () {
+  function Emitter() { this.handlers = {}; }
+  Emitter.prototype.on = function (name, handler) { (this.handlers[name] = this.handlers[name] || []).push(handler); return this; };
+  Emitter.prototype.emit = function (name) {
+    var args = [].slice.call(arguments, 1);
+    (this.handlers[name] || []).forEach(function (handler) { handler.apply(null, args); });
+  };
+  function Call(parameters) { Emitter.call(this); this.customParameters = new Map(Object.entries(parameters)); this.muted = false; this.log = []; }
+  Call.prototype = Object.create(Emitter.prototype);
+  Call.prototype.accept = function () { this.log.push("accept"); this.emit("accept"); };
+  Call.prototype.reject = function () { this.log.push("reject"); this.emit("reject"); };
+  Call.prototype.disconnect = function () { this.log.push("disconnect"); this.emit("disconnect"); };
+  Call.prototype.mute = function (muted) { this.muted = muted; this.log.push(muted ? "mute" : "unmute"); };
+  Call.prototype.isMuted = function () { return this.muted; };
+  function Device(token, options) {
+    Emitter.call(this); this.token = token; this.options = options;
+    this.audio = { outgoing: function () {}, disconnect: function () {}, incoming: function () {} };
+    window.fakeDevice = this;
+  }
+  Device.prototype = Object.create(Emitter.prototype);
+  Device.prototype.register = function () { var device = this; setTimeout(function () { device.emit("registered"); }, 10); return Promise.resolve(); };
+  Device.prototype.destroy = function () {};
+  Device.prototype.updateToken = function (token) { this.token = token; };
+  window.Twilio = { Device: Device };
+  window.fakeRing = function (parameters) { var call = new Call(parameters); window.fakeCall = call; window.fakeDevice.emit("incoming", call); };
+})();
+"""
+
+
+def _state(page, state: str) -> None:
+    page.wait_for_selector(f"#softphone[data-state='{state}']", timeout=10_000)
+
+
+def test_a_call_in_the_panel_answer_mute_transfer_link_hang_up(
+    live_server, offline_browser, softphone_settings
+):
+    reseed("volunteers")
+    volunteer = _dispatcher()
+    volunteer.browser_ready_until = None
+    volunteer.save(update_fields=["browser_ready_until"])
+    page = new_page(offline_browser)
+    errors = _watch_errors(page)
+    page.route(
+        "**/vendor/twilio-voice/twilio.min.js",
+        lambda route: route.fulfill(status=200, content_type="text/javascript", body=FAKE_SDK),
+    )
+    with screenshot_on_failure("softphone-call", page):
+        log_in(page, live_server.url, "sophie", next_path="/dispatch/")
+        _state(page, "ready")
+        assert "ring here and on your phone" in page.locator("#softphone-status").inner_text()
+        deadline = time.monotonic() + 10
+        while volunteer.browser_ready_until is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            volunteer.refresh_from_db()
+        assert volunteer.browser_ready_until is not None, "the server was not told the browser is ready"
+        options = page.evaluate(
+            "() => ({token: fakeDevice.token.split('.').length, sounds: Object.values(fakeDevice.options.sounds),"
+            " publish: fakeDevice.options.publishEvents})"
+        )
+        assert options["token"] == 3 and options["publish"] is False
+        assert all(url.endswith("/vendor/twilio-voice/ring.wav") for url in options["sounds"])
+
+        page.evaluate("() => fakeRing({language: 'ko', intake_url: '/hotline/intakes/7/'})")
+        _state(page, "ringing")
+        assert "ko" in page.locator("#softphone-caller").inner_text()
+        assert page.evaluate("() => document.activeElement.id") == "softphone-answer"
+        page.keyboard.press("Enter")
+        _state(page, "on-call")
+        control = page.locator("#softphone-control")
+        assert control.is_visible()
+        assert control.get_attribute("href") == "/hotline/intakes/7/#call-control"
+        assert control.get_attribute("target") == "_blank"
+        mute = page.locator("#softphone-mute")
+        mute.focus()
+        page.keyboard.press("Space")
+        _state(page, "muted")
+        assert mute.get_attribute("aria-pressed") == "true" and mute.inner_text() == "Unmute"
+        page.locator("#softphone-hangup").focus()
+        page.keyboard.press("Enter")
+        _state(page, "ended")
+        assert page.evaluate("() => fakeCall.log") == ["accept", "mute", "disconnect"]
+
+        # A link elsewhere is never offered; declining leaves the browser ready.
+        page.evaluate("() => fakeRing({language: 'es', intake_url: 'https://elsewhere.example/x'})")
+        _state(page, "ringing")
+        page.locator("#softphone-decline").click()
+        _state(page, "ready")
+        assert page.evaluate("() => fakeCall.log") == ["reject"]
+        assert page.locator("#softphone-control").get_attribute("href") == "#"
+
+        # Another volunteer answered first: the browser stops ringing and says so.
+        page.evaluate("() => fakeRing({language: 'en'})")
+        _state(page, "ringing")
+        page.evaluate("() => fakeCall.emit('cancel')")
+        _state(page, "taken")
+        assert not page.locator("#softphone-answer").is_visible()
+        assert not errors, errors
