@@ -362,3 +362,11 @@ def test_a_half_configured_softphone_is_reported(settings):
     assert softphone_settings_check(None) == []
     settings.TWILIO_API_KEY_SID = settings.TWILIO_API_KEY_SECRET = settings.TWILIO_TWIML_APP_SID = ""
     assert softphone_settings_check(None) == []
+
+
+def test_with_the_database_failing_a_browser_answer_is_still_put_through(rf):
+    from hotline.webhooks import _screen_fallback
+
+    request = rf.post("/hotline/voice/screen/?client=1&volunteer=3&user=4&lang=ko", {"ParentCallSid": "CA1"})
+    assert "<Gather" not in str(_screen_fallback(request))
+    assert "<Say" in str(_screen_fallback(request))
