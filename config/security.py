@@ -9,6 +9,8 @@ indicator style.
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -28,6 +30,34 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def softphone_configured() -> bool:
+    """The console softphone is on (the same four settings hotline.softphone checks)."""
+    return all(
+        getattr(settings, name, "")
+        for name in (
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_API_KEY_SID",
+            "TWILIO_API_KEY_SECRET",
+            "TWILIO_TWIML_APP_SID",
+        )
+    )
+
+
+def content_security_policy() -> str:
+    """The policy; with the softphone on, connect-src also names Twilio's Voice SDK endpoints
+    (SOFTPHONE_CSP_CONNECT: its signalling websocket). Calls' audio is WebRTC media, which the CSP
+    does not govern; the SDK's sounds are served from our own origin."""
+    if not softphone_configured():
+        return CONTENT_SECURITY_POLICY
+    return _with_connect_sources(tuple(settings.SOFTPHONE_CSP_CONNECT))
+
+
+@functools.lru_cache(maxsize=4)
+def _with_connect_sources(sources: tuple[str, ...]) -> str:
+    extra = " ".join(source for source in sources if source and ";" not in source and "'" not in source)
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {extra}".rstrip())
+
+
 class SecurityHeadersMiddleware:
     """Adds the CSP to every response, and `Cache-Control: no-store` under the path prefixes
     of pages that show caller data (settings.NO_STORE_PATH_PREFIXES) unless a view set it."""
@@ -37,7 +67,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         if request.path.startswith(tuple(settings.NO_STORE_PATH_PREFIXES)):
             cache_control = response.headers.get("Cache-Control", "")
             if "no-store" not in cache_control:

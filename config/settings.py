@@ -291,6 +291,15 @@ HOTLINE_SMS_FALLBACK_URL = env_str("HOTLINE_SMS_FALLBACK_URL")
 # `check --deploy` asks Twilio whether HOTLINE_NUMBER points at this deployment (when the
 # credentials are set); off where the check runs without network (CI).
 HOTLINE_CHECK_TWILIO_NUMBER = env_bool("HOTLINE_CHECK_TWILIO_NUMBER", True)
+# Answering in the browser (hotline.softphone): an API key and a TwiML App of the account. The
+# softphone is off (no token, no browser ringing, the strict CSP) unless all three are set.
+TWILIO_API_KEY_SID = env_str("TWILIO_API_KEY_SID")
+TWILIO_API_KEY_SECRET = env_str("TWILIO_API_KEY_SECRET")
+TWILIO_TWIML_APP_SID = env_str("TWILIO_TWIML_APP_SID")
+# Lifetime of a browser's access token; the console fetches a new one before it expires.
+SOFTPHONE_TOKEN_TTL_SECONDS = env_int("SOFTPHONE_TOKEN_TTL_SECONDS", 600)
+# Where the Voice SDK connects (signalling websocket), added to the CSP only when the softphone is on.
+SOFTPHONE_CSP_CONNECT = env_list("SOFTPHONE_CSP_CONNECT", ["wss://voice-js.roaming.twilio.com"])
 # Longest voicemail a caller may leave, in seconds.
 HOTLINE_VOICEMAIL_MAX_SECONDS = 180
 # Largest hand-off API body (a hand-off is a few short fields and 4,000 characters of notes);

@@ -97,3 +97,23 @@ def twilio_number_check(app_configs, **kwargs):
             id="hotline.W006",
         )
     ]
+
+
+SOFTPHONE_SETTINGS = ("TWILIO_API_KEY_SID", "TWILIO_API_KEY_SECRET", "TWILIO_TWIML_APP_SID")
+
+
+@register()
+def softphone_settings_check(app_configs, **kwargs):
+    """Half a softphone setup is a mistake: it stays off until the last setting is there."""
+    present = [name for name in SOFTPHONE_SETTINGS if getattr(settings, name, "")]
+    if not present or len(present) == len(SOFTPHONE_SETTINGS):
+        return []
+    missing = [name for name in SOFTPHONE_SETTINGS if name not in present]
+    return [
+        Warning(
+            f"Answering calls in the browser is off: {', '.join(missing)} is not set.",
+            hint="Set all of TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET and TWILIO_TWIML_APP_SID "
+            "(docs/operators.md), or none.",
+            id="hotline.W020",
+        )
+    ]

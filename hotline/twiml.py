@@ -21,6 +21,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.models import language_label
 from hotline.signatures import public_url
+from hotline.softphone import browser_ready, client_identity
 
 # Hotline languages, in menu order: (digit, language code).
 MENU = (("1", "en"), ("2", "ko"), ("3", "es"))
@@ -102,9 +103,20 @@ def _build_language_menu(*, attempt: int) -> VoiceResponse:
 
 
 def ring_dispatchers(
-    *, volunteers: Sequence, language: str, round_: int, caller_id: str, excluded: Iterable[int] = ()
+    *,
+    volunteers: Sequence,
+    language: str,
+    round_: int,
+    caller_id: str,
+    excluded: Iterable[int] = (),
+    intake_url: str = "",
 ) -> VoiceResponse:
-    """Ring every given volunteer at once; each answering phone is screened first."""
+    """Ring every given volunteer at once; each answering phone is screened first.
+
+    Dispatchers whose console softphone is ready are rung in the browser too, as a `<Client>`
+    in the same `<Dial>` (first answer wins). People come first under Twilio's ten-noun limit:
+    one `<Number>` each for up to ten, then the browsers of those rung with the nouns left.
+    """
     response = VoiceResponse()
     if round_ == 1:
         say(
@@ -134,6 +146,18 @@ def ring_dispatchers(
             "voice_screen", volunteer=volunteer.pk, user=volunteer.user_id or "", lang=language
         )
         dial.number(str(volunteer.phone), url=screen, method="POST")
+    browsers = [v for v in numbers if browser_ready(v)][: MAX_NUMBERS_PER_DIAL - len(numbers)]
+    for volunteer in browsers:
+        # A browser answer is a click on "Answer", never a voicemail: its leg is screened
+        # without the "press 1" prompt (client=1), but accepted the same way (first one wins).
+        screen = webhook_url(
+            "voice_screen", volunteer=volunteer.pk, user=volunteer.user_id, lang=language, client=1
+        )
+        client = dial.client(url=screen, method="POST")
+        client.identity(client_identity(user_id=volunteer.user_id))
+        client.parameter(name="language", value=caller_language(language))
+        if intake_url:
+            client.parameter(name="intake_url", value=intake_url)
     return response
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline import views, webhooks
+from hotline import softphone_views, views, webhooks
 
 app_name = "hotline"
 
@@ -46,4 +46,8 @@ urlpatterns = [
         views.handoff_webhook_event_resend,
         name="handoff_webhook_event_resend",
     ),
+    # The console's softphone (answering calls in the browser): token and presence JSON, opt-in.
+    path("softphone/token/", softphone_views.token, name="softphone_token"),
+    path("softphone/presence/", softphone_views.presence, name="softphone_presence"),
+    path("softphone/opt-in/", softphone_views.opt_in, name="softphone_opt_in"),
 ]

@@ -174,7 +174,13 @@ def _connect(request: HttpRequest, *, call_sid: str, language: str, source: str)
     if not volunteers:
         return twiml.twiml_response(_unanswered(call, language))
     return twiml.twiml_response(
-        twiml.ring_dispatchers(volunteers=volunteers, language=language, round_=1, caller_id=_caller_id(call))
+        twiml.ring_dispatchers(
+            volunteers=volunteers,
+            language=language,
+            round_=1,
+            caller_id=_caller_id(call),
+            intake_url=_intake.get_absolute_url(),
+        )
     )
 
 
@@ -197,6 +203,8 @@ def voice_language(request: HttpRequest) -> HttpResponse:
 
 
 def _screen_fallback(request: HttpRequest) -> TwiML:
+    if request.GET.get("client"):
+        return twiml.screen_accepted()
     if "Digits" in request.POST:
         return twiml.screen_accepted() if request.POST["Digits"] == "1" else twiml.hangup()
     return twiml.screen_prompt(
@@ -216,6 +224,15 @@ def voice_screen(request: HttpRequest) -> HttpResponse:
     if not parent_sid:
         return HttpResponseBadRequest("ParentCallSid is required.")
     volunteer_id = _int(request.GET.get("volunteer"))
+    if request.GET.get("client"):
+        # The dispatcher's browser (hotline.softphone): they clicked "Answer", and a browser has
+        # no voicemail to screen out, so no prompt; the first answer still wins.
+        accepted = services.call_accept(
+            parent_call_sid=parent_sid,
+            user_id=_int(request.GET.get("user")),
+            number=request.POST.get("To", ""),
+        )
+        return twiml.twiml_response(twiml.screen_accepted() if accepted else twiml.hangup())
     if "Digits" not in request.POST:
         services.call_mark_screened(parent_call_sid=parent_sid, volunteer_id=volunteer_id)
         accept_url = twiml.webhook_url("voice_screen", **request.GET.dict())
@@ -269,10 +286,19 @@ def voice_dial_status(request: HttpRequest) -> HttpResponse:
         if others:
             return twiml.twiml_response(
                 twiml.ring_dispatchers(
-                    volunteers=others, language=language, round_=2, caller_id=_caller_id(call)
+                    volunteers=others,
+                    language=language,
+                    round_=2,
+                    caller_id=_caller_id(call),
+                    intake_url=_intake_url(call),
                 )
             )
     return twiml.twiml_response(_unanswered(call, language))
+
+
+def _intake_url(call: Call) -> str:
+    intake = Intake.objects.filter(call=call).only("pk").first()
+    return intake.get_absolute_url() if intake else ""
 
 
 def _voicemail_fallback(request: HttpRequest) -> TwiML:

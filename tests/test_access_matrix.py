@@ -78,6 +78,8 @@ API_KEY = Rule(allowed=frozenset(), webhook=True, refused_status=401)
 API_KEY_GET = Rule(allowed=frozenset(), api_get=True)
 # Django's admin: staff only (demo and real coordinators are staff; nobody else is).
 ADMIN = Rule(allowed=frozenset({COORDINATOR}), admin=True)
+# A script's JSON endpoint: GET 405, POST refused with 403 JSON (no login redirect) for everyone.
+SOFTPHONE_JSON = Rule(allowed=frozenset(), webhook=True)
 
 RULES: dict[str, Rule] = {
     "home": PUBLIC,
@@ -187,6 +189,12 @@ RULES: dict[str, Rule] = {
     "hotline:handoff_webhook_configure": COORDINATORS_POST,
     "hotline:handoff_webhook_secret_rotate": COORDINATORS_POST,
     "hotline:handoff_webhook_event_resend": COORDINATORS_POST,
+    # The softphone's JSON endpoints: POST only, 403 JSON for anyone not on shift with the
+    # softphone configured and opted in (nobody here; tests/browser and hotline/tests cover them).
+    "hotline:softphone_token": SOFTPHONE_JSON,
+    "hotline:softphone_presence": SOFTPHONE_JSON,
+    # The matrix's coordinator has no volunteer record to opt in.
+    "hotline:softphone_opt_in": rule(DISPATCHER, COORDINATOR, post_only=True, not_theirs=(COORDINATOR,)),
     # Partner hand-off API (/api/v1/)
     "api:handoff_create": API_KEY,
     "api:handoff_detail": API_KEY_GET,

@@ -157,6 +157,11 @@ class Volunteer(models.Model):
     calendar_token = models.CharField(
         _("calendar feed token"), max_length=64, unique=True, default=_new_calendar_token
     )
+    # Dispatchers: ring this person's browser (the console's softphone) as well as their phone.
+    answers_in_browser = models.BooleanField(_("answers hotline calls in the browser"), default=False)
+    # Set while an open console has a working microphone and is registered with Twilio (renewed
+    # with each access token); cleared when the browser cannot take calls. Only then is it rung.
+    browser_ready_until = models.DateTimeField(_("browser ready to ring until"), null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET
 from dispatch import selectors
 from hotline import selectors as hotline_selectors
 from volunteers.roles import Role, has_role, role_required
+from hotline.softphone import softphone_panel
+from volunteers.roles import Role, role_required
 
 
 def _queue_context() -> dict:
@@ -62,6 +64,7 @@ def console(request):
         # Partners' status webhooks failing in a row: the coordinators' to fix (delivery log).
         "partner_webhooks_failing": hotline_selectors.partner_webhooks_failing(),
         "can_manage_partners": has_role(request.user, Role.COORDINATOR),
+        "softphone": softphone_panel(user=request.user),
     }
     return render(request, "dispatch/console.html", context)
 
