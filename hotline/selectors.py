@@ -190,3 +190,28 @@ def handoff_partners() -> QuerySet[HandoffPartner]:
     """Hand-off partners, each with `live_keys` (the key in force, if any)."""
     live = HandoffApiKey.objects.filter(revoked_at__isnull=True).select_related("created_by")
     return HandoffPartner.objects.prefetch_related(Prefetch("keys", queryset=live, to_attr="live_keys"))
+
+
+def call_control_panel(*, intake: Intake, user) -> dict:
+    """What the intake page's call-control panel shows: the live call's transfer targets, its
+    open conference, and the call's timeline (transfers and their outcomes, holds, listen-ins)."""
+    from hotline.models import CallEvent
+    from hotline.services.call_control import call_is_live, open_conference, transfer_targets
+
+    call = intake.call
+    if call is None:
+        return {"intake": intake, "call": None, "live": False, "events": []}
+    live = call_is_live(call)
+    events = list(
+        CallEvent.objects.filter(call=call).select_related("transfer", "actor").order_by("created_at", "pk")
+    )
+    return {
+        "intake": intake,
+        "call": call,
+        "live": live,
+        "targets": transfer_targets() if live else [],
+        "conference": open_conference(call) if live else None,
+        "ringing": call.transfers.filter(outcome="").exists() if live else False,
+        "can_listen": has_role(user, Role.COORDINATOR),
+        "events": events,
+    }
