@@ -46,7 +46,7 @@ UNANSWERED = {
     "no-answer": CallTransfer.Outcome.NO_ANSWER,
     "busy": CallTransfer.Outcome.BUSY,
     "failed": CallTransfer.Outcome.FAILED,
-    "canceled": CallTransfer.Outcome.NO_ANSWER,
+    "canceled": CallTransfer.Outcome.CANCELLED,
 }
 OUTCOME_EVENT = {
     CallTransfer.Outcome.ANSWERED: CallEvent.Kind.TRANSFER_ANSWERED,
@@ -298,7 +298,7 @@ def transfer_record_outcome(*, transfer_id: int, status: str) -> CallTransfer | 
             _event(transfer.call, CallEvent.Kind.TRANSFER_ANSWERED, transfer=transfer)
         elif status in UNANSWERED and transfer.outcome == CallTransfer.Outcome.PENDING:
             transfer.outcome, transfer.ended_at = UNANSWERED[status], now
-            if transfer.call.ended_at is not None or conference.ended_at is not None:
+            if status == "canceled" or transfer.call.ended_at is not None:  # the caller hung up first
                 transfer.outcome = CallTransfer.Outcome.CANCELLED
             transfer.save(update_fields=["outcome", "ended_at"])
             _event(transfer.call, OUTCOME_EVENT[transfer.outcome], transfer=transfer)
