@@ -516,3 +516,16 @@ def test_query_of_the_return_url_names_the_conference(fake, live_intake, dispatc
     [returned] = fake.made("POST", rf"Calls/{live_intake.call.call_sid}\.json")
     query = parse_qs(urlsplit(returned["data"]["Url"]).query)
     assert query == {"conference": [str(CallConference.objects.get().pk)]}
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("ko", "988 자살·위기 상담전화(으)로 연결"), ("es", "Transferir a 911")]
+)
+def test_the_panel_speaks_the_readers_language(fake, live_intake, client, dispatcher, language, words):
+    client.force_login(dispatcher)
+    _transfer(live_intake, dispatcher)
+    content = client.get(
+        reverse("dispatch:intake", args=[live_intake.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert words in content
+    assert "Transfer to" not in content and "Transfer started" not in content and "Live call" not in content
