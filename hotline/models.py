@@ -477,6 +477,7 @@ class CallConference(models.Model):
         related_name="+",
     )
     caller_on_hold = models.BooleanField(_("caller on hold"), default=False)
+    caller_joined_at = models.DateTimeField(_("caller joined at"), null=True, blank=True)
     dispatcher_left_at = models.DateTimeField(_("dispatcher left at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)

@@ -205,12 +205,15 @@ def caller_twiml(*, call_sid: str):
     """The caller's TwiML when their <Dial> ended because the dispatcher's leg was moved: join
     the open conference. None when the call has no open conference (the ordinary <Dial> end)."""
     conference = (
-        CallConference.objects.filter(call__call_sid=call_sid, ended_at__isnull=True)
+        CallConference.objects.select_related("call")
+        .filter(call__call_sid=call_sid, ended_at__isnull=True)
         .exclude(dispatcher_call_sid="")
         .first()
     )
     if conference is None:
         return None
+    if conference.caller_on_hold:  # held before the conference: outside it, on the hold loop
+        return twiml.hold_loop(language=conference.call.language)
     return twiml.conference_join(name=conference.name, role=twiml.CALLER)
 
 
@@ -227,6 +230,9 @@ def call_transfer_start(*, intake: Intake, target_key: str, stay_on: bool, by) -
         if call.transfers.filter(outcome=CallTransfer.Outcome.PENDING).exists():
             raise CallControlError(_("A transfer of this call is already ringing."))
         conference, move = _conference_for(call, by=by)
+        if not stay_on and conference.caller_on_hold and conference.caller_joined_at is None:
+            # Held outside the conference: with the dispatcher gone nobody could bring them in.
+            raise CallControlError(_("Resume the caller before transferring without staying on."))
         try:
             transfer = CallTransfer.objects.create(
                 conference=conference,
@@ -404,32 +410,41 @@ def _conference_sid(client: Client, conference: CallConference) -> str:
 
 
 def call_hold(*, intake: Intake, hold: bool, by) -> CallConference:
-    """Put the caller on hold (a spoken message on a loop) or take them off it. A call not yet
-    in a conference moves into one first; the hold then needs the conference started."""
+    """Put the caller on hold (a spoken message on a loop) or take them off it.
+
+    In the conference: Twilio's participant hold, with our hold message. A call not yet in a
+    conference moves into one, the caller held outside it: their <Dial> action answers the hold
+    loop (`caller_twiml`), and resuming redirects them into the conference."""
     call = _live_call(intake)
     with transaction.atomic():
         Call.objects.select_for_update().get(pk=call.pk)
+        if not hold and open_conference(call) is None:
+            raise CallControlError(_("The caller is not on hold."))
         conference, move = _conference_for(call, by=by)
+        if move:
+            # Before the move: the caller's <Dial> action reads it.
+            conference.caller_on_hold = hold
+            conference.save(update_fields=["caller_on_hold"])
     if move:
         _twilio(lambda client: _move_dispatcher(client, conference, stay_on=True))
-        if not hold:
-            return conference
+    elif conference.caller_joined_at is None:
+        if hold or not conference.caller_on_hold:
+            raise CallControlError(_("The call is moving into a conference; try again in a moment."))
 
-    def update(client: Client) -> None:
-        sid = _conference_sid(client, conference)
-        params = {"hold": hold}
-        if hold:
-            params |= {"hold_url": _hold_url(), "hold_method": "POST"}
-        client.conferences(sid).participants(call.call_sid).update(**params)
+        def bring_in(client: Client) -> None:
+            join = twiml.conference_join(name=conference.name, role=twiml.CALLER)
+            client.calls(call.call_sid).update(twiml=str(join))
 
-    if move:
-        try:
-            _twilio(update)
-        except CallControlError as exc:
-            raise CallControlError(
-                _("The call is moving into a conference; press Hold again in a moment.")
-            ) from exc
+        _twilio(bring_in)
     else:
+
+        def update(client: Client) -> None:
+            sid = _conference_sid(client, conference)
+            params = {"hold": hold}
+            if hold:
+                params |= {"hold_url": _hold_url(), "hold_method": "POST"}
+            client.conferences(sid).participants(call.call_sid).update(**params)
+
         _twilio(update)
     CallConference.objects.filter(pk=conference.pk).update(caller_on_hold=hold)
     _event(call, CallEvent.Kind.HELD if hold else CallEvent.Kind.RESUMED, actor=by)
@@ -487,6 +502,10 @@ def conference_record_status(*, name: str, conference_sid: str, event: str, call
         CallConference.objects.filter(pk=conference.pk).update(conference_sid=conference_sid[:64])
     if event == "conference-end":
         CallConference.objects.filter(pk=conference.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+    elif event == "participant-join" and call_sid == conference.call.call_sid:
+        CallConference.objects.filter(pk=conference.pk, caller_joined_at__isnull=True).update(
+            caller_joined_at=timezone.now()
+        )
     elif event == "participant-leave" and call_sid:
         if call_sid == conference.call.call_sid:
             CallConference.objects.filter(pk=conference.pk, ended_at__isnull=True).update(

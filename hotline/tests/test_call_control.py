@@ -299,7 +299,7 @@ def test_nobody_on_shift_for_a_returned_caller_means_voicemail(fake, live_intake
 def test_dispatcher_hanging_up_before_anyone_else_is_in_returns_the_caller(
     fake, live_intake, dispatcher, twilio
 ):
-    services.call_hold(intake=live_intake, hold=False, by=dispatcher)  # moves into a conference only
+    services.call_hold(intake=live_intake, hold=True, by=dispatcher)  # moves into a conference
     conference = CallConference.objects.get()
     response = twilio.post(
         CONFERENCE_STATUS,
@@ -367,6 +367,14 @@ def test_hold_and_resume_the_caller_in_the_conference(fake, live_intake, dispatc
             "StatusCallbackEvent": "conference-start",
         },
     )
+    twilio.post(
+        CONFERENCE_STATUS,
+        {
+            "FriendlyName": conference.name,
+            "StatusCallbackEvent": "participant-join",
+            "CallSid": live_intake.call.call_sid,
+        },
+    )
 
     services.call_hold(intake=live_intake, hold=True, by=dispatcher)
     services.call_hold(intake=live_intake, hold=False, by=dispatcher)
@@ -383,12 +391,59 @@ def test_hold_and_resume_the_caller_in_the_conference(fake, live_intake, dispatc
     assert _events(live_intake.call)[-2:] == [CallEvent.Kind.HELD, CallEvent.Kind.RESUMED]
 
 
-def test_hold_before_the_conference_started_asks_to_try_again(live_intake, dispatcher):
-    fake = FakeTwilio(conference_sid=None)
-    with override_backend(fake.backend()), pytest.raises(services.CallControlError):
-        services.call_hold(intake=live_intake, hold=True, by=dispatcher)
-    assert fake.made("POST", rf"Calls/{DISPATCHER_LEG}\.json")  # the legs moved; the hold waits
-    assert CallEvent.Kind.HELD not in _events(live_intake.call)
+def test_first_hold_keeps_the_caller_outside_the_conference_until_resumed(
+    fake, live_intake, dispatcher, twilio
+):
+    services.call_hold(intake=live_intake, hold=True, by=dispatcher)
+    conference = CallConference.objects.get()
+    assert fake.made("POST", rf"Calls/{DISPATCHER_LEG}\.json")  # the dispatcher waits in the conference
+    assert fake.made("POST", r"Conferences/.*") == []
+
+    # The caller's <Dial> ends: they hear the hold message, in Spanish, on a loop.
+    root = twiml(
+        twilio.post(
+            "/hotline/voice/dial-status/?stage=volunteers&round=1",
+            {
+                "CallSid": live_intake.call.call_sid,
+                "CallStatus": "in-progress",
+                "DialCallStatus": "completed",
+            },
+        )
+    )
+    assert [child.tag for child in root] == ["Say", "Pause", "Redirect"]
+    assert root.find("Say").get("language") == "es-US"
+
+    services.call_hold(intake=live_intake, hold=False, by=dispatcher)
+    [brought_in] = fake.made("POST", rf"Calls/{live_intake.call.call_sid}\.json")
+    [element] = ET.fromstring(brought_in["data"]["Twiml"]).iter("Conference")  # noqa: S314
+    assert (element.text, element.get("endConferenceOnExit")) == (conference.name, "true")
+
+    # In the conference now (Twilio says so): the next hold is the participant's.
+    twilio.post(
+        CONFERENCE_STATUS,
+        {
+            "FriendlyName": conference.name,
+            "ConferenceSid": CONFERENCE_SID,
+            "StatusCallbackEvent": "participant-join",
+            "CallSid": live_intake.call.call_sid,
+        },
+    )
+    services.call_hold(intake=live_intake, hold=True, by=dispatcher)
+    assert fake.made("POST", rf"Conferences/{CONFERENCE_SID}/Participants/{live_intake.call.call_sid}\.json")
+    assert _events(live_intake.call) == [CallEvent.Kind.HELD, CallEvent.Kind.RESUMED, CallEvent.Kind.HELD]
+
+
+def test_resume_without_hold_is_refused(fake, live_intake, dispatcher):
+    with pytest.raises(services.CallControlError):
+        services.call_hold(intake=live_intake, hold=False, by=dispatcher)
+    assert fake.requests == [] and not CallConference.objects.exists()
+
+
+def test_no_drop_off_transfer_while_the_caller_waits_outside(fake, live_intake, dispatcher):
+    services.call_hold(intake=live_intake, hold=True, by=dispatcher)
+    with pytest.raises(services.CallControlError):
+        _transfer(live_intake, dispatcher, stay_on=False)
+    _transfer(live_intake, dispatcher, stay_on=True)  # staying on, the dispatcher brings them in later
 
 
 def test_hold_message_is_spoken_in_the_callers_language_with_nothing_fetched_elsewhere(twilio):
