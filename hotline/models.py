@@ -561,6 +561,11 @@ class CallTransfer(models.Model):
     def __str__(self) -> str:
         return f"{self.call_id} → {self.target_label}"
 
+    @property
+    def label(self) -> str:
+        """Where it went, in the reader's language for 911 and 988, else the partner's name."""
+        return self.target_label if self.target == self.Target.PARTNER else str(self.get_target_display())
+
 
 class CallEvent(models.Model):
     """One line of a call's timeline on the intake page: transfers, holds, listen-ins."""

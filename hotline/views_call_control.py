@@ -61,7 +61,7 @@ def call_transfer(request, pk: int):
         return _back(request, intake)
     _audit(request, intake, f"call transferred to {transfer.target_label}")
     messages.success(
-        request, _("Calling %(target)s. The caller stays on the line.") % {"target": transfer.target_label}
+        request, _("Calling %(target)s. The caller stays on the line.") % {"target": transfer.label}
     )
     return _back(request, intake)
 

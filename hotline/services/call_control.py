@@ -239,7 +239,10 @@ def call_transfer_start(*, intake: Intake, target_key: str, stay_on: bool, by) -
                 call=call,
                 target=target.kind,
                 target_key=target.key,
-                target_label=target.label[:200],
+                # 911 and 988 are shown by their choice's label, in the reader's language.
+                target_label=(target.kind if target.kind != CallTransfer.Target.PARTNER else target.label)[
+                    :200
+                ],
                 number=target.number[:32],
                 stay_on=stay_on,
                 by=by,
@@ -259,6 +262,8 @@ def _transfer_dial(client: Client, transfer: CallTransfer, *, move: bool) -> Non
     conference = transfer.conference
     if move:
         _move_dispatcher(client, conference, stay_on=transfer.stay_on)
+        if not transfer.stay_on:  # their leg was hung up instead of moved
+            dispatcher_mark_left(conference=conference, by=transfer.by)
     participant = client.conferences(conference.name).participants.create(
         from_=settings.HOTLINE_NUMBER or transfer.call.to_number,
         to=transfer.number,
@@ -275,11 +280,7 @@ def _transfer_dial(client: Client, transfer: CallTransfer, *, move: bool) -> Non
         conference_status_callback_event=CONFERENCE_STATUS_EVENTS.split(),
     )
     CallTransfer.objects.filter(pk=transfer.pk).update(participant_call_sid=participant.call_sid)
-    if transfer.stay_on:
-        return
-    if move:  # their leg was hung up instead of moved
-        dispatcher_mark_left(conference=conference, by=transfer.by)
-    else:
+    if not transfer.stay_on and not move:
         dispatcher_leave(conference_id=conference.pk, client=client, by=transfer.by)
 
 

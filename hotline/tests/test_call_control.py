@@ -584,3 +584,26 @@ def test_the_panel_speaks_the_readers_language(fake, live_intake, client, dispat
     ).content.decode()
     assert words in content
     assert "Transfer to" not in content and "Transfer started" not in content and "Live call" not in content
+
+
+def test_a_refused_drop_off_transfer_sends_the_caller_back_to_the_dispatchers(fake, live_intake, dispatcher):
+    fake.refuse.add("participants")
+    with pytest.raises(services.CallControlError):
+        _transfer(live_intake, dispatcher, stay_on=False)
+    assert CallTransfer.objects.get().outcome == CallTransfer.Outcome.FAILED
+    [returned] = fake.made("POST", rf"Calls/{live_intake.call.call_sid}\.json")
+    assert "/hotline/voice/return/" in returned["data"]["Url"]
+    assert _events(live_intake.call)[-3:] == [
+        CallEvent.Kind.DISPATCHER_LEFT,
+        CallEvent.Kind.TRANSFER_FAILED,
+        CallEvent.Kind.RETURNED,
+    ]
+
+
+def test_911_and_988_are_stored_by_code_and_shown_in_the_readers_language(fake, live_intake, dispatcher):
+    from django.utils import translation
+
+    transfer = _transfer(live_intake, dispatcher, target="988")
+    assert transfer.target_label == "988"
+    with translation.override("es"):
+        assert transfer.label == "988 Línea de Prevención del Suicidio y Crisis"

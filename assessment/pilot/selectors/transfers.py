@@ -20,7 +20,7 @@ Outcome = CallTransfer.Outcome
 @dataclass(frozen=True)
 class TransferRow:
     target: str  # CallTransfer.Target
-    label: str
+    label: str  # 911 and 988 in the reader's language, a partner by its name
     answered: int
     no_answer: int
     busy: int
@@ -54,5 +54,9 @@ def transfers_by_target(period: Period) -> list[TransferRow]:
         )
         .order_by()
     )
-    result = [TransferRow(*row) for row in rows]
+    labels = dict(CallTransfer.Target.choices)
+    result = [
+        TransferRow(target, label if target == CallTransfer.Target.PARTNER else str(labels[target]), *counts)
+        for target, label, *counts in rows
+    ]
     return sorted(result, key=lambda row: (TARGET_ORDER.get(row.target, 9), row.label))
