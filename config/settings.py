@@ -472,3 +472,10 @@ CELERY_BEAT_SCHEDULE["outreach-agreement-renewal-reminders"] = {
 CELERY_BEAT_SCHEDULE["dispatch-check-in-prompts"] = {"task": "dispatch.check_ins_prompt", "schedule": 300.0}
 # Hours per volunteer per week above which the wellbeing page warns (shifts booked or attended).
 WELLBEING_WEEKLY_HOURS_CAP = env_int("WELLBEING_WEEKLY_HOURS_CAP", 20)
+
+# Warm transfers from the intake page (hotline.services.call_control): the numbers dialled for
+# "911" and "988" (a 911 centre's ten-digit transfer line where it has one), and how long a
+# third party's phone rings before the transfer counts as not answered.
+HOTLINE_TRANSFER_911_NUMBER = env_str("HOTLINE_TRANSFER_911_NUMBER", "911")
+HOTLINE_TRANSFER_988_NUMBER = env_str("HOTLINE_TRANSFER_988_NUMBER", "988")
+HOTLINE_TRANSFER_RING_SECONDS = env_int("HOTLINE_TRANSFER_RING_SECONDS", 30)

@@ -21,3 +21,18 @@ def acknowledgement_received(sender, *, message, volunteer, **kwargs) -> None:
     logger.info(
         "text from volunteer %s %s", volunteer.pk, "answered a call-out" if handled else "was not an answer"
     )
+
+
+def partner_transfer_targets():
+    """The partner directory's entries a call may be warm-transferred to (active, taking
+    referrals, with a phone number), for `hotline.services.call_control`."""
+    from hotline.models import CallTransfer
+    from hotline.services import TransferTarget
+    from outreach.models import Partner
+
+    partners = (
+        Partner.objects.filter(is_active=True, accepts_referrals=True).exclude(phone="").order_by("name")
+    )
+    return [
+        TransferTarget(f"partner:{p.pk}", CallTransfer.Target.PARTNER, p.name, str(p.phone)) for p in partners
+    ]

@@ -8,6 +8,7 @@ from audit.admin import AuditedAdminMixin
 from hotline import services
 from hotline.models import (
     Call,
+    CallTransfer,
     Handoff,
     HandoffApiKey,
     HandoffPartner,
@@ -155,3 +156,18 @@ class HandoffAdmin(admin.ModelAdmin):
         "notes",
         "created_at",
     )
+
+
+@admin.register(CallTransfer)
+class CallTransferAdmin(admin.ModelAdmin):
+    """Warm transfers and their outcomes, read only: Twilio's callbacks write them."""
+
+    list_display = ("started_at", "call", "target", "target_label", "stay_on", "outcome", "by")
+    list_filter = ("target", "outcome")
+    readonly_fields = [field.name for field in CallTransfer._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

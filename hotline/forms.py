@@ -123,3 +123,21 @@ class PartnerWebhookForm(forms.Form):
         if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise forms.ValidationError(_("Use an https:// address."))
         return url
+
+
+class TransferForm(forms.Form):
+    """Where to bridge the caller (`services.transfer_targets()` keys) and whether to stay on."""
+
+    target = forms.ChoiceField(label=_("Transfer to"))
+    stay_on = forms.BooleanField(label=_("Stay on the call"), required=False, initial=True)
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [(target.key, target.label) for target in targets]
+
+
+class ListenForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=_("How to join"),
+        choices=[("listen", _("Listen in (muted)")), ("coach", _("Coach the dispatcher"))],
+    )

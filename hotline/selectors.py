@@ -235,3 +235,28 @@ def partner_webhook_log(*, partner: HandoffPartner, limit: int = 50) -> dict:
         ),
         "counts": counts,
     }
+
+
+def call_control_panel(*, intake: Intake, user) -> dict:
+    """What the intake page's call-control panel shows: the live call's transfer targets, its
+    open conference, and the call's timeline (transfers and their outcomes, holds, listen-ins)."""
+    from hotline.models import CallEvent
+    from hotline.services.call_control import call_is_live, open_conference, transfer_targets
+
+    call = intake.call
+    if call is None:
+        return {"intake": intake, "call": None, "live": False, "events": []}
+    live = call_is_live(call)
+    events = list(
+        CallEvent.objects.filter(call=call).select_related("transfer", "actor").order_by("created_at", "pk")
+    )
+    return {
+        "intake": intake,
+        "call": call,
+        "live": live,
+        "targets": transfer_targets() if live else [],
+        "conference": open_conference(call) if live else None,
+        "ringing": call.transfers.filter(outcome="").exists() if live else False,
+        "can_listen": has_role(user, Role.COORDINATOR),
+        "events": events,
+    }

@@ -110,12 +110,17 @@ def ring_dispatchers(
     caller_id: str,
     excluded: Iterable[int] = (),
     intake_url: str = "",
+    returned: int | None = None,
 ) -> VoiceResponse:
     """Ring every given volunteer at once; each answering phone is screened first.
 
     Dispatchers whose console softphone is ready are rung in the browser too, as a `<Client>`
     in the same `<Dial>` (first answer wins). People come first under Twilio's ten-noun limit:
     one `<Number>` each for up to ten, then the browsers of those rung with the nouns left.
+
+    `returned`: the conference a caller comes back from (no one left with them after a
+    transfer); the ringing then reports to the call-control webhooks (phones only: the return
+    screening is the phone's).
     """
     response = VoiceResponse()
     if round_ == 1:
@@ -132,8 +137,12 @@ def ring_dispatchers(
             language,
             gettext_noop("We are still trying to reach a volunteer. Please stay on the line."),
         )
+    if returned is None:
+        action = webhook_url("voice_dial_status", stage="volunteers", round=round_)
+    else:
+        action = webhook_url("voice_return_status", conference=returned)
     dial = response.dial(
-        action=webhook_url("voice_dial_status", stage="volunteers", round=round_),
+        action=action,
         method="POST",
         timeout=settings.HOTLINE_DIAL_TIMEOUT,
         caller_id=caller_id or None,
@@ -143,10 +152,15 @@ def ring_dispatchers(
     numbers = [v for v in volunteers if v.pk not in skipped][:MAX_NUMBERS_PER_DIAL]
     for volunteer in numbers:
         screen = webhook_url(
-            "voice_screen", volunteer=volunteer.pk, user=volunteer.user_id or "", lang=language
+            "voice_screen" if returned is None else "voice_return_screen",
+            volunteer=volunteer.pk,
+            user=volunteer.user_id or "",
+            lang=language,
+            **({} if returned is None else {"conference": returned}),
         )
         dial.number(str(volunteer.phone), url=screen, method="POST")
-    browsers = [v for v in numbers if browser_ready(v)][: MAX_NUMBERS_PER_DIAL - len(numbers)]
+    browsers = [v for v in numbers if returned is None and browser_ready(v)]
+    browsers = browsers[: MAX_NUMBERS_PER_DIAL - len(numbers)]
     for volunteer in browsers:
         # A browser answer is a click on "Answer", never a voicemail: its leg is screened
         # without the "press 1" prompt (client=1), but accepted the same way (first one wins).
@@ -309,4 +323,43 @@ def static_fallback() -> VoiceResponse:
     for language in HOTLINE_LANGUAGES:
         say(response, language, gettext_noop("Sorry, no volunteer can take your call right now."))
     response.hangup()
+    return response
+
+
+# --- conferences (hotline.services.call_control) ------------------------------------------
+
+CALLER = "caller"
+DISPATCHER = "dispatcher"
+HOLD_LINE = gettext_noop("Please stay on the line. We are connecting you.")
+HOLD_PAUSE_SECONDS = 10
+
+
+def conference_join(*, name: str, role: str) -> VoiceResponse:
+    """Join the call's conference. The caller ends it on leaving and waits with our hold
+    message until someone who starts it (the dispatcher, the third party) is in; the
+    dispatcher leaving ends nothing."""
+    response = VoiceResponse()
+    dial = response.dial()
+    caller = role == CALLER
+    dial.conference(
+        name,
+        start_conference_on_enter=not caller,
+        end_conference_on_exit=caller,
+        beep=False,
+        wait_url=webhook_url("voice_hold"),
+        wait_method="POST",
+        status_callback=webhook_url("voice_conference_status"),
+        status_callback_method="POST",
+        status_callback_event="start end join leave hold",
+    )
+    return response
+
+
+def hold_loop(*, language: str) -> VoiceResponse:
+    """What a caller on hold (or waiting in the conference) hears: a spoken line and a pause,
+    over again. No music file: nothing fetched from elsewhere."""
+    response = VoiceResponse()
+    say(response, language, HOLD_LINE)
+    response.pause(length=HOLD_PAUSE_SECONDS)
+    response.redirect(webhook_url("voice_hold", lang=caller_language(language)), method="POST")
     return response

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline import softphone_views, views, webhooks
+from hotline import softphone_views, views, views_call_control, webhooks, webhooks_call_control
 
 app_name = "hotline"
 
@@ -16,6 +16,16 @@ urlpatterns = [
     path("voice/status/", webhooks.voice_status, name="voice_status"),
     path("voice/recording/", webhooks.voice_recording, name="voice_recording"),
     path("voice/callback/", webhooks.voice_callback, name="voice_callback"),
+    path(
+        "voice/conference-status/",
+        webhooks_call_control.voice_conference_status,
+        name="voice_conference_status",
+    ),
+    path("voice/transfer-status/", webhooks_call_control.voice_transfer_status, name="voice_transfer_status"),
+    path("voice/hold/", webhooks_call_control.voice_hold, name="voice_hold"),
+    path("voice/return/", webhooks_call_control.voice_return, name="voice_return"),
+    path("voice/return/screen/", webhooks_call_control.voice_return_screen, name="voice_return_screen"),
+    path("voice/return/dial-status/", webhooks_call_control.voice_return_status, name="voice_return_status"),
     path("sms/incoming/", webhooks.sms_incoming, name="sms_incoming"),
     path("sms/status/", webhooks.sms_status, name="sms_status"),
     # Pages for dispatchers and coordinators.
@@ -24,6 +34,11 @@ urlpatterns = [
     path("intakes/<int:pk>/", views.intake_detail, name="intake_detail"),
     path("intakes/<int:pk>/reply/", views.intake_reply, name="intake_reply"),
     path("intakes/<int:pk>/callback/", views.intake_callback, name="intake_callback"),
+    # Call control on a live call (the intake page's panel).
+    path("intakes/<int:pk>/call/transfer/", views_call_control.call_transfer, name="call_transfer"),
+    path("intakes/<int:pk>/call/hold/", views_call_control.call_hold, name="call_hold"),
+    path("intakes/<int:pk>/call/leave/", views_call_control.call_leave, name="call_leave"),
+    path("intakes/<int:pk>/call/listen/", views_call_control.call_listen, name="call_listen"),
     # Coordinators: API keys of the partners that hand contacts over (/api/v1/handoffs/).
     path("handoff-keys/", views.handoff_keys, name="handoff_keys"),
     path("handoff-keys/partners/", views.handoff_partner_create, name="handoff_partner_create"),

@@ -67,6 +67,7 @@ def intake_detail(request, pk: int):
         "callbacks": intake.callbacks.select_related("answered_by").order_by("-started_at"),
         "form": ReplyForm(),
         "own_phone": _own_phone(request.user),
+        "cc": selectors.call_control_panel(intake=intake, user=request.user),
     }
     return render(request, "hotline/intake_detail.html", context)
 

@@ -268,6 +268,10 @@ def voice_dial_status(request: HttpRequest) -> HttpResponse:
         # The caller hung up while phones rang: nothing more to say; mark the miss.
         services.call_update_status(call_sid=call_sid, status=caller_status)
         return twiml.twiml_response(twiml.hangup())
+    joining = services.caller_twiml(call_sid=call_sid)
+    if joining is not None:
+        # The dispatcher's leg was moved into a conference (a transfer, a hold): the caller follows.
+        return twiml.twiml_response(joining)
     bridged = request.POST.get("DialBridged", "").lower() == "true"
     dial_status = request.POST.get("DialCallStatus", "")
     if request.GET.get("stage") == "fallback":

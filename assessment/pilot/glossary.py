@@ -125,9 +125,18 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "without_police": (
         _("Share handled without police"),
         _(
-            "Triaged contacts (a decision taken) whose triage was not an escalation to 911/EMS "
-            "and whose incident, if any, did not end with police requested, over all triaged "
-            "contacts of the period."
+            "Triaged contacts (a decision taken) whose triage was not an escalation to 911/EMS, "
+            "whose call was not transferred to 911 (911 answered the warm transfer), and whose "
+            "incident, if any, did not end with police requested, over all triaged contacts of "
+            "the period."
+        ),
+    ),
+    "transfers": (
+        _("Warm transfers"),
+        _(
+            "Calls a dispatcher bridged to 911, 988 or a partner line from the intake page, for "
+            "contacts of the period, by where they went and what came of it: answered, no "
+            "answer, busy, or failed (including a caller who hung up before the answer)."
         ),
     ),
     "repeat_callers": (

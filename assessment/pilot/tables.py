@@ -472,10 +472,28 @@ def without_police_table(m: Metrics) -> Table:
         ],
         rows=[
             [_("Escalated to 911/EMS at triage"), p.escalated_911, share(p.escalated_911, p.triaged)],
+            [_("Call transferred to 911"), p.transferred_911, share(p.transferred_911, p.triaged)],
             [_("Police requested by responders"), p.police_requested, share(p.police_requested, p.triaged)],
             [_("Handled without police"), p.without_police, p.rate],
         ],
         totals=[_("All triaged contacts"), p.triaged, share(p.triaged, p.triaged)],
+    )
+
+
+def transfers_table(m: Metrics) -> Table:
+    rows = [[row.label, row.answered, row.no_answer, row.busy, row.failed, row.total] for row in m.transfers]
+    return Table(
+        slug="transfers",
+        columns=[
+            Column(_("Transferred to")),
+            Column(_("Answered"), Kind.COUNT),
+            Column(_("No answer"), Kind.COUNT),
+            Column(_("Busy"), Kind.COUNT),
+            Column(_("Failed or cancelled"), Kind.COUNT),
+            Column(_("Total"), Kind.COUNT),
+        ],
+        rows=rows,
+        totals=[_("All transfers"), *(sum(row[index] for row in rows) for index in (1, 2, 3, 4, 5))],
     )
 
 
@@ -686,6 +704,7 @@ TABLES: dict[str, Callable[[Metrics], Table]] = {
     "referrals": referrals_table,
     "referral_loop": referral_loop_table,
     "without_police": without_police_table,
+    "transfers": transfers_table,
     "repeat_callers": repeat_callers_table,
     "heatmap": heatmap_table,
     "areas": areas_table,

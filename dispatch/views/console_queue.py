@@ -16,9 +16,8 @@ from django.views.decorators.http import require_GET
 
 from dispatch import selectors
 from hotline import selectors as hotline_selectors
-from volunteers.roles import Role, has_role, role_required
 from hotline.softphone import softphone_panel
-from volunteers.roles import Role, role_required
+from volunteers.roles import Role, has_role, role_required
 
 
 def _queue_context() -> dict:

@@ -20,6 +20,7 @@ from dispatch import selectors, services
 from dispatch.forms import HandOverForm, TriageForm, raw_answers
 from dispatch.models import Decision, pick_language
 from dispatch.protocol import clean_answers, recommend
+from hotline.selectors import call_control_panel
 from outreach.forms import PartnerSearchForm
 from outreach.selectors import partner_search
 from volunteers.roles import Role, role_required
@@ -58,6 +59,7 @@ def _intake_context(request, intake, *, form=None) -> dict:
         "candidates": _candidates_for(triage) if mine else [],
         "language": pick_language(get_language()),
         "now": timezone.now(),
+        "cc": call_control_panel(intake=intake, user=request.user),
     }
 
 

@@ -6,6 +6,7 @@
 - `sms`: inbound texts, delivery statuses, texts to an intake's person;
 - `handoffs`: partners (911, 311...) handing a person over through the API;
 - `partner_webhooks`: telling those partners what became of it (signed status webhooks);
+- `call_control`: warm transfer, hold, leaving the call, listening in (Twilio Conference);
 - `recovery`: what the database missed while it was away (the spool's replay, and the
   reconciliation with Twilio's records).
 
@@ -14,6 +15,22 @@ Other modules import from here (`from hotline.services import sms_receive`, or
 """
 
 from hotline.services._common import HOTLINE_LANGUAGES, in_language, normalise_caller
+from hotline.services.call_control import (
+    CallControlError,
+    TransferTarget,
+    call_hold,
+    call_is_live,
+    call_leave,
+    call_listen,
+    call_transfer_start,
+    caller_twiml,
+    conference_record_status,
+    open_conference,
+    return_claim,
+    transfer_directory_register,
+    transfer_record_outcome,
+    transfer_targets,
+)
 from hotline.services.calls import (
     MISSED_CALL_TEXT,
     call_accept,
@@ -76,6 +93,20 @@ from hotline.services.sms import (
 )
 
 __all__ = [
+    "CallControlError",
+    "TransferTarget",
+    "call_hold",
+    "call_is_live",
+    "call_leave",
+    "call_listen",
+    "call_transfer_start",
+    "caller_twiml",
+    "conference_record_status",
+    "open_conference",
+    "return_claim",
+    "transfer_directory_register",
+    "transfer_record_outcome",
+    "transfer_targets",
     "API_KEY_PREFIX",
     "AUTO_REPLY",
     "DEGRADED_REPLY",

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
 from assessment.pilot.selectors.periods import Period
 from dispatch.models import CallType, Decision, pick_language
-from hotline.models import Intake
+from hotline.models import CallTransfer, Intake
 from volunteers.models import Area
 
 
@@ -36,13 +36,14 @@ SLICE_DIMENSIONS = (
     "area_id",
     "incident_status",
     "incident_outcome",
+    "transferred_911",
 )
 ALL_DIMENSIONS = frozenset(SLICE_DIMENSIONS)
 # The splits the dashboard needs (PostgreSQL counts them all in one pass with GROUPING SETS).
 GROUPING_SETS = (
     ("channel",),
-    ("source", "decision", "incident_status", "incident_outcome"),
-    ("decision", "call_type_id", "incident_status", "incident_outcome"),
+    ("source", "decision", "incident_status", "incident_outcome", "transferred_911"),
+    ("decision", "call_type_id", "incident_status", "incident_outcome", "transferred_911"),
     ("area_id",),
 )
 
@@ -50,7 +51,8 @@ GROUPING_SETS = (
 @dataclass(frozen=True)
 class Slice:
     """Contacts sharing a channel, source, triage decision (None: never triaged), call type,
-    area and, when responders were sent, the incident's status and outcome. `grouping` names
+    area, when responders were sent the incident's status and outcome, and whether the call was
+    warm-transferred to 911. `grouping` names
     the dimensions this count is split by; the others are left out (None)."""
 
     channel: str | None
@@ -60,6 +62,7 @@ class Slice:
     area_id: int | None
     incident_status: str | None
     incident_outcome: str | None
+    transferred_911: bool | None  # the call was bridged to 911 and 911 answered
     contacts: int
     grouping: frozenset = ALL_DIMENSIONS
 
@@ -81,6 +84,13 @@ def contact_slices(period: Period) -> list[Slice]:
         "d_area_id": Coalesce("triage__area_id", "area_id"),
         "d_incident_status": F("triage__incident__status"),
         "d_incident_outcome": F("triage__incident__outcome"),
+        "d_transferred_911": Exists(
+            CallTransfer.objects.filter(
+                call_id=OuterRef("call_id"),
+                target=CallTransfer.Target.EMERGENCY,
+                outcome=CallTransfer.Outcome.ANSWERED,
+            )
+        ),
     }
     dimensions = contacts(period).annotate(**columns).values_list(*columns).order_by()
     if connection.vendor != "postgresql":

@@ -45,6 +45,7 @@ from assessment.pilot.selectors.referrals import ReferralLoopRow, median_days_ov
 from assessment.pilot.selectors.repeat_callers import RepeatCallers, repeat_callers
 from assessment.pilot.selectors.response_times import ResponseChain, response_chain
 from assessment.pilot.selectors.sources import SourceFigures, answer_times_by_source, source_figures_of
+from assessment.pilot.selectors.transfers import TransferRow, transfers_by_target
 from assessment.pilot.selectors.volunteers import Training, VolunteerActivity, training, volunteer_activity
 
 _executor_lock = threading.Lock()
@@ -73,6 +74,7 @@ class Metrics:
         "_repeat",
         "referrals",
         "referral_loop",
+        "transfers",
         "_calls",
         "heatmap",
         "_answer_by_source",
@@ -178,6 +180,10 @@ class Metrics:
     @cached_property
     def referrals(self) -> list[ReferralRow]:
         return referrals_by_partner(self.period)
+
+    @cached_property
+    def transfers(self) -> list[TransferRow]:
+        return transfers_by_target(self.period)
 
     @cached_property
     def referral_loop(self) -> list[ReferralLoopRow]:

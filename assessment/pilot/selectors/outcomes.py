@@ -23,16 +23,17 @@ NO_OUTCOME = "pending"
 
 @dataclass
 class WithoutPolice:
-    """Share handled without police: triaged contacts with no 911 escalation and no police
-    request, over all triaged contacts."""
+    """Share handled without police: triaged contacts with no 911 escalation, no call bridged
+    to 911 and no police request, over all triaged contacts."""
 
     triaged: int = 0
     escalated_911: int = 0
+    transferred_911: int = 0  # not escalated at triage, but the call was bridged to 911
     police_requested: int = 0  # incidents whose outcome was a police request (not escalated)
 
     @property
     def without_police(self) -> int:
-        return self.triaged - self.escalated_911 - self.police_requested
+        return self.triaged - self.escalated_911 - self.transferred_911 - self.police_requested
 
     @property
     def rate(self) -> float | None:
@@ -54,13 +55,15 @@ def add_to_police_share(result: WithoutPolice, piece: Slice) -> None:
     result.triaged += piece.contacts
     if piece.decision == Decision.ESCALATE:
         result.escalated_911 += piece.contacts
+    elif piece.transferred_911:
+        result.transferred_911 += piece.contacts
     elif piece.incident_outcome == Incident.Outcome.POLICE_REQUESTED:
         result.police_requested += piece.contacts
 
 
 def without_police_of(slices: list[Slice]) -> WithoutPolice:
     result = WithoutPolice()
-    for piece in split_by(slices, "decision", "incident_outcome"):
+    for piece in split_by(slices, "decision", "incident_outcome", "transferred_911"):
         add_to_police_share(result, piece)
     return result
 

@@ -40,7 +40,9 @@ def source_figures_of(slices: list[Slice], *, sources: tuple[str, ...] = ()) -> 
     """Contacts, triaged, sent responders, incidents and the police share per source (every
     source, or those given, in Intake.Source order), from the same pass as the other splits."""
     figures = {source: SourceFigures(source) for source in sources or Intake.Source.values}
-    for piece in split_by(slices, "source", "decision", "incident_status", "incident_outcome"):
+    for piece in split_by(
+        slices, "source", "decision", "incident_status", "incident_outcome", "transferred_911"
+    ):
         row = figures.get(piece.source)
         if row is None:
             continue
