@@ -56,3 +56,11 @@ def calls_reconcile() -> int:
     finally:
         cache.delete(RECONCILE_LOCK)
     return result.calls_created + result.voicemails_stored
+
+
+@shared_task(ignore_result=True)
+def evidence_sms_ask(intake_id: int) -> bool:
+    """Text the optional diversion questions after a text conversation closed (at most once)."""
+    from hotline.services import evidence_sms_ask as ask
+
+    return ask(intake_id=intake_id)

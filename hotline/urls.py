@@ -16,6 +16,7 @@ urlpatterns = [
     path("voice/status/", webhooks.voice_status, name="voice_status"),
     path("voice/recording/", webhooks.voice_recording, name="voice_recording"),
     path("voice/callback/", webhooks.voice_callback, name="voice_callback"),
+    path("voice/evidence/", webhooks.voice_evidence, name="voice_evidence"),
     path("sms/incoming/", webhooks.sms_incoming, name="sms_incoming"),
     path("sms/status/", webhooks.sms_status, name="sms_status"),
     # Pages for dispatchers and coordinators.

@@ -25,6 +25,7 @@ from outreach.selectors import partner_search
 from volunteers.roles import Role, role_required
 
 from ._common import INCIDENT, INTAKE, _audit_change
+from .cases import evidence_forms
 
 
 def _triage_form(triage, *, data=None) -> TriageForm:
@@ -58,6 +59,7 @@ def _intake_context(request, intake, *, form=None) -> dict:
         "candidates": _candidates_for(triage) if mine else [],
         "language": pick_language(get_language()),
         "now": timezone.now(),
+        **(evidence_forms(intake) if triage is not None and triage.decision else {}),
     }
 
 

@@ -5,6 +5,9 @@
 - `intakes`: opening and closing the contacts dispatchers triage;
 - `sms`: inbound texts, delivery statuses, texts to an intake's person;
 - `handoffs`: partners (911, 311...) handing a person over through the API;
+- `evidence`: the optional diversion questions (phone menu, texts, dispatcher) and the
+  person's optional, consented demographics;
+- `persons`: linking contacts to one person for the case view;
 - `recovery`: what the database missed while it was away (the spool's replay, and the
   reconciliation with Twilio's records).
 
@@ -30,6 +33,22 @@ from hotline.services.calls import (
     missed_calls_unnotified,
     twilio_recording_url,
 )
+from hotline.services.evidence import (
+    ALTERNATIVE_DIGITS,
+    HEARD_FROM_DIGITS,
+    SMS_ALTERNATIVE_QUESTION,
+    SMS_HEARD_FROM_QUESTION,
+    SMS_THANKS,
+    EvidenceError,
+    demographics_record,
+    evidence_asked_on_phone,
+    evidence_record,
+    evidence_record_digit,
+    evidence_sms_answer,
+    evidence_sms_ask,
+    evidence_sms_pending,
+    evidence_sms_schedule,
+)
 from hotline.services.handoffs import (
     API_KEY_PREFIX,
     HANDOFF_SUMMARY,
@@ -41,6 +60,7 @@ from hotline.services.handoffs import (
     handoff_record_progress,
 )
 from hotline.services.intakes import intake_open, intake_set_status, intakes_close
+from hotline.services.persons import LinkError, person_link, person_unlink
 from hotline.services.recovery import Reconciled, SpoolReplay, calls_reconcile, spool_replay
 from hotline.services.sms import (
     AUTO_REPLY,
@@ -63,6 +83,23 @@ from hotline.services.sms import (
 )
 
 __all__ = [
+    "ALTERNATIVE_DIGITS",
+    "HEARD_FROM_DIGITS",
+    "SMS_ALTERNATIVE_QUESTION",
+    "SMS_HEARD_FROM_QUESTION",
+    "SMS_THANKS",
+    "EvidenceError",
+    "LinkError",
+    "demographics_record",
+    "evidence_asked_on_phone",
+    "evidence_record",
+    "evidence_record_digit",
+    "evidence_sms_answer",
+    "evidence_sms_ask",
+    "evidence_sms_pending",
+    "evidence_sms_schedule",
+    "person_link",
+    "person_unlink",
     "API_KEY_PREFIX",
     "AUTO_REPLY",
     "DEGRADED_REPLY",
