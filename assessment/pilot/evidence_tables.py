@@ -9,13 +9,16 @@ from __future__ import annotations
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from assessment.numbers import percent_text
 from assessment.pilot.selectors import GROUPS, Metrics, share
 from assessment.pilot.selectors.equity import NO_OUTCOME, NOT_TRIAGED
 from assessment.pilot.suppression import SUPPRESSED, THRESHOLD, suppress
-from assessment.pilot.tables import Column, Kind, Table
+from assessment.pilot.tables import Column, Kind, Table, show
 from dispatch.models import Decision, Incident
 from hotline.models import AlternativeService, HeardFrom
+
+
+def percent_text(fraction: float | None) -> str:
+    return show(fraction, Kind.SHARE)
 
 
 def confidence_note(m: Metrics) -> str:

@@ -90,21 +90,20 @@ def equity(period: Period, group: str) -> list[EquityRow]:
     intakes = Intake.objects.filter(period.q("created_at"), period.source_q("source")).annotate(
         _group=group_expression(group)
     )
-    decided = intakes.values_list("_group", "triage__decision").annotate(n=Count("pk")).order_by()
-    for value, decision, n in decided:
+    grouped = (
+        intakes.values_list(
+            "_group", "triage__decision", "triage__incident__status", "triage__incident__outcome"
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for value, decision, incident_status, outcome, n in grouped:
         for key in _keys(group, value):
             row = _row(rows, key)
             row.contacts += n
             row.decisions[decision if decision in Decision.values else NOT_TRIAGED] += n
-    incidents = (
-        intakes.filter(triage__incident__isnull=False)
-        .values_list("_group", "triage__incident__outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for value, outcome, n in incidents:
-        for key in _keys(group, value):
-            _row(rows, key).outcomes[outcome if outcome in Incident.Outcome.values else NO_OUTCOME] += n
+            if incident_status is not None:
+                row.outcomes[outcome if outcome in Incident.Outcome.values else NO_OUTCOME] += n
     referrals = (
         Referral.objects.filter(
             (period.q("triage__intake__created_at") & period.source_q("triage__intake__source"))
