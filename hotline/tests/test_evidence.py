@@ -197,7 +197,9 @@ def test_evidence_record_rejects_unknown_answers_and_keeps_skips():
 @pytest.mark.django_db
 def test_demographics_only_with_consent_and_withdrawing_it_deletes_them(dispatcher):
     intake = IntakeFactory()
-    assert services.demographics_record(intake=intake, consented=False, by=dispatcher, age_band="25_34") is None
+    assert (
+        services.demographics_record(intake=intake, consented=False, by=dispatcher, age_band="25_34") is None
+    )
     assert not Demographics.objects.exists()
 
     stored = services.demographics_record(
