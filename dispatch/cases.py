@@ -76,7 +76,7 @@ def case_timeline(intakes: list[Intake]) -> list[Entry]:
     for triage in triages:
         if triage.decided_at is None:
             continue
-        call_type = triage.call_type.name if triage.call_type_id else ""
+        call_type = str(triage.call_type) if triage.call_type_id else ""
         entries.append(
             Entry(
                 when=triage.decided_at,
