@@ -141,3 +141,87 @@ class ListenForm(forms.Form):
         label=_("How to join"),
         choices=[("listen", _("Listen in (muted)")), ("coach", _("Coach the dispatcher"))],
     )
+
+
+def _with_skip(choices, skip_label) -> list[tuple[str, str]]:
+    return [("", skip_label), *choices]
+
+
+class EvidenceForm(forms.Form):
+    """The two optional diversion questions, asked by the dispatcher; both may be skipped."""
+
+    would_have_called = forms.ChoiceField(
+        label=_("If this line did not exist, who would you have called?"), required=False
+    )
+    heard_from = forms.ChoiceField(label=_("How did you hear about us?"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from hotline.models import AlternativeService, HeardFrom
+
+        super().__init__(*args, **kwargs)
+        skip = _("Not asked or skipped")
+        self.fields["would_have_called"].choices = _with_skip(AlternativeService.choices, skip)
+        self.fields["heard_from"].choices = _with_skip(HeardFrom.choices, skip)
+
+
+class DemographicsForm(forms.Form):
+    """Optional demographics of the person served: only with their consent, every answer optional."""
+
+    consented = forms.BooleanField(
+        label=_("The person agreed to answer these optional questions"),
+        required=False,
+        help_text=_("Without their agreement nothing is stored (and anything stored before is deleted)."),
+    )
+    age_band = forms.ChoiceField(label=_("Age"), required=False)
+    race_ethnicity = forms.MultipleChoiceField(
+        label=_("Race and ethnicity (choose all that apply)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = forms.ChoiceField(label=_("Preferred language"), required=False)
+    gender = forms.ChoiceField(label=_("Gender"), required=False)
+    housing = forms.ChoiceField(label=_("Housing"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from hotline.models import AgeBand, Gender, Housing, PreferredLanguage, RaceEthnicity
+
+        super().__init__(*args, **kwargs)
+        skip = _("Not asked")
+        self.fields["age_band"].choices = _with_skip(AgeBand.choices, skip)
+        self.fields["race_ethnicity"].choices = RaceEthnicity.choices
+        self.fields["language"].choices = _with_skip(PreferredLanguage.choices, skip)
+        self.fields["gender"].choices = _with_skip(Gender.choices, skip)
+        self.fields["housing"].choices = _with_skip(Housing.choices, skip)
+
+    def clean_race_ethnicity(self) -> list[str]:
+        from hotline.models import PREFER_NOT
+
+        races = self.cleaned_data["race_ethnicity"]
+        if PREFER_NOT in races and len(races) > 1:
+            raise forms.ValidationError(_("“Prefer not to say” cannot be chosen together with a group."))
+        return races
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in ("age_band", "race_ethnicity", "language", "gender", "housing")}
+
+    @classmethod
+    def initial_for(cls, demographics) -> dict:
+        if demographics is None:
+            return {}
+        return {
+            "consented": demographics.consented,
+            "age_band": demographics.age_band,
+            "race_ethnicity": demographics.race_ethnicity,
+            "language": demographics.language,
+            "gender": demographics.gender,
+            "housing": demographics.housing,
+        }
+
+
+class LinkPersonForm(forms.Form):
+    other = forms.IntegerField(
+        label=_("Intake number of the same person"),
+        min_value=1,
+        help_text=_("Another contact from the same person: the case view shows them together."),
+    )

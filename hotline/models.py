@@ -167,6 +167,15 @@ class Intake(models.Model):
         on_delete=models.SET_NULL,
         related_name="intake",
     )
+    # Contacts a dispatcher linked as one person's (the case view); see Person.
+    person = models.ForeignKey(
+        "hotline.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="intakes",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -698,3 +707,189 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.kind} {self.created_at:%H:%M:%S}"
+
+
+class Person(models.Model):
+    """The person behind several contacts, as a dispatcher linked them ("link to person").
+
+    Holds nothing about the person: it only ties intakes together for the case view. Contacts
+    from one phone number are tied by the number itself; a Person also ties contacts from other
+    numbers, withheld numbers and field contacts. Redaction unlinks old intakes from it.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return f"P{self.pk}"
+
+
+class AlternativeService(models.TextChoices):
+    """'If this line did not exist, who would you have called?'"""
+
+    CALL_911 = "911", _("911")
+    POLICE_NON_EMERGENCY = "police_non_emergency", _("Police non-emergency line")
+    NOBODY = "nobody", _("Nobody")
+    OTHER = "other", _("Someone else")
+
+
+class HeardFrom(models.TextChoices):
+    """'How did you hear about us?'"""
+
+    OUTREACH_EVENT = "outreach_event", _("An outreach event")
+    PARTNER = "partner", _("A partner organisation")
+    TRANSFER_911 = "transfer_911", _("A 911 transfer")
+    FRIEND_FAMILY = "friend_family", _("A friend or family member")
+    MEDIA = "media", _("Media or social media")
+    OTHER = "other", _("Other")
+
+
+class ContactEvidence(models.Model):
+    """The two optional diversion questions of one contact, however they were answered.
+
+    Blank means skipped or not asked. `sms_step` is where the follow-up text conversation stands
+    after the contact closed: the question last texted, waiting for a digit, or done.
+    """
+
+    class AskedBy(models.TextChoices):
+        PHONE = "phone", _("Phone menu after the call")
+        SMS = "sms", _("Text after the conversation")
+        DISPATCHER = "dispatcher", _("Asked by the dispatcher")
+
+    class SmsStep(models.TextChoices):
+        NONE = "", _("Not texted")
+        ALTERNATIVE = "alternative", _("Waiting for: who would you have called")
+        HEARD_FROM = "heard_from", _("Waiting for: how did you hear about us")
+        DONE = "done", _("Done")
+
+    intake = models.OneToOneField(
+        Intake, verbose_name=_("intake"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    would_have_called = models.CharField(
+        _("would otherwise have called"), max_length=24, choices=AlternativeService.choices, blank=True
+    )
+    heard_from = models.CharField(
+        _("heard about us from"), max_length=24, choices=HeardFrom.choices, blank=True
+    )
+    answered_via = models.CharField(_("answered through"), max_length=12, choices=AskedBy.choices, blank=True)
+    sms_step = models.CharField(
+        _("text questions"), max_length=12, choices=SmsStep.choices, default=SmsStep.NONE, blank=True
+    )
+    sms_asked_at = models.DateTimeField(_("texted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("diversion answers")
+        verbose_name_plural = _("diversion answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(would_have_called__in=["", "911", "police_non_emergency", "nobody", "other"]),
+                name="hotline_evidence_alternative_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.intake_id}: {self.would_have_called or '-'} / {self.heard_from or '-'}"
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.would_have_called or self.heard_from)
+
+
+PREFER_NOT = "prefer_not"
+
+
+class AgeBand(models.TextChoices):
+    UNDER_18 = "under_18", _("Under 18")
+    AGE_18_24 = "18_24", _("18 to 24")
+    AGE_25_34 = "25_34", _("25 to 34")
+    AGE_35_44 = "35_44", _("35 to 44")
+    AGE_45_54 = "45_54", _("45 to 54")
+    AGE_55_64 = "55_64", _("55 to 64")
+    AGE_65_PLUS = "65_plus", _("65 or older")
+    PREFER_NOT = PREFER_NOT, _("Prefer not to say")
+
+
+class RaceEthnicity(models.TextChoices):
+    AMERICAN_INDIAN = "american_indian", _("American Indian or Alaska Native")
+    ASIAN = "asian", _("Asian")
+    BLACK = "black", _("Black or African American")
+    HISPANIC = "hispanic", _("Hispanic or Latino")
+    MIDDLE_EASTERN = "middle_eastern", _("Middle Eastern or North African")
+    PACIFIC_ISLANDER = "pacific_islander", _("Native Hawaiian or Pacific Islander")
+    WHITE = "white", _("White")
+    OTHER = "other", _("Another race or ethnicity")
+    PREFER_NOT = PREFER_NOT, _("Prefer not to say")
+
+
+class PreferredLanguage(models.TextChoices):
+    ENGLISH = "en", _("English")
+    KOREAN = "ko", _("Korean")
+    SPANISH = "es", _("Spanish")
+    OTHER = "other", _("Another language")
+    PREFER_NOT = PREFER_NOT, _("Prefer not to say")
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    NON_BINARY = "non_binary", _("Non-binary")
+    ANOTHER = "another", _("Another gender")
+    PREFER_NOT = PREFER_NOT, _("Prefer not to say")
+
+
+class Housing(models.TextChoices):
+    HOUSED = "housed", _("Housed")
+    UNSTABLY_HOUSED = "unstable", _("Unstably housed")
+    SHELTER = "shelter", _("In a shelter")
+    UNSHELTERED = "unsheltered", _("Unsheltered")
+    PREFER_NOT = PREFER_NOT, _("Prefer not to say")
+
+
+class Demographics(models.Model):
+    """Optional demographics of the person served by one contact, given with their consent.
+
+    Stored only when the person agreed (`consented`); each answer may be blank (not asked) or
+    "prefer not to say". Only the dashboard's aggregates read them (with small-cell
+    suppression); redaction unlinks them from who recorded them and when.
+    """
+
+    intake = models.OneToOneField(
+        Intake, verbose_name=_("intake"), on_delete=models.CASCADE, related_name="demographics"
+    )
+    consented = models.BooleanField(_("the person agreed to answer"), default=False)
+    age_band = models.CharField(_("age"), max_length=12, choices=AgeBand.choices, blank=True)
+    race_ethnicity = models.JSONField(_("race and ethnicity"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=12, choices=PreferredLanguage.choices, blank=True)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, blank=True)
+    housing = models.CharField(_("housing"), max_length=12, choices=Housing.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demographics")
+        verbose_name_plural = _("demographics")
+        constraints = [
+            models.CheckConstraint(condition=Q(consented=True), name="hotline_demographics_consented"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.intake_id}"

@@ -75,3 +75,11 @@ def webhook_events_send(self, event_ids: list[int]) -> list[str]:
     for delay, ids in sorted(retries.items()):
         webhook_events_enqueue(ids, countdown=delay)
     return [delivery.status for delivery in deliveries]
+
+
+@shared_task(ignore_result=True)
+def evidence_sms_ask(intake_id: int) -> bool:
+    """Text the optional diversion questions after a text conversation closed (at most once)."""
+    from hotline.services import evidence_sms_ask as ask
+
+    return ask(intake_id=intake_id)

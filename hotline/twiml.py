@@ -363,3 +363,41 @@ def hold_loop(*, language: str) -> VoiceResponse:
     response.pause(length=HOLD_PAUSE_SECONDS)
     response.redirect(webhook_url("voice_hold", lang=caller_language(language)), method="POST")
     return response
+
+
+EVIDENCE_INTRO = gettext_noop(
+    "Before you go, two optional questions help us keep this line open. You can simply hang up."
+)
+EVIDENCE_QUESTIONS = {
+    1: gettext_noop(
+        "If this line did not exist, who would you have called? For 911, press 1. For the police "
+        "non-emergency line, press 2. For nobody, press 3. For someone else, press 4."
+    ),
+    2: gettext_noop(
+        "How did you hear about us? An outreach event, press 1. A partner organisation, press 2. "
+        "A transfer from 911, press 3. A friend or family member, press 4. Media, press 5. "
+        "Anything else, press 6."
+    ),
+}
+EVIDENCE_THANKS = gettext_noop("Thank you. Take care. If you are ever in immediate danger, dial 911.")
+
+
+def evidence_question(*, language: str, question: int) -> VoiceResponse:
+    """After the volunteer hung up: one optional question, a key press or silence ends it.
+
+    Silence or hanging up skips it; nothing is repeated and no one waits for the answer."""
+    response = VoiceResponse()
+    action = webhook_url("voice_evidence", q=question, lang=caller_language(language))
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=6)
+    if question == 1:
+        say(gather, language, EVIDENCE_INTRO)
+    say(gather, language, EVIDENCE_QUESTIONS[question])
+    response.hangup()
+    return response
+
+
+def evidence_thanks(*, language: str) -> VoiceResponse:
+    response = VoiceResponse()
+    say(response, language, EVIDENCE_THANKS)
+    response.hangup()
+    return response

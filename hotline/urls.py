@@ -26,6 +26,7 @@ urlpatterns = [
     path("voice/return/", webhooks_call_control.voice_return, name="voice_return"),
     path("voice/return/screen/", webhooks_call_control.voice_return_screen, name="voice_return_screen"),
     path("voice/return/dial-status/", webhooks_call_control.voice_return_status, name="voice_return_status"),
+    path("voice/evidence/", webhooks.voice_evidence, name="voice_evidence"),
     path("sms/incoming/", webhooks.sms_incoming, name="sms_incoming"),
     path("sms/status/", webhooks.sms_status, name="sms_status"),
     # Pages for dispatchers and coordinators.

@@ -281,6 +281,9 @@ def voice_dial_status(request: HttpRequest) -> HttpResponse:
         services.call_offer_voicemail(call_sid=call_sid)
         return twiml.twiml_response(twiml.voicemail(language=language))
     if call.answered_at is not None or bridged:
+        # The volunteer hung up and the caller is still on the line: the optional questions.
+        if services.evidence_asked_on_phone(call=call):
+            return twiml.twiml_response(twiml.evidence_question(language=language, question=1))
         return twiml.twiml_response(twiml.hangup())
     round_ = _int(request.GET.get("round")) or 1
     if round_ == 1 and call.screened_volunteer_ids:
@@ -303,6 +306,21 @@ def voice_dial_status(request: HttpRequest) -> HttpResponse:
 def _intake_url(call: Call) -> str:
     intake = Intake.objects.filter(call=call).only("pk").first()
     return intake.get_absolute_url() if intake else ""
+
+
+@twilio_webhook
+@never_drop_caller(lambda request: twiml.hangup())
+def voice_evidence(request: HttpRequest) -> HttpResponse:
+    """A key pressed for one of the optional questions after the call: record, ask the next."""
+    call_sid = request.POST.get("CallSid", "")
+    if not call_sid:
+        return HttpResponseBadRequest("CallSid is required.")
+    question = 2 if request.GET.get("q") == "2" else 1
+    language = twiml.caller_language(request.GET.get("lang"))
+    services.evidence_record_digit(call_sid=call_sid, question=question, digit=request.POST.get("Digits", ""))
+    if question == 1:
+        return twiml.twiml_response(twiml.evidence_question(language=language, question=2))
+    return twiml.twiml_response(twiml.evidence_thanks(language=language))
 
 
 def _voicemail_fallback(request: HttpRequest) -> TwiML:

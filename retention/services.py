@@ -7,7 +7,10 @@ area, durations and error codes, so the pilot dashboard's counts still add up. I
 triage locations, notes and free-text answers (yes/no and choice answers, call type and area
 stay), incident locations, details and notes, event and referral notes, and the texts sent
 (number and body). (The
-repeat-caller figure needs numbers, so it only covers the retention period.)
+repeat-caller figure needs numbers, so it only covers the retention period.) The people's
+optional demographics and diversion answers stay only as the coded groups the dashboard's
+aggregates count: an old contact is unlinked from the person a dispatcher linked it to (people
+left with no contact are deleted), and its demographics from who recorded them and when.
 
 Each step works in batches, one transaction per batch, and selects only rows that still hold
 something to remove: running it again does nothing, and an interrupted run resumes.
@@ -36,7 +39,7 @@ from django.utils import timezone
 
 from audit.services import Action, audit_record
 from dispatch.models import Incident, IncidentEvent, Notification, ProtocolQuestion, Referral, Triage
-from hotline.models import Call, Handoff, Intake, Message
+from hotline.models import Call, Demographics, Handoff, Intake, Message, Person
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +174,16 @@ def _steps(cutoff: datetime) -> list[Step]:
             {"caller": "", "location": "", "summary": ""},
         ),
         Step(
+            "person links",
+            Intake.objects.filter(created_at__lt=cutoff, status=Intake.Status.CLOSED),
+            {"person": None},
+        ),
+        Step(
+            "demographics",
+            Demographics.objects.filter(intake__created_at__lt=cutoff, intake__status=Intake.Status.CLOSED),
+            {"recorded_by": None, "recorded_at": None},
+        ),
+        Step(
             "handoffs",
             Handoff.objects.filter(created_at__lt=cutoff, intake__status=Intake.Status.CLOSED),
             {"callback_number": "", "notes": ""},
@@ -266,6 +279,28 @@ def _triage_answers_redact(cutoff: datetime, batch_size: int) -> int:
             done += len(changed)
 
 
+def _people_without_contacts_delete(batch_size: int) -> int:
+    """People (links between contacts) no contact points to any more."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            pks = list(
+                Person.objects.filter(intakes__isnull=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not pks:
+                return done
+            done += Person.objects.filter(pk__in=pks).delete()[0]
+            audit_record(
+                action=Action.DELETED,
+                subject=Person,
+                ids=pks,
+                what="deleted unlinked people",
+                actor_label=AUDIT_ACTOR,
+            )
+
+
 def contacts_redact(
     *, older_than_days: int, batch_size: int = BATCH_SIZE, now: datetime | None = None
 ) -> RedactionReport:
@@ -280,6 +315,7 @@ def contacts_redact(
     report = RedactionReport(cutoff=cutoff)
     steps = [(step.label, partial(_step_redact, step, batch_size)) for step in _steps(cutoff)]
     steps.append(("triages", partial(_triage_answers_redact, cutoff, batch_size)))
+    steps.append(("people", partial(_people_without_contacts_delete, batch_size)))
     for label, run in steps:
         try:
             report.counts[label] = run()

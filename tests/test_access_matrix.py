@@ -172,6 +172,7 @@ RULES: dict[str, Rule] = {
             "voice_status",
             "voice_recording",
             "voice_callback",
+            "voice_evidence",
             "sms_incoming",
             "sms_status",
             "voice_conference_status",
@@ -259,6 +260,11 @@ RULES: dict[str, Rule] = {
     "dispatch:intake_recommendation": DISPATCHERS_POST,
     "dispatch:intake_candidates": DISPATCHERS,
     "dispatch:intake_decide": DISPATCHERS_POST,
+    # A repeat caller's case view (every view audited), linking contacts to one person, and the
+    # optional questions at close: dispatchers and coordinators only.
+    "dispatch:case": DISPATCHERS,
+    "dispatch:intake_link_person": DISPATCHERS_POST,
+    "dispatch:intake_evidence": DISPATCHERS_POST,
     "dispatch:partners": DISPATCHERS,
     # Follow-ups: dispatchers and coordinators only (they show the person's number).
     "dispatch:follow_ups": DISPATCHERS,
@@ -755,6 +761,9 @@ KWARGS = {
             "intake_recommendation",
             "intake_candidates",
             "intake_decide",
+            "case",
+            "intake_link_person",
+            "intake_evidence",
         )
     },
     **{

@@ -73,6 +73,23 @@ class PeriodForm(forms.Form):
         return cls(bound)
 
 
+class EquityGroupForm(forms.Form):
+    """The group the equity tables break the figures down by (the people's demographics, or area)."""
+
+    group = forms.ChoiceField(label=_("Break down by"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from assessment.pilot.selectors import GROUPS
+
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [(key, label) for key, (label, _choices) in GROUPS.items()]
+
+    def chosen(self) -> str:
+        from assessment.pilot.selectors import DEFAULT_GROUP
+
+        return (self.cleaned_data.get("group") if self.is_valid() else "") or DEFAULT_GROUP
+
+
 class PilotSettingsForm(forms.ModelForm):
     service_areas = forms.ModelMultipleChoiceField(
         label=_("Service areas"),

@@ -183,6 +183,52 @@ GLOSSARY: dict[str, tuple[str, str]] = {
             "expire within 30 days after that day, with no later completion of the module."
         ),
     ),
+    "diversion": (
+        _("911/police calls the hotline stood in for"),
+        _(
+            'Contacts of the period whose answer to the optional question "If this line did not '
+            'exist, who would you have called?" was 911 or the police non-emergency line (asked '
+            "by phone after the call, by text after a text conversation, or by the dispatcher). "
+            "Response rate: contacts with an answer over all contacts. The 95 % interval (Wilson "
+            "score) is for the share of answers that were 911 or police; people who did not "
+            "answer may differ from those who did."
+        ),
+    ),
+    "heard_from": (
+        _("How people heard about us"),
+        _(
+            'Contacts of the period by their answer to the optional question "How did you hear '
+            'about us?"; shares are over the contacts that answered.'
+        ),
+    ),
+    "equity_decisions": (
+        _("Contacts and decisions by group"),
+        _(
+            "Contacts of the period by the chosen group of the person served (their optional, "
+            'consented answers at close or follow-up; "Not recorded" when none) or by area, '
+            "and by the triage decision. A person who chose several races or ethnicities counts "
+            'in each. Counts from 1 to 10 are shown as "<11"; where a row or column total '
+            "would reveal a hidden count, the next-smallest count of that row or column is "
+            "hidden too. The page, the CSV export and the printed report hide the same cells."
+        ),
+    ),
+    "equity_outcomes": (
+        _("Incident outcomes by group"),
+        _(
+            "Incidents opened from contacts of the period by the group of the person served, "
+            "or by area, and by the outcome responders recorded; small counts hidden as for "
+            "contacts and decisions by group."
+        ),
+    ),
+    "equity_service": (
+        _("Referrals and answer times by group"),
+        _(
+            "By the group of the person served, or by area: referrals made for contacts of the "
+            "period and those whose person connected to the service; calls a volunteer answered "
+            "and their median time to answer, shown only for 11 calls or more. Small counts "
+            "hidden as for contacts and decisions by group (against the column totals)."
+        ),
+    ),
 }
 
 

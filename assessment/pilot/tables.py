@@ -25,6 +25,7 @@ from assessment.pilot.selectors import (
     Stats,
     share,
 )
+from assessment.pilot.suppression import Suppressed
 from dispatch.models import Decision, Incident
 from hotline.models import Call, Intake
 from volunteers.models import ShiftRole
@@ -72,7 +73,9 @@ class Column:
 
 
 def show(value, kind: Kind) -> str:
-    """A cell as the page shows it (localized numbers, "–" for nothing to show)."""
+    """A cell as the page shows it (localized numbers, "–" for nothing to show, "<11" hidden)."""
+    if isinstance(value, Suppressed):
+        return str(value)
     if isinstance(value, Typed):
         value, kind = value.value, value.kind
     if value is None:
@@ -98,7 +101,9 @@ def duration_text(seconds: float) -> str:
 
 
 def export(value, kind: Kind) -> str:
-    """A cell as the CSV export writes it: plain numbers, percentages as 0-100, seconds."""
+    """A cell as the CSV export writes it: plain numbers, percentages as 0-100, seconds, "<11"."""
+    if isinstance(value, Suppressed):
+        return str(value)
     if isinstance(value, Typed):
         value, kind = value.value, value.kind
     if value is None:
@@ -713,6 +718,15 @@ TABLES: dict[str, Callable[[Metrics], Table]] = {
     "training": training_table,
 }
 
+
+def _evidence_tables() -> dict[str, Callable[[Metrics], Table]]:
+    # Laid out in their own module, which builds on this one's Table and Column.
+    from assessment.pilot import evidence_tables
+
+    return evidence_tables.TABLES
+
+
+TABLES.update(_evidence_tables())
 
 # Not per source: they count every volunteer, shift and module whatever the source filter.
 NOT_PER_SOURCE = frozenset({"volunteers", "coverage", "training"})

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessment.pilot import glossary, selectors, services, tables
-from assessment.pilot.forms import OperatingHoursFormSet, PeriodForm, PilotSettingsForm
+from assessment.pilot.evidence_tables import EQUITY_TABLES
+from assessment.pilot.forms import EquityGroupForm, OperatingHoursFormSet, PeriodForm, PilotSettingsForm
 from hotline.models import OperatingHours
 from volunteers.roles import Role, role_required
 
@@ -31,7 +32,8 @@ def dashboard(request):
     if not form.is_valid():
         return render(request, "assessment/pilot/dashboard.html", context, status=400)
     period = form.period()
-    metrics = selectors.Metrics(period=period, pilot=pilot).prefetch()
+    group = EquityGroupForm(request.GET).chosen()
+    metrics = selectors.Metrics(period=period, pilot=pilot, equity_group=group).prefetch()
     built = tables.all_tables(metrics)
     dates = urlencode({"start": period.first_day.isoformat(), "end": period.last_day.isoformat()})
     summary = built["summary"]
@@ -57,6 +59,9 @@ def dashboard(request):
             "heat_rows": tables.heat_cells(built["heatmap"]),
             "chart_data": tables.chart_data(built),
             "query": period_query(period),
+            "equity_query": period_query(period, group=group),
+            "equity_group": group,
+            "group_form": EquityGroupForm(initial={"group": group}),
             "sources_text": tables.sources_text(period),
             "outreach_url": f"{reverse('outreach:summary')}?{dates}",
             "is_pilot_period": pilot is not None
@@ -66,10 +71,12 @@ def dashboard(request):
     return render(request, "assessment/pilot/dashboard.html", context)
 
 
-def period_query(period: selectors.Period) -> str:
-    """The query string naming the period and its sources (for the CSV links)."""
+def period_query(period: selectors.Period, *, group: str = "") -> str:
+    """The query string naming the period and its sources (for the CSV links), and the equity
+    tables' group when given."""
     pairs = [("start", period.first_day.isoformat()), ("end", period.last_day.isoformat())]
-    return urlencode(pairs + [("source", source) for source in period.sources])
+    pairs += [("source", source) for source in period.sources]
+    return urlencode(pairs + ([("group", group)] if group else []))
 
 
 def _csv_safe(value: str) -> str:
@@ -89,7 +96,8 @@ def export_csv(request, table: str):
         errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
         return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
     period = form.period()
-    built = build(selectors.Metrics(period=period, pilot=pilot))
+    group = EquityGroupForm(request.GET).chosen()
+    built = build(selectors.Metrics(period=period, pilot=pilot, equity_group=group))
     buffer = io.StringIO()
     buffer.write("\ufeff")  # lets spreadsheet programs read non-English text as UTF-8
     writer = csv.writer(buffer)
@@ -97,6 +105,8 @@ def export_csv(request, table: str):
         writer.writerow([_csv_safe(str(cell)) for cell in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     sources = "".join(f"-{source}" for source in period.sources)
+    if table in EQUITY_TABLES:
+        sources += f"-by-{group}"
     filename = f"pilot-{table}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}{sources}.csv".replace(
         "_", "-"
     )

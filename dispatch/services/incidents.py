@@ -332,10 +332,9 @@ def incident_close(*, incident: Incident, by) -> Incident:
         IncidentEvent.objects.create(
             incident=locked, kind=IncidentEvent.Kind.CLOSED, actor=by, created_at=now
         )
-        hotline_services.handoff_record_progress(
-            intake_id=Triage.objects.values_list("intake_id", flat=True).get(pk=locked.triage_id),
-            closed_at=now,
-        )
+        intake_id = Triage.objects.values_list("intake_id", flat=True).get(pk=locked.triage_id)
+        hotline_services.handoff_record_progress(intake_id=intake_id, closed_at=now)
+        hotline_services.evidence_sms_schedule(intake_id=intake_id)
         alarms_resolve_for(incident=locked, kinds=None, note=_("The incident is closed."), now=now, by=by)
         forget_shared_locations(incident=locked)
         _send_after_commit(

@@ -153,6 +153,9 @@ def triage_decide(
             )
         if decision == Decision.SEND_RESPONDERS:
             _incident_open(triage=locked, by=user, call_out=call_out or CallOut(), now=now)
+        if decision not in (Decision.SEND_RESPONDERS, Decision.ESCALATE):
+            # The conversation is over: the optional diversion questions, by text if it was one.
+            hotline_services.evidence_sms_schedule(intake_id=locked.intake_id)
         if follow_up_declined:
             _decline(triage=locked, now=now)
         elif decision == Decision.PHONE_SUPPORT and follow_up_what is not None:

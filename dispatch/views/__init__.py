@@ -8,6 +8,7 @@
     follow_ups       the follow-up list and one follow-up: take it, call or text, record the result
     referrals        the partner's signed-link page to confirm a referral; the referral API's keys
     alarms           acknowledge and resolve an alarm; the on-call coordinator's alarm call
+    cases            a repeat caller's case view, "link to person", the optional questions at close
     protocol_editor  the screening protocol's versions and the coordinators' editor
 
 Pages that show caller data are `never_cache` (Cache-Control: no-store); every view and change
@@ -17,6 +18,7 @@ dispatch/urls.py routes to the names re-exported here.
 """
 
 from .alarms import alarm_acknowledge, alarm_resolve, alarm_voice
+from .cases import case, intake_evidence, intake_link_person
 from .console_queue import console, queue
 from .follow_ups import (
     follow_up,
@@ -58,6 +60,9 @@ from .referrals import referral_api, referral_api_link, referral_api_unlink, ref
 from .responders import field_contact, my_incidents, responder, responder_action, responder_location
 
 __all__ = [
+    "case",
+    "intake_evidence",
+    "intake_link_person",
     "alarm_acknowledge",
     "alarm_resolve",
     "alarm_voice",

@@ -20,6 +20,7 @@ from dispatch.forms import FollowUpResultForm, FollowUpTextForm
 from volunteers.roles import Role, has_role, role_required
 
 from ._common import _audit_change
+from .cases import evidence_forms
 
 FOLLOW_UP = "dispatch.followup"
 
@@ -77,6 +78,8 @@ def _follow_up_context(request, follow_up, **forms) -> dict:
         "declined": services.caller_declined_follow_up(triage=follow_up.triage),
         "result_form": forms.get("result_form") or FollowUpResultForm(),
         "text_form": forms.get("text_form") or FollowUpTextForm(),
+        "next": follow_up.get_absolute_url(),
+        **evidence_forms(intake),
     }
 
 

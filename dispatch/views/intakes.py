@@ -26,6 +26,7 @@ from outreach.selectors import partner_search
 from volunteers.roles import Role, role_required
 
 from ._common import INCIDENT, INTAKE, _audit_change
+from .cases import evidence_forms
 
 
 def _triage_form(triage, *, data=None) -> TriageForm:
@@ -60,6 +61,7 @@ def _intake_context(request, intake, *, form=None) -> dict:
         "language": pick_language(get_language()),
         "now": timezone.now(),
         "cc": call_control_panel(intake=intake, user=request.user),
+        **(evidence_forms(intake) if triage is not None and triage.decision else {}),
     }
 
 

@@ -7,6 +7,9 @@
 - `handoffs`: partners (911, 311...) handing a person over through the API;
 - `partner_webhooks`: telling those partners what became of it (signed status webhooks);
 - `call_control`: warm transfer, hold, leaving the call, listening in (Twilio Conference);
+- `evidence`: the optional diversion questions (phone menu, texts, dispatcher) and the
+  person's optional, consented demographics;
+- `persons`: linking contacts to one person for the case view;
 - `recovery`: what the database missed while it was away (the spool's replay, and the
   reconciliation with Twilio's records).
 
@@ -48,6 +51,22 @@ from hotline.services.calls import (
     missed_calls_unnotified,
     twilio_recording_url,
 )
+from hotline.services.evidence import (
+    ALTERNATIVE_DIGITS,
+    HEARD_FROM_DIGITS,
+    SMS_ALTERNATIVE_QUESTION,
+    SMS_HEARD_FROM_QUESTION,
+    SMS_THANKS,
+    EvidenceError,
+    demographics_record,
+    evidence_asked_on_phone,
+    evidence_record,
+    evidence_record_digit,
+    evidence_sms_answer,
+    evidence_sms_ask,
+    evidence_sms_pending,
+    evidence_sms_schedule,
+)
 from hotline.services.handoffs import (
     API_KEY_PREFIX,
     HANDOFF_SUMMARY,
@@ -71,6 +90,7 @@ from hotline.services.partner_webhooks import (
     webhook_events_enqueue,
     webhook_events_sweep,
 )
+from hotline.services.persons import LinkError, person_link, person_unlink
 from hotline.services.recovery import Reconciled, SpoolReplay, calls_reconcile, spool_replay
 from hotline.services.sms import (
     AUTO_REPLY,
@@ -107,6 +127,23 @@ __all__ = [
     "transfer_directory_register",
     "transfer_record_outcome",
     "transfer_targets",
+    "ALTERNATIVE_DIGITS",
+    "HEARD_FROM_DIGITS",
+    "SMS_ALTERNATIVE_QUESTION",
+    "SMS_HEARD_FROM_QUESTION",
+    "SMS_THANKS",
+    "EvidenceError",
+    "LinkError",
+    "demographics_record",
+    "evidence_asked_on_phone",
+    "evidence_record",
+    "evidence_record_digit",
+    "evidence_sms_answer",
+    "evidence_sms_ask",
+    "evidence_sms_pending",
+    "evidence_sms_schedule",
+    "person_link",
+    "person_unlink",
     "API_KEY_PREFIX",
     "AUTO_REPLY",
     "DEGRADED_REPLY",

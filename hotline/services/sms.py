@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from hotline import messaging
 from hotline.models import Intake, Message, SmsOptOut
 from hotline.services._common import in_language, normalise_caller
+from hotline.services.evidence import evidence_sms_answer, evidence_sms_pending
 from hotline.services.intakes import intake_open
 from hotline.signals import sms_received
 
@@ -246,6 +247,9 @@ def _sms_store(
             reply_text = in_language(language, START_REPLY)
         elif volunteer is not None:
             intake = None
+        elif (answered := _evidence_answer(sender, body)) is not None:
+            # A digit answering the optional questions texted after the conversation closed.
+            intake, reply_text = answered
         else:
             intake, created = _open_sms_intake(caller=sender, language=language)
             if not opted_out and (created or keyword == "help"):
@@ -265,6 +269,17 @@ def _sms_store(
         answer = _reply(to=sender, body=reply_text, intake=intake) if reply_text and reply else None
     handed_over = volunteer if (intake is None and keyword != "stop" and not reply_text) else None
     return SmsReceipt(message=message, intake=intake, volunteer=handed_over, reply=answer)
+
+
+def _evidence_answer(sender: str, body: str) -> tuple[Intake, str] | None:
+    """(the closed intake, the reply) when this text answers its pending questions."""
+    if _existing_sms_intake(sender) is not None:
+        return None  # a conversation is open: the text is part of it
+    evidence = evidence_sms_pending(caller=sender)
+    if evidence is None:
+        return None
+    reply_text = evidence_sms_answer(evidence=evidence, body=body)
+    return None if reply_text is None else (evidence.intake, reply_text)
 
 
 def _existing_sms_intake(caller: str) -> Intake | None:

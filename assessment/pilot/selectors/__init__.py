@@ -15,6 +15,10 @@ One module per section of the dashboard:
   cleared);
 - `repeat_callers`, `heatmap` (weekday x hour), `volunteers` (roster, hours, training) and
   `coverage` (hours of operation meeting the staffing targets);
+- `evidence`: the optional diversion questions (who the person would have called without the
+  hotline, how they heard of it) with a response rate and a 95 % interval;
+- `equity`: contacts, decisions, outcomes, answer times and referrals by the people's optional
+  demographics or by area (suppressed by `assessment.pilot.suppression` when shown);
 - `metrics`: `Metrics`, every section of one period computed on first use, concurrently on
   PostgreSQL by `prefetch`.
 
@@ -34,6 +38,8 @@ from assessment.pilot.selectors.answering import ANSWER_TARGETS, Answering, Call
 from assessment.pilot.selectors.contacts import AreaRow, Row, Slice, contact_slices, contacts
 from assessment.pilot.selectors.coverage import ALL_ROLES, Coverage, shift_coverage, staffing_targets
 from assessment.pilot.selectors.durations import FRACTIONS, Stats
+from assessment.pilot.selectors.equity import DEFAULT_GROUP, GROUPS, EquityRow, equity
+from assessment.pilot.selectors.evidence import Diversion, diversion, wilson_interval
 from assessment.pilot.selectors.heatmap import heatmap
 from assessment.pilot.selectors.metrics import Metrics
 from assessment.pilot.selectors.outcomes import (
@@ -60,6 +66,13 @@ from assessment.pilot.selectors.sources import SourceFigures
 from assessment.pilot.selectors.volunteers import Training, VolunteerActivity, training, volunteer_activity
 
 __all__ = [
+    "DEFAULT_GROUP",
+    "GROUPS",
+    "Diversion",
+    "EquityRow",
+    "diversion",
+    "equity",
+    "wilson_interval",
     "ALL_ROLES",
     "ANSWER_TARGETS",
     "CANCELLED",

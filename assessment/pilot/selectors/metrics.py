@@ -31,6 +31,8 @@ from assessment.pilot.selectors.contacts import (
 )
 from assessment.pilot.selectors.coverage import Coverage, shift_coverage, staffing_targets
 from assessment.pilot.selectors.durations import Stats
+from assessment.pilot.selectors.equity import DEFAULT_GROUP, EquityRow, equity
+from assessment.pilot.selectors.evidence import Diversion, diversion
 from assessment.pilot.selectors.heatmap import heatmap
 from assessment.pilot.selectors.outcomes import (
     ReferralRow,
@@ -78,14 +80,24 @@ class Metrics:
         "_calls",
         "heatmap",
         "_answer_by_source",
+        "diversion",
+        "equity",
     )
     # A few small queries each (volunteers, shifts, training).
     LIGHT = ("volunteers", "coverage", "training")
 
-    def __init__(self, *, period: Period, pilot: PilotSettings | None, now: datetime | None = None):
+    def __init__(
+        self,
+        *,
+        period: Period,
+        pilot: PilotSettings | None,
+        now: datetime | None = None,
+        equity_group: str = DEFAULT_GROUP,
+    ):
         self.period = period
         self.pilot = pilot
         self.now = now or timezone.now()
+        self.equity_group = equity_group
 
     def prefetch(self) -> Metrics:
         """Compute every metric now; on PostgreSQL the heavy ones concurrently on their own
@@ -216,3 +228,11 @@ class Metrics:
     @cached_property
     def training(self) -> Training:
         return training(self.period, today=timezone.localdate(self.now, timezone=local_zone()))
+
+    @cached_property
+    def diversion(self) -> Diversion:
+        return diversion(self.period)
+
+    @cached_property
+    def equity(self) -> list[EquityRow]:
+        return equity(self.period, self.equity_group)
