@@ -13,7 +13,7 @@ Everything else is set-based, with Python looking only at what is rare or small:
    the same materialised rows.
 
 It covers the common case: every record on one line, no blank lines, as many fields as
-headers, no point column. A date in one column and the time of day in another are joined in SQL
+headers, no point column, no time-on-scene columns (`assessment.cfs.scene`). A date in one column and the time of day in another are joined in SQL
 as `combine_date_and_time` joins them; values that do not come out canonical are joined by it. Anything else (and any value PostgreSQL
 refuses to cast) raises `FastPathUnavailable` before anything is kept; the caller rolls back to
 its savepoint and imports the file with the Python path, which reports the file's problems with
@@ -89,6 +89,8 @@ def usable(positions: dict[str, int], sample: list[list[str]]) -> bool:
         return False
     if presets.POINT in positions:
         return False
+    if any(name in positions for name in presets.SCENE_FIELDS):
+        return False  # time on scene is computed row by row (assessment.cfs.scene)
     cleaned = [
         positions[name]
         for name in (presets.AREA, presets.PRIORITY, presets.DISPOSITION, presets.SOURCE)
@@ -616,6 +618,10 @@ class FastLoader:
             " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, source_kind, calls)"
             " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, source, count(*)"
             " FROM src GROUP BY 2, 3, 4, 5"
+            "), dispositions AS ("
+            " INSERT INTO assessment_cfsdispositioncount"
+            " (dataset_id, call_type_id, area, source_kind, disposition, calls)"
+            " SELECT %(dataset)s, type_id, area, source, disposition, count(*) FROM src GROUP BY 2, 3, 4, 5"
             ") SELECT count(*), min(local_ts), max(local_ts) FROM src"
         )
         with connection.cursor() as cursor:

@@ -12,7 +12,15 @@ import pytest
 from django.db import connection
 
 from assessment.cfs import fastload
-from assessment.models import CfsCall, CfsCallType, CfsDataset, CfsPeriodCount, CfsSlotCount
+from assessment.models import (
+    CfsCall,
+    CfsCallType,
+    CfsDataset,
+    CfsDispositionCount,
+    CfsPeriodCount,
+    CfsSceneTimeCount,
+    CfsSlotCount,
+)
 from assessment.tests.factories import MILWAUKEE, MILWAUKEE_ROWS, MKE_HEADER, csv_text, mke_row, write_csv
 
 pytestmark = [
@@ -44,6 +52,14 @@ def _stored(dataset: CfsDataset) -> dict:
         (p.call_type.key, p.month, p.priority, p.source_kind, p.calls)
         for p in CfsPeriodCount.objects.filter(dataset=dataset).select_related("call_type")
     )
+    dispositions = sorted(
+        (d.call_type.key, d.area, d.source_kind, d.disposition, d.calls)
+        for d in CfsDispositionCount.objects.filter(dataset=dataset).select_related("call_type")
+    )
+    scene = sorted(
+        (t.call_type.key, t.area, t.source_kind, t.bucket, t.calls, t.seconds, t.unit_seconds)
+        for t in CfsSceneTimeCount.objects.filter(dataset=dataset).select_related("call_type")
+    )
     types = list(
         CfsCallType.objects.filter(city=dataset.city).order_by("pk").values_list("key", "code", "description")
     )
@@ -55,7 +71,15 @@ def _stored(dataset: CfsDataset) -> dict:
         dataset.first_received_at,
         dataset.last_received_at,
     )
-    return {"calls": calls, "slots": slots, "periods": periods, "types": types, "fields": fields}
+    return {
+        "calls": calls,
+        "slots": slots,
+        "periods": periods,
+        "dispositions": dispositions,
+        "scene": scene,
+        "types": types,
+        "fields": fields,
+    }
 
 
 def _both_paths(import_csv, monkeypatch, path, **options):
