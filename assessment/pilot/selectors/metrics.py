@@ -41,6 +41,7 @@ from assessment.pilot.selectors.outcomes import (
     without_police_of,
 )
 from assessment.pilot.selectors.periods import Period, local_zone
+from assessment.pilot.selectors.police_time import PoliceTime, police_time
 from assessment.pilot.selectors.referrals import ReferralLoopRow, median_days_overall, referral_loop
 from assessment.pilot.selectors.repeat_callers import RepeatCallers, repeat_callers
 from assessment.pilot.selectors.response_times import ResponseChain, response_chain
@@ -162,6 +163,10 @@ class Metrics:
     @cached_property
     def without_police(self) -> WithoutPolice:
         return without_police_of(self.slices)
+
+    @cached_property
+    def police_time(self) -> PoliceTime:
+        return police_time(self.slices, self.pilot)
 
     @cached_property
     def outcomes(self) -> dict[str, int]:
