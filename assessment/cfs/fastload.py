@@ -13,7 +13,9 @@ Everything else is set-based, with Python looking only at what is rare or small:
    the same materialised rows.
 
 It covers the common case: every record on one line, no blank lines, as many fields as
-headers, no point column, no time-on-scene columns (`assessment.cfs.scene`). A date in one column and the time of day in another are joined in SQL
+headers, no point column. Dispatch, arrival and clear times are read in SQL when they are
+canonical date-times ("YYYY-MM-DD HH:MM:SS") or times of day ("HH:MM[:SS]"), as
+`assessment.cfs.scene` reads them; any other value makes the file take the Python path. A date in one column and the time of day in another are joined in SQL
 as `combine_date_and_time` joins them; values that do not come out canonical are joined by it. Anything else (and any value PostgreSQL
 refuses to cast) raises `FastPathUnavailable` before anything is kept; the caller rolls back to
 its savepoint and imports the file with the Python path, which reports the file's problems with
@@ -39,7 +41,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, DataError, connection, transaction
 
-from assessment.cfs import limits, presets
+from assessment.cfs import limits, presets, scene
 from assessment.cfs.parsing import (
     MAX_YEAR,
     MIN_YEAR,
@@ -89,8 +91,6 @@ def usable(positions: dict[str, int], sample: list[list[str]]) -> bool:
         return False
     if presets.POINT in positions:
         return False
-    if any(name in positions for name in presets.SCENE_FIELDS):
-        return False  # time on scene is computed row by row (assessment.cfs.scene)
     cleaned = [
         positions[name]
         for name in (presets.AREA, presets.PRIORITY, presets.DISPOSITION, presets.SOURCE)
@@ -554,6 +554,60 @@ class FastLoader:
         self._tables.append(self.types)
         self._timed("call_types", started)
 
+    def _scene_sql(self, local: str) -> tuple[str, str, str, str]:
+        """(lateral joins, raw seconds on scene, units, unreadable) for the src statement, as
+        `scene.SceneClock` reads the values; ("", NULL...) without a clear time column."""
+        cleared = self._column(presets.CLEARED)
+        units_column = self._column(presets.UNITS)
+        units = (
+            f"CASE WHEN r.{units_column} ~ '^[ \t]*[0-9]{{1,9}}[ \t]*$' "
+            f"AND btrim(r.{units_column}, E' \t')::bigint BETWEEN 1 AND {scene.MAX_UNITS} "
+            f"THEN btrim(r.{units_column}, E' \t')::smallint END"
+            if units_column
+            else "NULL::smallint"
+        )
+        if cleared is None:
+            return "", "NULL::float8", units, "FALSE"
+        full = "'^[0-9]{4}-[0-9]{2}-[0-9]{2} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'"
+        clock = "'^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$'"
+        rollover = int(scene.ROLLOVER.total_seconds())
+
+        def moment(column: str, anchor: str) -> str:
+            value = f"r.{column}"
+            on_day = f"({local})::date + {value}::time"
+            return (
+                f"CASE WHEN {value} ~ {full} THEN {value}::timestamp "
+                f"WHEN {value} ~ {clock} THEN {on_day} + greatest(0, ceil(extract(epoch FROM "
+                f"(({anchor}) - interval '{rollover} seconds' - ({on_day}))) / 86400))::int * interval '1 day' END"
+            )
+
+        def unreadable(column: str) -> str:
+            value = f"r.{column}"
+            return f"({value} <> '' AND NOT ({value} ~ {full} OR {value} ~ {clock}))"
+
+        dispatched, arrived = self._column(presets.DISPATCHED), self._column(presets.ARRIVED)
+        received = self._column(presets.RECEIVED)
+        if dispatched is not None and dispatched == received:
+            dispatch_sql = f"({local})"
+        elif dispatched is not None:
+            dispatch_sql = moment(dispatched, local)
+        else:
+            dispatch_sql = "NULL::timestamp"
+        arrival_sql = moment(arrived, f"coalesce(sd.t, {local})") if arrived else "NULL::timestamp"
+        clear_sql = moment(cleared, f"coalesce(sa.t, sd.t, {local})")
+        laterals = (
+            f" CROSS JOIN LATERAL (SELECT {dispatch_sql} AS t) sd"
+            f" CROSS JOIN LATERAL (SELECT {arrival_sql} AS t) sa"
+            f" CROSS JOIN LATERAL (SELECT {clear_sql} AS t) sc"
+        )
+        raw = "extract(epoch FROM (sc.t - coalesce(sa.t, sd.t)))::float8"
+        checks = [unreadable(cleared)]
+        if arrived:
+            checks.append(unreadable(arrived))
+        if dispatched is not None and dispatched != received:
+            checks.append(unreadable(dispatched))
+        return laterals, raw, units, " OR ".join(checks)
+
     def _insert(self, *, dataset_id: int) -> int:
         """One statement: the calls, the slot counts and the period counts."""
         started = time.perf_counter()
@@ -599,17 +653,22 @@ class FastLoader:
         else:
             point = "NULL::float8 AS la, NULL::float8 AS lo"
             lat_out = lon_out = "NULL::float8"
+        laterals, raw_scene, units, unreadable = self._scene_sql(local)
         sql = (
-            "WITH src AS MATERIALIZED ("
+            "WITH src0 AS MATERIALIZED ("
             f" SELECT (r.ord + %(offset)s)::integer AS line, m.type_id, {local} AS local_ts,"
-            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point}"
-            f" FROM {self.raw} r {' '.join(joins)} {where}"
+            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point},"
+            f"  {raw_scene} AS raw_scene, {units} AS units, {unreadable} AS unreadable"
+            f" FROM {self.raw} r {' '.join(joins)}{laterals} {where}"
+            "), src AS MATERIALIZED ("
+            f" SELECT *, CASE WHEN raw_scene BETWEEN 0 AND {scene.MAX_SCENE_SECONDS} THEN raw_scene::integer END"
+            " AS scene FROM src0"
             "), calls AS ("
             " INSERT INTO assessment_cfscall"
             " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
-            " source_kind)"
+            " source_kind, scene_seconds, units)"
             f" SELECT %(dataset)s, line, type_id, local_ts AT TIME ZONE %(zone)s, area, priority, disposition,"
-            f"  {lat_out}, {lon_out}, source FROM src"
+            f"  {lat_out}, {lon_out}, source, scene, units FROM src"
             "), slots AS ("
             " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
             " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
@@ -622,7 +681,14 @@ class FastLoader:
             " INSERT INTO assessment_cfsdispositioncount"
             " (dataset_id, call_type_id, area, source_kind, disposition, calls)"
             " SELECT %(dataset)s, type_id, area, source, disposition, count(*) FROM src GROUP BY 2, 3, 4, 5"
-            ") SELECT count(*), min(local_ts), max(local_ts) FROM src"
+            "), scene_times AS ("
+            " INSERT INTO assessment_cfsscenetimecount"
+            " (dataset_id, call_type_id, area, source_kind, bucket, calls, seconds, unit_seconds)"
+            f" SELECT %(dataset)s, type_id, area, source, {scene.bucket_sql('scene')}, count(*), sum(scene),"
+            "  sum(scene * coalesce(units, 1)) FROM src WHERE scene IS NOT NULL GROUP BY 2, 3, 4, 5"
+            ") SELECT count(*), min(local_ts), max(local_ts), count(scene), count(*) FILTER (WHERE raw_scene < 0),"
+            f" count(*) FILTER (WHERE raw_scene > {scene.MAX_SCENE_SECONDS}), count(*) FILTER (WHERE unreadable)"
+            " FROM src"
         )
         with connection.cursor() as cursor:
             # The staging table has no statistics: without this, the filter on the few fixed
@@ -637,7 +703,11 @@ class FastLoader:
                 # A value the server will not cast (a date such as 2018-02-30, text in a
                 # coordinate column): the Python path reads the file and says which line.
                 raise FastPathUnavailable(str(exc)) from exc
-            inserted, first, last = cursor.fetchone()
+            inserted, first, last, timed, negative, too_long, unreadable_rows = cursor.fetchone()
+            if unreadable_rows:
+                # Dispatch, arrival or clear times in another format: the Python path reads them.
+                raise FastPathUnavailable(f"{unreadable_rows} scene times not canonical")
+            self.normalizer.scene.update({"timed": timed, scene.NEGATIVE: negative, scene.TOO_LONG: too_long})
             cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         self.normalizer.good_rows = inserted
         self.normalizer.first_local = _naive(first)

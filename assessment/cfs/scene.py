@@ -1,8 +1,9 @@
 """Time on scene and unit-hours of a call, from its dispatch, arrival and clear times.
 
 Both import paths compute the same: the Python path calls `scene_seconds` per row
-(`parsing.rows.RowNormalizer`), the PostgreSQL fast path takes only files without these columns
-(`fastload.usable`), so the two cannot differ.
+(`parsing.rows.RowNormalizer`); the PostgreSQL fast path computes it in SQL for canonical values
+("YYYY-MM-DD HH:MM:SS", "HH:MM[:SS]") and leaves files with any other value to the Python path
+(`fastload.FastLoader._scene_sql`); the differential tests compare the two.
 
 - Time on scene = clear - arrival, or clear - dispatch when the call has no arrival time.
 - A column may hold full date-times, or times of day alone (Los Angeles writes the date once):
@@ -125,8 +126,8 @@ class SceneClock:
 
 def units(value: str) -> int | None:
     """Units sent to a call from a units column ('' or unreadable: None, counted as one)."""
-    value = value.strip()
-    if not value.isdigit():
+    value = value.strip(" \t")
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         return None
     number = int(value)
     return number if 1 <= number <= MAX_UNITS else None

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from assessment import selectors_dispositions, selectors_scene_time
-from assessment.cfs import fastload, presets, scene
+from assessment.cfs import presets, scene
 from assessment.cfs.parsing.detection import detect_columns
 from assessment.models import CfsCall, CfsCallType, CfsDispositionCount, CfsSceneTimeCount, Divertibility
 from assessment.tests.factories import write_csv
@@ -181,9 +181,8 @@ def test_the_import_stores_time_on_scene_per_call_and_reports_what_was_dropped(l
 
 @pytest.mark.django_db
 def test_the_aggregates_are_the_calls_stored(la_dataset):
-    """The pre-aggregated tables hold exactly what the calls table says (both paths: the fast
-    path leaves files with these columns to the Python path, `test_import_fastpath` compares
-    the disposition counts of files it takes)."""
+    """The pre-aggregated tables hold exactly what the calls table says (`test_import_fastpath`
+    compares what the two import paths store)."""
     calls = CfsCall.objects.filter(dataset=la_dataset)
     expected = {}
     for call in calls.exclude(scene_seconds=None):
@@ -204,11 +203,6 @@ def test_the_aggregates_are_the_calls_stored(la_dataset):
         for row in CfsDispositionCount.objects.filter(dataset=la_dataset)
     }
     assert sum(dispositions.values()) == calls.count() == 7
-
-
-def test_the_fast_path_leaves_files_with_time_on_scene_to_the_python_path():
-    positions = {presets.RECEIVED: 0, presets.DESCRIPTION: 1, presets.CLEARED: 2, presets.ARRIVED: 3}
-    assert fastload.usable(positions, [["2019-01-01 10:00:00", "X", "", ""]]) is False
 
 
 @pytest.mark.django_db

@@ -571,7 +571,7 @@ def _detect_scene_times(profiles: list[ColumnProfile], detection: Detection, use
 
 
 def _whole_units(value: str) -> bool:
-    return value.isdigit() and 0 < int(value) < 100
+    return value.isascii() and value.isdigit() and 0 < int(value) < 100
 
 
 def _detect_units(profiles: list[ColumnProfile], detection: Detection, used: set[int]) -> None:
