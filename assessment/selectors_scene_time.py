@@ -65,20 +65,18 @@ class SceneRow:
 
 @dataclass
 class SceneTimes:
-    rows: list[SceneRow]
+    rows: list[SceneRow]  # the call types with the most unit-hours
     report: dict  # CfsDataset.import_report["scene_time"]: timed, negative, too_long, units_column
+    calls: int = 0  # calls with a time on scene, every call type
+    unit_seconds: int = 0
 
     @property
     def available(self) -> bool:
         return bool(self.rows)
 
     @property
-    def calls(self) -> int:
-        return sum(row.calls for row in self.rows)
-
-    @property
     def unit_hours(self) -> float:
-        return sum(row.unit_hours for row in self.rows)
+        return self.unit_seconds / 3600
 
     @property
     def dropped(self) -> int:
@@ -89,26 +87,44 @@ class SceneTimes:
         return not self.report.get("units_column")
 
 
-def scene_rows(*, dataset: CfsDataset, areas: Sequence[str] | None = None) -> dict[int, SceneRow]:
-    """Time on scene of every call type of the dataset (all sources), by call type id."""
+def _scene_table(dataset: CfsDataset, areas: Sequence[str] | None):
     queryset = CfsSceneTimeCount.objects.filter(dataset=dataset)
-    if areas is not None:
-        queryset = queryset.filter(area__in=list(areas))
-    by_type: dict[int, SceneRow] = {}
-    raw = list(
-        queryset.values("call_type_id", "bucket")
+    return queryset if areas is None else queryset.filter(area__in=list(areas))
+
+
+def scene_rows(
+    *,
+    dataset: CfsDataset,
+    areas: Sequence[str] | None = None,
+    limit: int | None = None,
+    buckets: bool = False,
+) -> dict[int, SceneRow]:
+    """Time on scene of the dataset's call types (all sources), by call type id; with `limit`,
+    the call types with the most unit-hours only; with `buckets`, their duration histograms too
+    (for medians), read for those call types alone so that the rows fetched stay few."""
+    table = _scene_table(dataset, areas)
+    sums = sorted(
+        table.values("call_type_id")
         .annotate(n=Sum("calls"), s=Sum("seconds"), u=Sum("unit_seconds"))
-        .values_list("call_type_id", "bucket", "n", "s", "u")
+        .values_list("call_type_id", "n", "s", "u"),
+        key=lambda item: (-item[3], item[0]),
     )
-    types = CfsCallType.objects.in_bulk({type_id for type_id, *_rest in raw})
-    for type_id, bucket, calls, seconds, unit_seconds in raw:
-        row = by_type.get(type_id)
-        if row is None:
-            row = by_type[type_id] = SceneRow(call_type=types[type_id])
-        row.calls += calls
-        row.seconds += seconds
-        row.unit_seconds += unit_seconds
-        row.buckets[bucket] = row.buckets.get(bucket, 0) + calls
+    if limit is not None:
+        sums = sums[:limit]
+    types = CfsCallType.objects.in_bulk([type_id for type_id, *_rest in sums])
+    by_type = {
+        type_id: SceneRow(call_type=types[type_id], calls=calls, seconds=seconds, unit_seconds=unit_seconds)
+        for type_id, calls, seconds, unit_seconds in sums
+    }
+    if buckets and by_type:
+        for type_id, bucket, calls in (
+            table.filter(call_type_id__in=list(by_type))
+            .values("call_type_id", "bucket")
+            .annotate(n=Sum("calls"))
+            .values_list("call_type_id", "bucket", "n")
+        ):
+            row = by_type[type_id]
+            row.buckets[bucket] = row.buckets.get(bucket, 0) + calls
     return by_type
 
 
@@ -117,10 +133,16 @@ def cfs_scene_times(
 ) -> SceneTimes:
     """Per call type: median and mean time on scene and unit-hours, the most unit-hours first."""
     rows = sorted(
-        scene_rows(dataset=dataset, areas=areas).values(),
+        scene_rows(dataset=dataset, areas=areas, limit=limit, buckets=True).values(),
         key=lambda row: (-row.unit_seconds, row.call_type.key),
     )
-    return SceneTimes(rows=rows[:limit], report=dataset.import_report.get("scene_time", {}))
+    totals = _scene_table(dataset, areas).aggregate(n=Sum("calls"), u=Sum("unit_seconds"))
+    return SceneTimes(
+        rows=rows,
+        report=dataset.import_report.get("scene_time", {}),
+        calls=totals["n"] or 0,
+        unit_seconds=totals["u"] or 0,
+    )
 
 
 @dataclass

@@ -251,7 +251,7 @@ class Staging:
                 "INSERT INTO assessment_cfsscenetimecount (dataset_id, call_type_id, area, source_kind, bucket, "
                 "calls, seconds, unit_seconds) "
                 "SELECT %s, t.id, g.area, g.source, g.bucket, g.calls, g.seconds, g.unit_seconds FROM ("
-                f"  SELECT key, area, source, {scene.bucket_sql('scene')} AS bucket, COUNT(*) AS calls,"
+                f"  SELECT key, area, source, {scene.bucket_sql('scene', postgres=self.postgres)} AS bucket, COUNT(*) AS calls,"
                 "   SUM(scene) AS seconds, SUM(scene * coalesce(units, 1)) AS unit_seconds"
                 f"  FROM {self.name} WHERE scene IS NOT NULL GROUP BY 1, 2, 3, 4"
                 ") g JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = g.key",

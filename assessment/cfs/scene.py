@@ -53,8 +53,11 @@ def bucket_of(seconds: int) -> int:
     return low
 
 
-def bucket_sql(column: str) -> str:
-    """The same as `bucket_of` in SQL (PostgreSQL and SQLite)."""
+def bucket_sql(column: str, *, postgres: bool = True) -> str:
+    """The same as `bucket_of` in SQL: PostgreSQL's width_bucket (a binary search over the
+    bounds), or a CASE for SQLite."""
+    if postgres:
+        return f"width_bucket({column}, ARRAY[{', '.join(map(str, BUCKET_UPPER_SECONDS))}])"
     whens = " ".join(
         f"WHEN {column} < {upper} THEN {index}" for index, upper in enumerate(BUCKET_UPPER_SECONDS)
     )

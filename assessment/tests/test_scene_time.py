@@ -315,3 +315,15 @@ def test_a_file_without_these_columns_says_so(client, coordinator, tmp_path, imp
     page = client.get(reverse("assessment:cfs_analysis", args=[dataset.pk])).content.decode()
     assert "time on scene and unit-hours need them" in page
     assert "no disposition column" in page
+
+
+@pytest.mark.django_db
+def test_the_sql_buckets_are_python_s():
+    from django.db import connection
+
+    values = [0, 59, 60, 61, 1799, 1800, 1801, 7199, 7200, 21599, 21600, 25200, 86399, 86400]
+    with connection.cursor() as cursor:
+        for postgres in {connection.vendor == "postgresql", False}:
+            select = ", ".join(scene.bucket_sql(str(value), postgres=postgres) for value in values)
+            cursor.execute(f"SELECT {select}")  # noqa: S608 - numbers made here
+            assert list(cursor.fetchone()) == [scene.bucket_of(value) for value in values]
