@@ -77,7 +77,10 @@ def without_police_by_call_type(slices: list[Slice]) -> dict[int | None, int]:
     return {type_id: result.without_police for type_id, result in per_type.items() if result.without_police}
 
 
-def _hours_per_911_type(pilot: PilotSettings | None) -> tuple[dict[str, float], dict[int, float], str]:
+HoursPer911Type = tuple[dict[str, float], dict[int, float], str]
+
+
+def hours_per_911_type(pilot: PilotSettings | None) -> HoursPer911Type:
     """Mean police unit-hours per timed call, by 911 call type key and by 911 category."""
     if pilot is None or pilot.police_time_dataset is None:
         return {}, {}, ""
@@ -99,9 +102,13 @@ def _hours_per_911_type(pilot: PilotSettings | None) -> tuple[dict[str, float], 
     )
 
 
-def police_time(slices: list[Slice], pilot: PilotSettings | None) -> PoliceTime:
+def police_time(
+    slices: list[Slice], pilot: PilotSettings | None, hours: HoursPer911Type | None = None
+) -> PoliceTime:
+    """`hours`: `hours_per_911_type(pilot)` when already read (the dashboard reads it alongside
+    the contact slices)."""
     counts = without_police_by_call_type(slices)
-    by_key, by_category, dataset_name = _hours_per_911_type(pilot)
+    by_key, by_category, dataset_name = hours if hours is not None else hours_per_911_type(pilot)
     mappings = {
         m.hotline_call_type_id: m
         for m in PoliceTimeMapping.objects.filter(
