@@ -5,6 +5,13 @@ timed over it: the disposition breakdown, time on scene per call type, the unit-
 could absorb in the coverage window, each for all areas and for three areas.
 
     DATABASE_URL=postgres://.../mydb .venv/bin/python bench/scene_time.py [--rows N] [--python-path]
+    DATABASE_URL=postgres://.../mydb .venv/bin/python bench/scene_time.py --worst-case
+
+--worst-case writes, instead of importing, the largest aggregates a city of any number of rows
+can have with 300 call types and 21 areas (every call type x area x source in every duration
+bucket, with 30 dispositions, every weekday and hour), inside a transaction rolled back at the
+end, and times the new selectors over them: what the page costs at 10 M rows and beyond, since
+these tables grow with the combinations seen, not with the calls.
 
 The dataset is deleted afterwards. The last line printed is one JSON object.
 """
@@ -53,12 +60,92 @@ def generate(path: Path, rows: int) -> None:
             done += n
 
 
+def worst_case() -> dict:
+    from django.db import connection, transaction
+
+    from assessment import selectors_dispositions, selectors_scene_time
+    from assessment.cfs import scene
+    from assessment.models import CfsCallType, CfsCity, CfsDataset
+
+    figures: dict = {}
+    with transaction.atomic():
+        city = CfsCity.objects.create(name="Bench worst case", timezone="America/Los_Angeles")
+        dataset = CfsDataset.objects.create(
+            city=city,
+            name="bench-worst-case",
+            timezone="America/Los_Angeles",
+            import_report={"scene_time": {"timed": 1, "negative": 0, "too_long": 0, "units_column": False}},
+        )
+        CfsCallType.objects.bulk_create(
+            CfsCallType(
+                city=city,
+                key=f"T{i}",
+                description=f"TYPE {i}",
+                divertibility="divertible" if i % 3 == 0 else "not_divertible",
+            )
+            for i in range(300)
+        )
+        combinations = (
+            "FROM assessment_cfscalltype t, generate_series(0, 20) a, unnest(ARRAY['public', 'officer']) s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO assessment_cfsscenetimecount"
+                " (dataset_id, call_type_id, area, source_kind, bucket, calls, seconds, unit_seconds)"
+                " SELECT %s, t.id, 'Area ' || a, s, b, 5, 300 * (b + 1), 300 * (b + 1)"
+                f" {combinations}, generate_series(0, %s) b WHERE t.city_id = %s",
+                [dataset.pk, len(scene.BUCKET_UPPER_SECONDS) - 1, city.pk],
+            )
+            cursor.execute(
+                "INSERT INTO assessment_cfsdispositioncount"
+                " (dataset_id, call_type_id, area, source_kind, disposition, calls)"
+                f" SELECT %s, t.id, 'Area ' || a, s, 'DISPOSITION ' || d, 7 {combinations},"
+                " generate_series(0, 29) d WHERE t.city_id = %s",
+                [dataset.pk, city.pk],
+            )
+            cursor.execute(
+                "INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
+                f" SELECT %s, t.id, w, h, 'Area ' || a, s, 3 {combinations},"
+                " generate_series(0, 6) w, generate_series(0, 23) h WHERE t.city_id = %s",
+                [dataset.pk, city.pk],
+            )
+            cursor.execute(
+                "ANALYZE assessment_cfsscenetimecount; ANALYZE assessment_cfsdispositioncount;"
+                " ANALYZE assessment_cfsslotcount"
+            )
+        figures["aggregate_rows"] = {
+            "scene_time": dataset.scene_time_counts.count(),
+            "dispositions": dataset.disposition_counts.count(),
+            "slots": dataset.slot_counts.count(),
+        }
+        window = {"days": [0, 1, 2, 3, 4], "hours": list(range(10, 22))}
+        three = ["Area 1", "Area 2", "Area 3"]
+        timings = {}
+        for label, function, kwargs in (
+            ("dispositions", selectors_dispositions.cfs_disposition_breakdown, {}),
+            ("dispositions_3_areas", selectors_dispositions.cfs_disposition_breakdown, {"areas": three}),
+            ("scene_times", selectors_scene_time.cfs_scene_times, {}),
+            ("scene_times_3_areas", selectors_scene_time.cfs_scene_times, {"areas": three}),
+            ("absorbable", selectors_scene_time.cfs_absorbable_unit_hours, window),
+        ):
+            best = float("inf")
+            for _run in range(3):
+                started = time.perf_counter()
+                function(dataset=dataset, **kwargs)
+                best = min(best, time.perf_counter() - started)
+            timings[label] = round(best, 4)
+        figures["selector_seconds_best_of_3"] = timings
+        transaction.set_rollback(True)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--python-path", action="store_true")
+    parser.add_argument("--worst-case", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -69,6 +156,9 @@ def main() -> None:
     from assessment.cfs import fastload
     from assessment.services import cfs_dataset_delete, cfs_dataset_import
 
+    if args.worst_case:
+        print(json.dumps(worst_case()))
+        return
     if args.python_path:
         fastload.usable = lambda positions, sample: False
     figures: dict = {"rows": args.rows, "path": "python" if args.python_path else "fast"}
