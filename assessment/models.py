@@ -249,6 +249,9 @@ class CfsCall(models.Model):
     source_kind = models.CharField(
         _("call source"), max_length=10, blank=True, choices=CallSource.choices, default=CallSource.UNKNOWN
     )
+    # From the dispatch, arrival and clear times when the file has them (assessment.cfs.scene).
+    scene_seconds = models.PositiveIntegerField(_("time on scene (s)"), null=True, blank=True)
+    units = models.PositiveSmallIntegerField(_("units"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("911 call")
@@ -309,6 +312,59 @@ class CfsPeriodCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset_id}: {self.month:%Y-%m} priority {self.priority!r}: {self.calls}"
+
+
+class CfsDispositionCount(models.Model):
+    """Calls of a dataset per call type, area, call source and disposition (the disposition
+    breakdown of the analysis page), written at import by both paths."""
+
+    dataset = models.ForeignKey(
+        CfsDataset, on_delete=models.CASCADE, related_name="disposition_counts", db_constraint=False
+    )
+    call_type = models.ForeignKey(
+        CfsCallType, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    area = models.CharField(_("area"), max_length=60, blank=True)
+    source_kind = models.CharField(
+        _("call source"), max_length=10, blank=True, choices=CallSource.choices, default=CallSource.UNKNOWN
+    )
+    disposition = models.CharField(_("disposition"), max_length=60, blank=True)
+    calls = models.PositiveIntegerField(_("calls"))
+
+    class Meta:
+        verbose_name = _("calls per disposition")
+        verbose_name_plural = _("calls per disposition")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}: {self.disposition!r}: {self.calls}"
+
+
+class CfsSceneTimeCount(models.Model):
+    """Calls with a time on scene per call type, area and duration bucket (`bucket`: the index
+    of `assessment.cfs.scene.BUCKET_UPPER_SECONDS`), with the seconds on scene and unit-seconds
+    summed: medians are interpolated in the buckets, means and unit-hours are exact."""
+
+    dataset = models.ForeignKey(
+        CfsDataset, on_delete=models.CASCADE, related_name="scene_time_counts", db_constraint=False
+    )
+    call_type = models.ForeignKey(
+        CfsCallType, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    area = models.CharField(_("area"), max_length=60, blank=True)
+    source_kind = models.CharField(
+        _("call source"), max_length=10, blank=True, choices=CallSource.choices, default=CallSource.UNKNOWN
+    )
+    bucket = models.PositiveSmallIntegerField(_("duration bucket"))
+    calls = models.PositiveIntegerField(_("calls"))
+    seconds = models.BigIntegerField(_("seconds on scene"))
+    unit_seconds = models.BigIntegerField(_("unit-seconds on scene"))
+
+    class Meta:
+        verbose_name = _("time on scene per bucket")
+        verbose_name_plural = _("time on scene per bucket")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}: bucket {self.bucket}: {self.calls}"
 
 
 class CfsReferenceCallType(models.Model):
@@ -452,6 +508,23 @@ class PilotSettings(models.Model):
         default=2,
         help_text=_("Target staffing during the hours of operation; 0 when the role is not staffed."),
     )
+    police_time_dataset = models.ForeignKey(
+        CfsDataset,
+        verbose_name=_("911 dataset for police time on scene"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Its time on scene per call type gives the police unit-hours the hotline avoided."),
+    )
+    cost_per_unit_hour = models.DecimalField(
+        _("cost of a police unit-hour"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Optional; turns the unit-hours avoided into money."),
+    )
     updated_at = models.DateTimeField(_("updated at"), default=now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -471,6 +544,40 @@ class PilotSettings(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PoliceTimeMapping(models.Model):
+    """Which 911 calls a hotline call type stands in for: a 911 call type (by its key in the
+    chosen dataset's city), or a whole 911 category, or else a number of minutes of police time
+    per contact (`assessment.pilot.selectors.police_time`)."""
+
+    hotline_call_type = models.OneToOneField(
+        "dispatch.CallType", on_delete=models.CASCADE, related_name="+", verbose_name=_("hotline call type")
+    )
+    cfs_call_type_key = models.CharField(_("911 call type"), max_length=200, blank=True)
+    cfs_category = models.ForeignKey(
+        CfsCategory,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("911 category"),
+    )
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes of police time per contact"),
+        null=True,
+        blank=True,
+        help_text=_("Used when the 911 data has no time on scene for the mapped calls."),
+    )
+
+    class Meta:
+        verbose_name = _("police time of a hotline call type")
+        verbose_name_plural = _("police time of hotline call types")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.hotline_call_type_id}: {self.cfs_call_type_key or self.cfs_category_id or self.minutes}"
+        )
 
 
 # --- Pilot roadmap and launch readiness (assessment.readiness) ----------------------------------

@@ -23,7 +23,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.cfs import fastload, limits, parsing, presets
+from assessment.cfs import fastload, limits, parsing, presets, scene
 from assessment.cfs.loader import Staging
 from assessment.cfs.parsing import CfsFileError
 from assessment.cfs.presets import MappingChoice
@@ -115,6 +115,9 @@ def _check_columns(headers: list[str], choice: MappingChoice) -> dict[str, int]:
         raise parsing.missing_fields_error(headers, found)
     for header in absent:
         choice.notes.append(f'column "{header}" is not in this file; ignored')
+    if presets.CLEARED in positions and not {presets.ARRIVED, presets.DISPATCHED} & set(positions):
+        positions.pop(presets.CLEARED)
+        choice.notes.append("a clear time needs an arrival or a dispatch time; time on scene ignored")
     if presets.RECEIVED_TIME in positions and presets.RECEIVED not in positions:
         positions.pop(presets.RECEIVED_TIME)
     if (presets.LATITUDE in positions) != (presets.LONGITUDE in positions):
@@ -285,6 +288,8 @@ def cfs_dataset_import(
             dataset.imported_by = user
             dataset.elapsed_seconds = round(time.perf_counter() - started, 3)
             dataset.import_report = _import_report(dataset=dataset, choice=choice, lookup=lookup)
+            if presets.CLEARED in positions:
+                dataset.import_report["scene_time"] = _scene_report(normalizer, positions)
             dataset.save()
             cfs_call_types_suggest(city=city)
             if save_mapping:
@@ -313,6 +318,16 @@ def cfs_dataset_import(
 
 
 UNMATCHED_CODES_KEPT = 30
+
+
+def _scene_report(normalizer: parsing.RowNormalizer, positions: dict[str, int]) -> dict:
+    """Calls with a time on scene, the durations dropped, and whether units were counted."""
+    return {
+        "timed": normalizer.scene["timed"],
+        "negative": normalizer.scene[scene.NEGATIVE],
+        "too_long": normalizer.scene[scene.TOO_LONG],
+        "units_column": presets.UNITS in positions,
+    }
 
 
 def _import_report(*, dataset: CfsDataset, choice: MappingChoice, lookup: dict[str, str] | None) -> dict:
@@ -404,7 +419,13 @@ def _delete_bulk_rows(dataset_id: int) -> None:
     """Delete a dataset's calls and aggregates with one statement each. The ORM's cascade would
     too, unless a signal receiver made it load every row into memory first."""
     with connection.cursor() as cursor:
-        for table in ("assessment_cfscall", "assessment_cfsslotcount", "assessment_cfsperiodcount"):
+        for table in (
+            "assessment_cfscall",
+            "assessment_cfsslotcount",
+            "assessment_cfsperiodcount",
+            "assessment_cfsdispositioncount",
+            "assessment_cfsscenetimecount",
+        ):
             cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset_id])  # noqa: S608 - fixed names
 
 

@@ -10,6 +10,7 @@ app_name = "assessment"
 urlpatterns = [
     path("", pilot_views.dashboard, name="dashboard"),
     path("pilot/settings/", pilot_views.settings_edit, name="pilot_settings"),
+    path("pilot/settings/police-time/", pilot_views.police_time_edit, name="pilot_police_time"),
     path("pilot/export/<slug:table>.csv", pilot_views.export_csv, name="pilot_export"),
     path("calls/", views.cfs_index, name="cfs_index"),
     path("calls/upload/", views.cfs_upload, name="cfs_upload"),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import selectors, services
+from assessment import selectors, selectors_dispositions, selectors_scene_time, services
 from assessment.cfs import presets
 from assessment.charts import analysis_chart_data, heatmap_rows, pilot_rows
 from assessment.forms import (
@@ -138,7 +138,23 @@ def cfs_analysis(request, pk: int):
         coverage = selectors.cfs_coverage(
             dataset=dataset, days=CfsCoverageForm.DEFAULT_DAYS, hours=CfsCoverageForm.DEFAULT_HOURS
         )
-    context = {"dataset": dataset, "coverage_form": coverage_form, "coverage": coverage}
+    absorbable = (
+        selectors_scene_time.cfs_absorbable_unit_hours(
+            dataset=dataset,
+            days=coverage.days,
+            hours=coverage.hours,
+            areas=coverage.areas,
+            shifts=coverage.shifts,
+        )
+        if coverage is not None
+        else None
+    )
+    context = {
+        "dataset": dataset,
+        "coverage_form": coverage_form,
+        "coverage": coverage,
+        "absorbable": absorbable,
+    }
     if request.htmx and request.htmx.target == "coverage-result":
         status = 400 if coverage is None else 200
         return render(request, "assessment/cfs/_coverage.html", context, status=status)
@@ -152,6 +168,8 @@ def cfs_analysis(request, pk: int):
             "chart_data": analysis_chart_data(analysis, pilot),
             "pilot_rows": pilot_rows(analysis, pilot) if pilot.available else [],
             "top_call_types": analysis["call_types"][:40],
+            "dispositions": selectors_dispositions.cfs_disposition_breakdown(dataset=dataset),
+            "scene_times": selectors_scene_time.cfs_scene_times(dataset=dataset),
             "column_choices": presets.labelled_explanations(dataset.import_report.get("explanations", [])),
         }
     )

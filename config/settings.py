@@ -455,6 +455,8 @@ CELERY_BEAT_SCHEDULE["retention-redact-contacts"] = {
 # The dashboard's independent aggregate queries run at once on this many database connections
 # (PostgreSQL only; 1 runs them one after the other).
 PILOT_DASHBOARD_QUERY_THREADS = env_int("PILOT_DASHBOARD_QUERY_THREADS", 3)
+# Police time per contact (minutes) for hotline call types mapped to no 911 data (0: none).
+PILOT_POLICE_MINUTES_DEFAULT = env_int("PILOT_POLICE_MINUTES_DEFAULT", 0)
 
 # --- running the programme (issue 22): agreements, curriculum, onboarding, wellbeing ---
 # Signed agreements and training materials: never under MEDIA_URL or STATIC_URL; only views that

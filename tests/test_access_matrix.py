@@ -321,6 +321,7 @@ RULES: dict[str, Rule] = {
     "assessment:dashboard": COORDINATORS,
     "audit:entries": COORDINATORS,
     "assessment:pilot_settings": COORDINATORS,
+    "assessment:pilot_police_time": COORDINATORS,
     "assessment:pilot_export": COORDINATORS,
     "assessment:cfs_index": COORDINATORS,
     "assessment:cfs_upload": COORDINATORS,

@@ -13,7 +13,9 @@ Everything else is set-based, with Python looking only at what is rare or small:
    the same materialised rows.
 
 It covers the common case: every record on one line, no blank lines, as many fields as
-headers, no point column. A date in one column and the time of day in another are joined in SQL
+headers, no point column. Dispatch, arrival and clear times are read in SQL when they are
+canonical date-times ("YYYY-MM-DD HH:MM:SS") or times of day ("HH:MM[:SS]"), as
+`assessment.cfs.scene` reads them; any other value makes the file take the Python path. A date in one column and the time of day in another are joined in SQL
 as `combine_date_and_time` joins them; values that do not come out canonical are joined by it. Anything else (and any value PostgreSQL
 refuses to cast) raises `FastPathUnavailable` before anything is kept; the caller rolls back to
 its savepoint and imports the file with the Python path, which reports the file's problems with
@@ -39,7 +41,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, DataError, connection, transaction
 
-from assessment.cfs import limits, presets
+from assessment.cfs import limits, presets, scene
 from assessment.cfs.parsing import (
     MAX_YEAR,
     MIN_YEAR,
@@ -552,6 +554,75 @@ class FastLoader:
         self._tables.append(self.types)
         self._timed("call_types", started)
 
+    def _scene_sql(self, local: str) -> tuple[str, str, str, str]:
+        """(lateral joins, raw seconds on scene, units, unreadable) for the src statement, as
+        `scene.SceneClock` reads the values; no joins and NULLs without a clear time column.
+
+        Each value is classified once (blank, a canonical date-time, a canonical time of day,
+        or anything else: unreadable here, and the file then takes the Python path) with LIKE
+        and digit checks, cheaper than regular expressions over millions of rows."""
+        cleared = self._column(presets.CLEARED)
+        units_column = self._column(presets.UNITS)
+        if units_column:
+            digits = f"btrim(r.{units_column}, E' \\t')"
+            units = (
+                f"CASE WHEN {digits} <> '' AND length({digits}) <= 9 AND translate({digits}, '0123456789', '') = '' "
+                f"AND {digits}::bigint BETWEEN 1 AND {scene.MAX_UNITS} THEN {digits}::smallint END"
+            )
+        else:
+            units = "NULL::smallint"
+        if cleared is None:
+            return "", "NULL::float8", units, "FALSE"
+        rollover = int(scene.ROLLOVER.total_seconds())
+        dispatched, arrived = self._column(presets.DISPATCHED), self._column(presets.ARRIVED)
+        received = self._column(presets.RECEIVED)
+
+        def kind(column: str) -> str:
+            """0 blank, 1 "YYYY-MM-DD HH:MM:SS", 2 "HH:MM" or "HH:MM:SS", 3 anything else."""
+            v = f"r.{column}"
+            return (
+                f"CASE WHEN {v} = '' THEN 0"
+                f" WHEN {_CANONICAL.format(t=v)} AND translate({v}, '0123456789', '') = '-- ::' THEN 1"
+                f" WHEN ({v} LIKE '__:__' OR {v} LIKE '__:__:__')"
+                f" AND translate({v}, '0123456789', '') IN (':', '::')"
+                f" AND left({v}, 2) COLLATE \"C\" < '24' AND substr({v}, 4, 2) COLLATE \"C\" < '60'"
+                f" AND (length({v}) = 5 OR substr({v}, 7, 2) COLLATE \"C\" < '60') THEN 2 ELSE 3 END"
+            )
+
+        def moment(column: str, alias: str, anchor: str) -> str:
+            v = f"r.{column}"
+            on_day = f"(({local})::date + {v}::time)"
+            return (
+                f"CASE {alias}.k WHEN 1 THEN {v}::timestamp WHEN 2 THEN {on_day} + greatest(0, ceil(extract(epoch "
+                f"FROM (({anchor}) - interval '{rollover} seconds' - {on_day})) / 86400))::int * interval '1 day' END"
+            )
+
+        joins = []
+        checks = []
+        columns = [("kc", cleared)]
+        if arrived:
+            columns.append(("ka", arrived))
+        if dispatched is not None and dispatched != received:
+            columns.append(("kd", dispatched))
+        for alias, column in columns:
+            joins.append(f" CROSS JOIN LATERAL (SELECT {kind(column)} AS k OFFSET 0) {alias}")
+            checks.append(f"{alias}.k = 3")
+        if dispatched is not None and dispatched == received:
+            dispatch_sql = f"({local})"
+        elif dispatched is not None:
+            dispatch_sql = moment(dispatched, "kd", local)
+        else:
+            dispatch_sql = "NULL::timestamp"
+        arrival_sql = moment(arrived, "ka", f"coalesce(sd.t, {local})") if arrived else "NULL::timestamp"
+        clear_sql = moment(cleared, "kc", f"coalesce(sa.t, sd.t, {local})")
+        joins += [
+            f" CROSS JOIN LATERAL (SELECT {dispatch_sql} AS t OFFSET 0) sd",
+            f" CROSS JOIN LATERAL (SELECT {arrival_sql} AS t OFFSET 0) sa",
+            f" CROSS JOIN LATERAL (SELECT {clear_sql} AS t OFFSET 0) sc",
+            " CROSS JOIN LATERAL (SELECT extract(epoch FROM (sc.t - coalesce(sa.t, sd.t)))::float8 AS s OFFSET 0) ss",
+        ]
+        return "".join(joins), "ss.s", units, " OR ".join(checks)
+
     def _insert(self, *, dataset_id: int) -> int:
         """One statement: the calls, the slot counts and the period counts."""
         started = time.perf_counter()
@@ -597,17 +668,21 @@ class FastLoader:
         else:
             point = "NULL::float8 AS la, NULL::float8 AS lo"
             lat_out = lon_out = "NULL::float8"
+        laterals, raw_scene, units, unreadable = self._scene_sql(local)
         sql = (
             "WITH src AS MATERIALIZED ("
             f" SELECT (r.ord + %(offset)s)::integer AS line, m.type_id, {local} AS local_ts,"
-            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point}"
-            f" FROM {self.raw} r {' '.join(joins)} {where}"
+            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point},"
+            f"  {raw_scene} AS raw_scene,"
+            f"  CASE WHEN {raw_scene} BETWEEN 0 AND {scene.MAX_SCENE_SECONDS} THEN ({raw_scene})::integer END AS scene,"
+            f"  {units} AS units, {unreadable} AS unreadable"
+            f" FROM {self.raw} r {' '.join(joins)}{laterals} {where}"
             "), calls AS ("
             " INSERT INTO assessment_cfscall"
             " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
-            " source_kind)"
+            " source_kind, scene_seconds, units)"
             f" SELECT %(dataset)s, line, type_id, local_ts AT TIME ZONE %(zone)s, area, priority, disposition,"
-            f"  {lat_out}, {lon_out}, source FROM src"
+            f"  {lat_out}, {lon_out}, source, scene, units FROM src"
             "), slots AS ("
             " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
             " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
@@ -616,7 +691,18 @@ class FastLoader:
             " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, source_kind, calls)"
             " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, source, count(*)"
             " FROM src GROUP BY 2, 3, 4, 5"
-            ") SELECT count(*), min(local_ts), max(local_ts) FROM src"
+            "), dispositions AS ("
+            " INSERT INTO assessment_cfsdispositioncount"
+            " (dataset_id, call_type_id, area, source_kind, disposition, calls)"
+            " SELECT %(dataset)s, type_id, area, source, disposition, count(*) FROM src GROUP BY 2, 3, 4, 5"
+            "), scene_times AS ("
+            " INSERT INTO assessment_cfsscenetimecount"
+            " (dataset_id, call_type_id, area, source_kind, bucket, calls, seconds, unit_seconds)"
+            f" SELECT %(dataset)s, type_id, area, source, {scene.bucket_sql('scene')}, count(*), sum(scene),"
+            "  sum(scene * coalesce(units, 1)) FROM src WHERE scene IS NOT NULL GROUP BY 2, 3, 4, 5"
+            ") SELECT count(*), min(local_ts), max(local_ts), count(scene), count(*) FILTER (WHERE raw_scene < 0),"
+            f" count(*) FILTER (WHERE raw_scene > {scene.MAX_SCENE_SECONDS}), count(*) FILTER (WHERE unreadable)"
+            " FROM src"
         )
         with connection.cursor() as cursor:
             # The staging table has no statistics: without this, the filter on the few fixed
@@ -631,7 +717,11 @@ class FastLoader:
                 # A value the server will not cast (a date such as 2018-02-30, text in a
                 # coordinate column): the Python path reads the file and says which line.
                 raise FastPathUnavailable(str(exc)) from exc
-            inserted, first, last = cursor.fetchone()
+            inserted, first, last, timed, negative, too_long, unreadable_rows = cursor.fetchone()
+            if unreadable_rows:
+                # Dispatch, arrival or clear times in another format: the Python path reads them.
+                raise FastPathUnavailable(f"{unreadable_rows} scene times not canonical")
+            self.normalizer.scene.update({"timed": timed, scene.NEGATIVE: negative, scene.TOO_LONG: too_long})
             cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         self.normalizer.good_rows = inserted
         self.normalizer.first_local = _naive(first)

@@ -26,6 +26,7 @@ from datetime import tzinfo
 
 from django.db import connection
 
+from assessment.cfs import scene
 from assessment.cfs.parsing import NormalizedCall, utc_text
 
 BATCH_ROWS = 5000
@@ -96,13 +97,14 @@ class Staging:
                 cursor.execute(
                     f"CREATE TEMPORARY TABLE {self.name} (line integer NOT NULL, local_ts timestamp NOT NULL, "
                     "key text NOT NULL, area text NOT NULL, priority text NOT NULL, disposition text NOT NULL, "
-                    "lat double precision, lon double precision, source text NOT NULL) ON COMMIT DROP"
+                    "lat double precision, lon double precision, source text NOT NULL, scene integer, units smallint) "
+                    "ON COMMIT DROP"
                 )
             else:
                 cursor.execute(
                     f"CREATE TEMPORARY TABLE {self.name} (line integer NOT NULL, local_ts text NOT NULL, "
                     "utc text NOT NULL, key text NOT NULL, area text NOT NULL, priority text NOT NULL, "
-                    "disposition text NOT NULL, lat real, lon real, source text NOT NULL)"
+                    "disposition text NOT NULL, lat real, lon real, source text NOT NULL, scene integer, units integer)"
                 )
 
     def fill(self, rows: Callable[[bool], Iterator], progress: Progress = _noop_progress) -> None:
@@ -126,14 +128,41 @@ class Staging:
     def _fill_batched(self, cursor, rows: Iterator[NormalizedCall], progress: Progress) -> None:
         zone = self.zone
         if self.postgres:
-            sql = f"INSERT INTO {self.name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            sql = f"INSERT INTO {self.name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         else:
-            sql = f"INSERT INTO {self.name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            sql = f"INSERT INTO {self.name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         batch: list[tuple] = []
         count = 0
-        for line, local, _text, key, area, priority, disposition, latitude, longitude, source in rows:
+        for (
+            line,
+            local,
+            _text,
+            key,
+            area,
+            priority,
+            disposition,
+            latitude,
+            longitude,
+            source,
+            seconds,
+            units,
+        ) in rows:
             if self.postgres:
-                batch.append((line, local, key, area, priority, disposition, latitude, longitude, source))
+                batch.append(
+                    (
+                        line,
+                        local,
+                        key,
+                        area,
+                        priority,
+                        disposition,
+                        latitude,
+                        longitude,
+                        source,
+                        seconds,
+                        units,
+                    )
+                )
             else:
                 batch.append(
                     (
@@ -147,6 +176,8 @@ class Staging:
                         latitude,
                         longitude,
                         source,
+                        seconds,
+                        units,
                     )
                 )
             if len(batch) >= BATCH_ROWS:
@@ -170,8 +201,9 @@ class Staging:
             cursor.execute(
                 "INSERT INTO assessment_cfscall "
                 "(dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude, "
-                "source_kind) "
-                f"SELECT %s, s.line, t.id, {received}, s.area, s.priority, s.disposition, s.lat, s.lon, s.source "
+                "source_kind, scene_seconds, units) "
+                f"SELECT %s, s.line, t.id, {received}, s.area, s.priority, s.disposition, s.lat, s.lon, s.source, "
+                "s.scene, s.units "
                 f"FROM {self.name} s JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = s.key",
                 params,
             )
@@ -204,6 +236,24 @@ class Staging:
                 "calls) SELECT %s, t.id, g.month, g.priority, g.source, g.calls FROM ("
                 f"  SELECT key, {month} AS month, priority, source, COUNT(*) AS calls "
                 f"  FROM {self.name} GROUP BY 1, 2, 3, 4"
+                ") g JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = g.key",
+                [dataset_id, city_id],
+            )
+            # The disposition breakdown and the time on scene (assessment.cfs.scene).
+            cursor.execute(
+                "INSERT INTO assessment_cfsdispositioncount (dataset_id, call_type_id, area, source_kind, "
+                "disposition, calls) SELECT %s, t.id, g.area, g.source, g.disposition, g.calls FROM ("
+                f"  SELECT key, area, source, disposition, COUNT(*) AS calls FROM {self.name} GROUP BY 1, 2, 3, 4"
+                ") g JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = g.key",
+                [dataset_id, city_id],
+            )
+            cursor.execute(
+                "INSERT INTO assessment_cfsscenetimecount (dataset_id, call_type_id, area, source_kind, bucket, "
+                "calls, seconds, unit_seconds) "
+                "SELECT %s, t.id, g.area, g.source, g.bucket, g.calls, g.seconds, g.unit_seconds FROM ("
+                f"  SELECT key, area, source, {scene.bucket_sql('scene', postgres=self.postgres)} AS bucket, COUNT(*) AS calls,"
+                "   SUM(scene) AS seconds, SUM(scene * coalesce(units, 1)) AS unit_seconds"
+                f"  FROM {self.name} WHERE scene IS NOT NULL GROUP BY 1, 2, 3, 4"
                 ") g JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = g.key",
                 [dataset_id, city_id],
             )

@@ -23,6 +23,12 @@ LATITUDE = "latitude"
 LONGITUDE = "longitude"
 POINT = "point"
 SOURCE = "source"
+DISPATCHED = "dispatched"
+ARRIVED = "arrived"
+CLEARED = "cleared"
+UNITS = "units"
+# The optional columns time on scene is computed from (assessment.cfs.scene).
+SCENE_FIELDS = (DISPATCHED, ARRIVED, CLEARED, UNITS)
 
 FIELDS: tuple[str, ...] = (
     RECEIVED,
@@ -36,6 +42,10 @@ FIELDS: tuple[str, ...] = (
     LONGITUDE,
     POINT,
     SOURCE,
+    DISPATCHED,
+    ARRIVED,
+    CLEARED,
+    UNITS,
 )
 
 FIELD_LABELS = {
@@ -50,6 +60,10 @@ FIELD_LABELS = {
     LONGITUDE: _("longitude"),
     POINT: _('location point ("POINT (lon lat)" or "(lat, lon)")'),
     SOURCE: _("call source (911, phone, officer-initiated…)"),
+    DISPATCHED: _("dispatch time"),
+    ARRIVED: _("arrival time (on scene)"),
+    CLEARED: _("clear time (call closed)"),
+    UNITS: _("units sent"),
 }
 
 
@@ -323,6 +337,31 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "callmethod",
         "selfinitiated",
     ),
+    DISPATCHED: ("dispatchdatetime", "dispatchtime", "timedispatched", "dispatcheddatetime", "dispatched"),
+    ARRIVED: (
+        "arrivaldatetime",
+        "arrivaltime",
+        "timearrived",
+        "arriveddatetime",
+        "onscenedatetime",
+        "onscenetime",
+        "timeonscene",
+        "arrived",
+    ),
+    CLEARED: (
+        "cleardatetime",
+        "cleartime",
+        "timecleared",
+        "cleareddatetime",
+        "closeddatetime",
+        "closetime",
+        "closedtime",
+        "timeclosed",
+        "completedtime",
+        "cleared",
+        "closed",
+    ),
+    UNITS: ("units", "numberofunits", "unitcount", "numunits", "unitsassigned", "unitsdispatched"),
 }
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from assessment.models import PilotSettings
+from assessment.models import CfsCategory, CfsDataset, PilotSettings
 from assessment.pilot.selectors import Period
 from hotline.models import Intake, OperatingHours
 from volunteers.models import Area
@@ -147,3 +147,71 @@ OperatingHoursFormSet = forms.modelformset_factory(
     extra=2,
     can_delete=True,
 )
+
+
+class PoliceTimeForm(forms.Form):
+    """The police time behind "police unit-hours avoided": the 911 dataset, the cost of a unit-hour,
+    and per hotline call type the 911 call type or category it stands in for, or minutes."""
+
+    police_time_dataset = forms.ModelChoiceField(
+        label=_("911 dataset for police time on scene"),
+        queryset=CfsDataset.objects.order_by("name"),
+        required=False,
+        help_text=_("Its time on scene per call type gives the police unit-hours the hotline avoided."),
+    )
+    cost_per_unit_hour = forms.DecimalField(
+        label=_("Cost of a police unit-hour"),
+        required=False,
+        min_value=0,
+        max_digits=9,
+        decimal_places=2,
+        help_text=_("Optional; turns the unit-hours avoided into money."),
+    )
+
+    def __init__(self, *args, call_types, cfs_call_types: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call_types = list(call_types)
+        type_choices = [("", _("— none —")), *cfs_call_types]
+        for call_type in self.call_types:
+            self.fields[f"cfs_{call_type.pk}"] = forms.ChoiceField(
+                label=_("911 call type"),
+                choices=type_choices,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.fields[f"category_{call_type.pk}"] = forms.ModelChoiceField(
+                label=_("911 category"),
+                queryset=CfsCategory.objects.all(),
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.fields[f"minutes_{call_type.pk}"] = forms.IntegerField(
+                label=_("Minutes of police time per contact"),
+                min_value=1,
+                max_value=1440,
+                required=False,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+            )
+
+    def rows(self) -> list[dict]:
+        """One row per hotline call type with the fields of its mapping (bound fields)."""
+        return [
+            {
+                "call_type": call_type,
+                "cfs": self[f"cfs_{call_type.pk}"],
+                "category": self[f"category_{call_type.pk}"],
+                "minutes": self[f"minutes_{call_type.pk}"],
+            }
+            for call_type in self.call_types
+        ]
+
+    def mappings(self) -> dict[int, tuple[str, object, int | None]]:
+        data = self.cleaned_data
+        return {
+            call_type.pk: (
+                data.get(f"cfs_{call_type.pk}") or "",
+                data.get(f"category_{call_type.pk}"),
+                data.get(f"minutes_{call_type.pk}"),
+            )
+            for call_type in self.call_types
+        }

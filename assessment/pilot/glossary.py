@@ -139,6 +139,21 @@ GLOSSARY: dict[str, tuple[str, str]] = {
             "answer, busy, or failed (including a caller who hung up before the answer)."
         ),
     ),
+    "police_time": (
+        _("Police unit-hours avoided"),
+        _(
+            "For each hotline call type: its contacts handled without police (as defined above) "
+            "times the police time one such call takes, summed. The police time is the mean "
+            "police unit-hours on scene (from arrival, or dispatch, to clear, times the units "
+            "sent, one when the file does not say) of the 911 call type, or else the 911 "
+            "category, the call type is mapped to, in the 911 dataset chosen in the pilot's "
+            "police-time settings; else the minutes set for the call type there; else the "
+            "configured default minutes (PILOT_POLICE_MINUTES_DEFAULT). Call types with none of "
+            "these are left out and counted apart. Cost: the unit-hours times the cost of a "
+            "police unit-hour set there. An estimate: it assumes each contact would otherwise "
+            "have been one 911 call answered by police."
+        ),
+    ),
     "repeat_callers": (
         _("Repeat callers"),
         _(

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.models import PilotSettings
+from assessment.models import CfsCallType, CfsCategory, CfsDataset, PilotSettings, PoliceTimeMapping
 from hotline.models import OperatingHours
 from volunteers.models import Area
 
@@ -73,4 +74,47 @@ def pilot_settings_save(
             OperatingHours.objects.bulk_create(
                 OperatingHours(weekday=row.weekday, opens=row.opens, closes=row.closes) for row in hours
             )
+    return pilot
+
+
+def police_time_settings_save(
+    *,
+    dataset: CfsDataset | None,
+    cost_per_unit_hour: Decimal | None,
+    mappings: dict[int, tuple[str, CfsCategory | None, int | None]],
+    by=None,
+) -> PilotSettings:
+    """The 911 dataset and cost behind "police unit-hours avoided", and each hotline call type's
+    mapping ({hotline call type id: (911 call type key, 911 category, minutes)}; all empty: none)."""
+    pilot = PilotSettings.objects.filter(pk=PilotSettings.SINGLETON_PK).first()
+    if pilot is None:
+        raise ValidationError(_("Save the pilot settings first."))
+    if cost_per_unit_hour is not None and cost_per_unit_hour < 0:
+        raise ValidationError(_("The cost cannot be negative."))
+    keys = {key for key, _category, _minutes in mappings.values() if key}
+    if keys:
+        if dataset is None:
+            raise ValidationError(_("Choose the 911 dataset the call types are mapped to."))
+        known = set(
+            CfsCallType.objects.filter(city_id=dataset.city_id, key__in=keys).values_list("key", flat=True)
+        )
+        if keys - known:
+            raise ValidationError(
+                _("Not a call type of the dataset's city: %(keys)s")
+                % {"keys": ", ".join(sorted(keys - known))}
+            )
+    with transaction.atomic():
+        pilot.police_time_dataset = dataset
+        pilot.cost_per_unit_hour = cost_per_unit_hour
+        pilot.updated_at = timezone.now()
+        pilot.updated_by = by
+        pilot.save(update_fields=["police_time_dataset", "cost_per_unit_hour", "updated_at", "updated_by"])
+        PoliceTimeMapping.objects.all().delete()
+        PoliceTimeMapping.objects.bulk_create(
+            PoliceTimeMapping(
+                hotline_call_type_id=type_id, cfs_call_type_key=key, cfs_category=category, minutes=minutes
+            )
+            for type_id, (key, category, minutes) in mappings.items()
+            if key or category or minutes
+        )
     return pilot

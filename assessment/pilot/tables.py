@@ -204,6 +204,12 @@ def summary_table(m: Metrics) -> Table:
             "answer_time",
         ],
         [_("Handled without police"), Typed(police.rate, Kind.SHARE), None, "without_police"],
+        [
+            _("Police unit-hours avoided"),
+            Typed(m.police_time.unit_hours if m.police_time.rows else None, Kind.HOURS),
+            None,
+            "police_time",
+        ],
         [_("Repeat callers (numbers)"), Typed(m.repeat_callers.numbers, Kind.COUNT), None, "repeat_callers"],
         [_("Volunteer hours served"), Typed(m.volunteers.hours, Kind.HOURS), None, "volunteers"],
         [_("Shift coverage (all roles)"), Typed(coverage.rate(ALL_ROLES), Kind.SHARE), None, "coverage"],
@@ -502,6 +508,58 @@ def transfers_table(m: Metrics) -> Table:
     )
 
 
+POLICE_TIME_BASIS = {
+    "911_call_type": gettext_lazy("911 call type %(name)s"),
+    "911_category": gettext_lazy("911 category %(name)s"),
+    "minutes": gettext_lazy("minutes set for the call type"),
+    "default": gettext_lazy("default minutes"),
+    "unknown": gettext_lazy("no police time known (left out)"),
+}
+
+
+def police_time_table(m: Metrics) -> Table:
+    p = m.police_time
+    rows = [
+        [
+            row.label or _("(no call type recorded)"),
+            row.without_police,
+            None if row.hours_per_contact is None else round(row.hours_per_contact * 60, 1),
+            str(POLICE_TIME_BASIS[row.basis]) % {"name": row.basis_label},
+            row.unit_hours,
+        ]
+        for row in p.rows
+    ]
+    if p.cost is not None:
+        rows.append(
+            [
+                _("Cost at %(cost)s per unit-hour")
+                % {"cost": decimal_text(float(p.cost_per_unit_hour), grouping=True)},
+                None,
+                None,
+                "",
+                Typed(round(p.cost, 2), Kind.HOURS),
+            ]
+        )
+    note = (
+        _("Police time from the 911 dataset “%(name)s”.") % {"name": p.dataset_name}
+        if p.dataset_name
+        else _("No 911 dataset is chosen in the police-time settings: only minutes set by hand count.")
+    )
+    return Table(
+        slug="police_time",
+        columns=[
+            Column(_("Hotline call type")),
+            Column(_("Handled without police"), Kind.COUNT),
+            Column(_("Police minutes per contact"), Kind.COUNT),
+            Column(_("Based on")),
+            Column(_("Police unit-hours avoided"), Kind.HOURS),
+        ],
+        rows=rows,
+        totals=[_("All call types"), sum(row.without_police for row in p.rows), None, "", p.unit_hours],
+        note=note,
+    )
+
+
 def repeat_callers_table(m: Metrics) -> Table:
     r = m.repeat_callers
     return Table(
@@ -710,6 +768,7 @@ TABLES: dict[str, Callable[[Metrics], Table]] = {
     "referral_loop": referral_loop_table,
     "without_police": without_police_table,
     "transfers": transfers_table,
+    "police_time": police_time_table,
     "repeat_callers": repeat_callers_table,
     "heatmap": heatmap_table,
     "areas": areas_table,

@@ -16,9 +16,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from assessment.models import CfsCallType, PoliceTimeMapping
 from assessment.pilot import glossary, selectors, services, tables
 from assessment.pilot.evidence_tables import EQUITY_TABLES
-from assessment.pilot.forms import EquityGroupForm, OperatingHoursFormSet, PeriodForm, PilotSettingsForm
+from assessment.pilot.forms import (
+    EquityGroupForm,
+    OperatingHoursFormSet,
+    PeriodForm,
+    PilotSettingsForm,
+    PoliceTimeForm,
+)
+from dispatch.models import CallType
 from hotline.models import OperatingHours
 from volunteers.roles import Role, role_required
 
@@ -152,3 +160,60 @@ def settings_edit(request):
             return redirect("assessment:dashboard")
     status = 400 if request.method == "POST" else 200
     return render(request, "assessment/pilot/settings.html", {"form": form, "hours": hours}, status=status)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def police_time_edit(request):
+    """The 911 dataset, cost and call-type mapping behind "police unit-hours avoided"."""
+    pilot = selectors.pilot_settings()
+    dataset = pilot.police_time_dataset if pilot is not None else None
+    cfs_call_types = (
+        [
+            (t.key, str(t))
+            for t in CfsCallType.objects.filter(city_id=dataset.city_id).order_by(
+                "description", "code", "key"
+            )
+        ]
+        if dataset is not None
+        else []
+    )
+    mapped = {m.hotline_call_type_id: m for m in PoliceTimeMapping.objects.all()}
+    initial = {
+        "police_time_dataset": dataset,
+        "cost_per_unit_hour": pilot.cost_per_unit_hour if pilot is not None else None,
+    }
+    for type_id, mapping in mapped.items():
+        initial.update(
+            {
+                f"cfs_{type_id}": mapping.cfs_call_type_key,
+                f"category_{type_id}": mapping.cfs_category_id,
+                f"minutes_{type_id}": mapping.minutes,
+            }
+        )
+    form = PoliceTimeForm(
+        request.POST or None,
+        initial=initial,
+        call_types=CallType.objects.filter(is_active=True).order_by("position", "name_en"),
+        cfs_call_types=cfs_call_types,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.police_time_settings_save(
+                dataset=form.cleaned_data["police_time_dataset"],
+                cost_per_unit_hour=form.cleaned_data["cost_per_unit_hour"],
+                mappings=form.mappings(),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Police time settings saved."))
+            return redirect(f"{reverse('assessment:dashboard')}#metric-police_time")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "assessment/pilot/police_time.html",
+        {"form": form, "pilot": pilot, "has_dataset": dataset is not None},
+        status=status,
+    )

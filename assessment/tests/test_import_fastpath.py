@@ -12,7 +12,15 @@ import pytest
 from django.db import connection
 
 from assessment.cfs import fastload
-from assessment.models import CfsCall, CfsCallType, CfsDataset, CfsPeriodCount, CfsSlotCount
+from assessment.models import (
+    CfsCall,
+    CfsCallType,
+    CfsDataset,
+    CfsDispositionCount,
+    CfsPeriodCount,
+    CfsSceneTimeCount,
+    CfsSlotCount,
+)
 from assessment.tests.factories import MILWAUKEE, MILWAUKEE_ROWS, MKE_HEADER, csv_text, mke_row, write_csv
 
 pytestmark = [
@@ -33,6 +41,8 @@ def _stored(dataset: CfsDataset) -> dict:
             c.latitude,
             c.longitude,
             c.source_kind,
+            c.scene_seconds,
+            c.units,
         )
         for c in CfsCall.objects.filter(dataset=dataset).select_related("call_type")
     )
@@ -44,6 +54,14 @@ def _stored(dataset: CfsDataset) -> dict:
         (p.call_type.key, p.month, p.priority, p.source_kind, p.calls)
         for p in CfsPeriodCount.objects.filter(dataset=dataset).select_related("call_type")
     )
+    dispositions = sorted(
+        (d.call_type.key, d.area, d.source_kind, d.disposition, d.calls)
+        for d in CfsDispositionCount.objects.filter(dataset=dataset).select_related("call_type")
+    )
+    scene = sorted(
+        (t.call_type.key, t.area, t.source_kind, t.bucket, t.calls, t.seconds, t.unit_seconds)
+        for t in CfsSceneTimeCount.objects.filter(dataset=dataset).select_related("call_type")
+    )
     types = list(
         CfsCallType.objects.filter(city=dataset.city).order_by("pk").values_list("key", "code", "description")
     )
@@ -54,8 +72,17 @@ def _stored(dataset: CfsDataset) -> dict:
         dataset.blank_line_count,
         dataset.first_received_at,
         dataset.last_received_at,
+        dataset.import_report.get("scene_time"),
     )
-    return {"calls": calls, "slots": slots, "periods": periods, "types": types, "fields": fields}
+    return {
+        "calls": calls,
+        "slots": slots,
+        "periods": periods,
+        "dispositions": dispositions,
+        "scene": scene,
+        "types": types,
+        "fields": fields,
+    }
 
 
 def _both_paths(import_csv, monkeypatch, path, **options):
@@ -562,7 +589,7 @@ def test_a_call_source_column_by_both_paths(tmp_path, import_csv, monkeypatch):
     assert fast.mapping.columns["source"] == "How Received"
     assert _fast_used(fast)
     assert fast_stored == slow_stored
-    kinds = {row[-1] for row in fast_stored["calls"]}
+    kinds = {row[8] for row in fast_stored["calls"]}  # the call source of each call
     assert kinds == {"public", "officer", ""}
 
 
@@ -583,6 +610,105 @@ def test_generated_call_source_files_store_the_same_by_both_paths(tmp_path, impo
                 "source": "How Received",
                 "area": "district",
             },
+        },
+    )
+    assert runs["fast"] >= 10
+    assert runs["fallback"] >= 5
+
+
+# Dispatch, arrival and clear times (assessment.cfs.scene): computed in SQL for canonical values,
+# by the Python path for the others; both must store the same calls and aggregates.
+_SCENE_HEADER = [
+    "Incident_Number",
+    "Dispatch_Date",
+    "Dispatch_Time",
+    "Arrival_Time",
+    "Clear_Time",
+    "Units",
+    "Call_Type_Text",
+    "Area_Occ",
+    "Disposition",
+]
+_SCENE_COLUMNS = {
+    "received": "Dispatch_Date",
+    "received_time": "Dispatch_Time",
+    "dispatched": "Dispatch_Date",
+    "arrived": "Arrival_Time",
+    "cleared": "Clear_Time",
+    "units": "Units",
+    "description": "Call_Type_Text",
+    "area": "Area_Occ",
+    "disposition": "Disposition",
+}
+_ARRIVALS = [
+    "10:10:00",
+    "",
+    "23:59:59",
+    "00:05",
+    "2019-01-02 10:20:00",
+    "10:10:00.5",
+    "0905",
+    " 10:10",
+    "soon",
+]
+_CLEARS = [
+    "10:40:00",
+    "",
+    "10:05:00",
+    "00:30:00",
+    "2019-01-04 10:00:00",
+    "2019-01-02 09:00:00",
+    "25:00",
+    "later",
+]
+_UNITS = ["1", "", "2", " 3 ", "0", "150", "A12", "007", "²"]
+_SCENE_DISPOSITIONS = ["ADVISED", "", "REPORT TAKEN", "advised ", "N/A"]
+
+
+def _scene_row(i: int) -> list[str]:
+    return [
+        f"PD{i:06d}",
+        f"2019-01-{1 + i % 9:02d}",
+        f"{i % 24:02d}:{i % 60:02d}:07",
+        f"{(i + 1) % 24:02d}:{i % 60:02d}:07",
+        f"{(i + 2) % 24:02d}:{i % 60:02d}:07",
+        str(1 + i % 3),
+        "WELFARE CHECK" if i % 2 else "DISTURBANCE",
+        "Newton" if i % 3 else "Harbor",
+        "ADVISED" if i % 4 else "REPORT TAKEN",
+    ]
+
+
+def test_scene_times_by_both_paths(tmp_path, import_csv, monkeypatch):
+    rows = [_SCENE_HEADER] + [_scene_row(i) for i in range(1, 40)]
+    rows.append(
+        ["PD999997", "2019-01-05", "23:50:00", "00:10:00", "01:00:00", "", "NOISE", "Harbor", "ADVISED"]
+    )
+    rows.append(["PD999998", "2019-01-05", "12:00:00", "12:10:00", "12:05:00", "2", "NOISE", "Harbor", ""])
+    rows.append(["PD999999", "2019-01-05", "12:00:00", "", "2019-01-07 12:00:00", "1", "NOISE", "Harbor", ""])
+    path = write_csv(tmp_path / "scene.csv", rows)
+    fast, slow, fast_stored, slow_stored = _both_paths(
+        import_csv, monkeypatch, path, columns=_SCENE_COLUMNS, timezone_name="America/Los_Angeles"
+    )
+    assert _fast_used(fast)
+    assert fast_stored == slow_stored
+    assert fast_stored["scene"]
+    assert fast.report["scene_time"] == slow.report["scene_time"]
+    assert fast.report["scene_time"]["negative"] == 1 and fast.report["scene_time"]["too_long"] == 1
+
+
+def test_generated_scene_time_files_store_the_same_by_both_paths(tmp_path, import_csv, monkeypatch):
+    runs = _fuzz_both_paths(
+        import_csv,
+        monkeypatch,
+        tmp_path,
+        header=_SCENE_HEADER,
+        clean_row=_scene_row,
+        fields={3: (_ARRIVALS, 5), 4: (_CLEARS, 6), 5: (_UNITS, 6), 8: (_SCENE_DISPOSITIONS, 5)},
+        options={
+            "timezone_name": "America/Los_Angeles",
+            "max_bad_share": 1.0,
+            "columns": _SCENE_COLUMNS,
         },
     )
     assert runs["fast"] >= 10

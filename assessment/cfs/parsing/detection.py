@@ -14,6 +14,8 @@ choice (`ColumnChoice`: the column, why, and how confident). The profiles are ma
   separate time-of-day column; it warns when no call has a time of day;
 - the call type: a code column and a description column that match one to one, a description
   alone or a code alone; with a lookup table, the column whose values are the lookup's codes;
+- the dispatch, arrival and clear times (date-times, or times of day completed by the call's
+  date) and a units column, when the file has them, for time on scene;
 - area, priority, disposition, coordinates (a latitude/longitude pair, or a point), and the
   call source (911, phone, officer-initiated...), which tells public-generated calls from
   officers' own activity.
@@ -508,6 +510,92 @@ def _detect_source(profiles: list[ColumnProfile], detection: Detection, used: se
     used.add(best.position)
 
 
+# --------------------------------------------------------------------------------------------
+# Dispatch, arrival and clear times, and units (time on scene: assessment.cfs.scene)
+
+SCENE_HINTS = {
+    presets.DISPATCHED: ("dispatch", "assign"),
+    presets.ARRIVED: ("arriv", "onscene"),
+    presets.CLEARED: ("clear", "close", "complet"),
+}
+UNITS_HINTS = ("units", "unitcount", "numunit", "numberofunit")
+
+
+def _detect_scene_times(profiles: list[ColumnProfile], detection: Detection, used: set[int]) -> None:
+    """Date-time or time-of-day columns named like a dispatch, an arrival or a clear time."""
+    for field_name, hints in SCENE_HINTS.items():
+        others = tuple(h for name, more in SCENE_HINTS.items() if name != field_name for h in more)
+        candidates = [
+            p
+            for p in profiles
+            if p.position not in used
+            and (p.datetime_share >= FITS or p.time_share >= FITS)
+            and (p.hinted(hints) or _name_rank(p, field_name) < 1000)
+            and not p.hinted(others)
+        ]
+        if not candidates:
+            continue
+        best = min(candidates, key=lambda p: (_name_rank(p, field_name), p.position))
+        if best.datetime_share >= FITS:
+            why = _("%(share)s of the first values are dates with a time of day (%(format)s)") % {
+                "share": _pct(best.datetime_share),
+                "format": best.time_format,
+            }
+        else:
+            why = _(
+                "%(share)s of the first values are times of day (on the call's date; the next day "
+                "when over 12 hours before the time before)"
+            ) % {"share": _pct(best.time_share)}
+        why += "; " + _("named like the %(field)s") % {"field": presets.FIELD_LABELS[field_name]}
+        detection.take(field_name, best, why, HIGH if _name_rank(best, field_name) < 1000 else MEDIUM)
+        used.add(best.position)
+    received = next((p for p in profiles if p.header == detection.columns.get(presets.RECEIVED)), None)
+    if (
+        presets.DISPATCHED not in detection.columns
+        and presets.CLEARED in detection.columns
+        and received is not None
+        and received.hinted(SCENE_HINTS[presets.DISPATCHED])
+    ):
+        detection.take(
+            presets.DISPATCHED,
+            received,
+            _("the received time is named like the dispatch time: it is taken as the dispatch time"),
+            MEDIUM,
+        )
+    if presets.CLEARED in detection.columns and not {presets.ARRIVED, presets.DISPATCHED} & set(
+        detection.columns
+    ):
+        detection.warnings.append(
+            _("A clear time was found but no arrival or dispatch time: time on scene cannot be computed.")
+        )
+
+
+def _whole_units(value: str) -> bool:
+    return value.isascii() and value.isdigit() and 0 < int(value) < 100
+
+
+def _detect_units(profiles: list[ColumnProfile], detection: Detection, used: set[int]) -> None:
+    candidates = [
+        p
+        for p in profiles
+        if p.position not in used
+        and p.values
+        and (p.hinted(UNITS_HINTS) or _name_rank(p, presets.UNITS) < 1000)
+        and share_of(p.values, _whole_units) >= FITS
+    ]
+    if not candidates:
+        return
+    best = min(candidates, key=lambda p: (_name_rank(p, presets.UNITS), p.position))
+    detection.take(
+        presets.UNITS,
+        best,
+        _("%(share)s of the first values are whole numbers from 1 to 99, named like a number of units")
+        % {"share": _pct(share_of(best.values, _whole_units))},
+        HIGH if _name_rank(best, presets.UNITS) < 1000 else MEDIUM,
+    )
+    used.add(best.position)
+
+
 def detect_columns(
     headers: list[str], sample: list[tuple[int, list[str]]], *, lookup_codes: set[str] | None = None
 ) -> Detection:
@@ -516,6 +604,8 @@ def detect_columns(
     detection = Detection()
     used: set[int] = set()
     _detect_received(profiles, detection, used)
+    _detect_scene_times(profiles, detection, used)
+    _detect_units(profiles, detection, used)
     _detect_coordinates(profiles, detection, used)
     _detect_source(profiles, detection, used)
     _detect_call_type(profiles, sample, detection, used, lookup_codes)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from assessment.cfs import presets
+from assessment.cfs import presets, scene
 from assessment.cfs.parsing._common import CfsFileError
 from assessment.cfs.parsing.sources import source_kind
 from assessment.cfs.parsing.times import MAX_YEAR, MIN_YEAR, TimeParser, combine_date_and_time
@@ -134,6 +134,9 @@ class RowNormalizer:
         self._priority_cache: dict[str, str] = {}
         self._disposition_cache: dict[str, str] = {}
         self._source_cache: dict[str, str] = {}
+        # Time on scene: calls with one, and the durations dropped (negative, over 24 h).
+        self.scene = {"timed": 0, scene.NEGATIVE: 0, scene.TOO_LONG: 0}
+        self._clock = scene.SceneClock()
 
     # Each cache is bounded so that a wrongly mapped column of unique values cannot grow memory.
     _CACHE_LIMIT = 50_000
@@ -197,6 +200,15 @@ class RowNormalizer:
         longitude_at = positions.get(presets.LONGITUDE)
         point_at = positions.get(presets.POINT)
         source_at = positions.get(presets.SOURCE)
+        dispatched_at = positions.get(presets.DISPATCHED)
+        arrived_at = positions.get(presets.ARRIVED)
+        cleared_at = positions.get(presets.CLEARED)
+        units_at = positions.get(presets.UNITS)
+        # The received column named as the dispatch (Los Angeles' "Dispatch_Date"): the received
+        # time is the dispatch time.
+        dispatch_is_received = dispatched_at is not None and dispatched_at == received_at
+        scene_counts = self.scene
+        scene_of = self._clock.scene_seconds
         needed = max(positions.values()) + 1
         parse = self._times.parse
         fromisoformat = datetime.fromisoformat
@@ -313,6 +325,22 @@ class RowNormalizer:
                             latitude = longitude = None
                 elif point_at is not None and row[point_at]:
                     latitude, longitude = parse_point(row[point_at])
+                seconds = units = None
+                if cleared_at is not None:
+                    dispatched = (
+                        moment.isoformat(" ")
+                        if dispatch_is_received
+                        else (row[dispatched_at] if dispatched_at is not None else "")
+                    )
+                    arrived = row[arrived_at] if arrived_at is not None else ""
+                    outcome = scene_of(moment, dispatched, arrived, row[cleared_at], zone=zone)
+                    if isinstance(outcome, int):
+                        seconds = outcome
+                        scene_counts["timed"] += 1
+                    elif outcome != scene.MISSING:
+                        scene_counts[outcome] += 1
+                if units_at is not None:
+                    units = scene.units(row[units_at])
                 if first is None or moment < first:
                     first = moment
                 if last is None or moment > last:
@@ -331,6 +359,8 @@ class RowNormalizer:
                         head
                         + ("\t\\N\t\\N" if latitude is None else f"\t{latitude}\t{longitude}")
                         + f"\t{source}"
+                        + ("\t\\N" if seconds is None else f"\t{seconds}")
+                        + ("\t\\N" if units is None else f"\t{units}")
                     )
                     continue
                 yield (
@@ -344,6 +374,8 @@ class RowNormalizer:
                     latitude,
                     longitude,
                     source,
+                    seconds,
+                    units,
                 )
         except csv.Error as exc:
             raise CfsFileError(

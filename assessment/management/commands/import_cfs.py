@@ -83,6 +83,13 @@ class Command(BaseCommand):
                 out.write(f"  codes not in the lookup, by calls ({lookup['unmatched_codes']:,} in all):")
                 for code, calls in lookup["unmatched"]:
                     out.write(f"    {code:<20} {calls:>10,}")
+        scene = result.report.get("scene_time")
+        if scene:
+            out.write(
+                f"Time on scene: {scene['timed']:,} calls timed; dropped {scene['negative']:,} negative and "
+                f"{scene['too_long']:,} over 24 h; units: "
+                + ("from the units column" if scene["units_column"] else "1 per call (no units column)")
+            )
         out.write(f"City: {mapping.city}   time zone: {mapping.timezone}")
         verb = "Replaced" if result.replaced else "Imported"
         out.write(

@@ -13,6 +13,8 @@ One module per section of the dashboard:
 - `answering`: answer times of inbound calls, voicemails and callbacks;
 - `response_times`: the incident response chain (decision, acknowledged, en route, on scene,
   cleared);
+- `police_time`: police unit-hours avoided (handled-without-police contacts x the police time
+  on scene of the 911 calls each call type stands in for, from the imported 911 data);
 - `repeat_callers`, `heatmap` (weekday x hour), `volunteers` (roster, hours, training) and
   `coverage` (hours of operation meeting the staffing targets);
 - `evidence`: the optional diversion questions (who the person would have called without the
@@ -60,6 +62,7 @@ from assessment.pilot.selectors.periods import (
     pilot_settings,
     share,
 )
+from assessment.pilot.selectors.police_time import PoliceTime, PoliceTimeRow
 from assessment.pilot.selectors.repeat_callers import RepeatCallers, repeat_callers
 from assessment.pilot.selectors.response_times import RESPONSE_STEPS, ResponseChain, response_chain
 from assessment.pilot.selectors.sources import SourceFigures
@@ -89,6 +92,8 @@ __all__ = [
     "Coverage",
     "Metrics",
     "Period",
+    "PoliceTime",
+    "PoliceTimeRow",
     "ReferralRow",
     "referrals_by_partner",
     "RepeatCallers",

@@ -43,6 +43,12 @@ from assessment.pilot.selectors.outcomes import (
     without_police_of,
 )
 from assessment.pilot.selectors.periods import Period, local_zone
+from assessment.pilot.selectors.police_time import (
+    HoursPer911Type,
+    PoliceTime,
+    hours_per_911_type,
+    police_time,
+)
 from assessment.pilot.selectors.referrals import ReferralLoopRow, median_days_overall, referral_loop
 from assessment.pilot.selectors.repeat_callers import RepeatCallers, repeat_callers
 from assessment.pilot.selectors.response_times import ResponseChain, response_chain
@@ -82,6 +88,7 @@ class Metrics:
         "_answer_by_source",
         "diversion",
         "equity",
+        "_police_hours",
     )
     # A few small queries each (volunteers, shifts, training).
     LIGHT = ("volunteers", "coverage", "training")
@@ -176,6 +183,15 @@ class Metrics:
     @cached_property
     def without_police(self) -> WithoutPolice:
         return without_police_of(self.slices)
+
+    @cached_property
+    def _police_hours(self) -> HoursPer911Type:
+        """Police time on scene per 911 call type of the pilot's 911 dataset (its own query)."""
+        return hours_per_911_type(self.pilot)
+
+    @cached_property
+    def police_time(self) -> PoliceTime:
+        return police_time(self.slices, self.pilot, self._police_hours)
 
     @cached_property
     def outcomes(self) -> dict[str, int]:

@@ -74,7 +74,10 @@ class Period:
 
 def pilot_settings() -> PilotSettings | None:
     return (
-        PilotSettings.objects.prefetch_related("service_areas").filter(pk=PilotSettings.SINGLETON_PK).first()
+        PilotSettings.objects.select_related("police_time_dataset")
+        .prefetch_related("service_areas")
+        .filter(pk=PilotSettings.SINGLETON_PK)
+        .first()
     )
 
 
