@@ -23,6 +23,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment import map_services
 from assessment.cfs import fastload, limits, parsing, presets
 from assessment.cfs.loader import Staging
 from assessment.cfs.parsing import CfsFileError
@@ -404,8 +405,14 @@ def _delete_bulk_rows(dataset_id: int) -> None:
     """Delete a dataset's calls and aggregates with one statement each. The ORM's cascade would
     too, unless a signal receiver made it load every row into memory first."""
     with connection.cursor() as cursor:
-        for table in ("assessment_cfscall", "assessment_cfsslotcount", "assessment_cfsperiodcount"):
+        for table in (
+            "assessment_cfscall",
+            "assessment_cfsslotcount",
+            "assessment_cfsperiodcount",
+            "assessment_cfscellcount",
+        ):
             cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset_id])  # noqa: S608 - fixed names
+    map_services.forget_aggregates(dataset_id)  # the grid and the boundaries' calls are recomputed on demand
 
 
 def cfs_dataset_delete(*, dataset: CfsDataset) -> None:

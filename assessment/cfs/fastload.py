@@ -613,9 +613,9 @@ class FastLoader:
             " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
             "  date_part('hour', local_ts)::smallint, area, source, count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
             "), periods AS ("
-            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, source_kind, calls)"
-            " SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, source, count(*)"
-            " FROM src GROUP BY 2, 3, 4, 5"
+            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, area, source_kind,"
+            " calls) SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, area, source,"
+            " count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
             ") SELECT count(*), min(local_ts), max(local_ts) FROM src"
         )
         with connection.cursor() as cursor:
