@@ -4,10 +4,15 @@ The policy allows scripts and styles from our own origin only (vendored assets, 
 Inline <script> elements and on...= handlers are refused: behaviour lives in static files
 (static/js/site.js gives `data-submit-on-change` and `data-confirm` to templates). Inline
 style attributes stay allowed: pages colour table cells from data, and htmx adds its own
-indicator style.
+indicator style. Images may also come from the origin of settings.CFS_MAP_TILE_URL (map
+tiles of the 911 analysis) when one is configured; nothing else widens.
 """
 
 from __future__ import annotations
+
+import re
+from functools import cache
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -28,6 +33,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+
+
+def tile_origin(url: str) -> str:
+    """scheme://host[:port] of a tile URL template ("{s}." subdomains become "*."); "" when it
+    is not an http(s) URL with a plain host name."""
+    parts = urlsplit(url.replace("{s}.", "SUBDOMAIN."))
+    host = parts.netloc
+    if parts.scheme not in ("https", "http") or not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", host):
+        return ""
+    return f"{parts.scheme}://{host.replace('SUBDOMAIN.', '*.')}"
+
+
+@cache
+def content_security_policy(tile_url: str = "") -> str:
+    """The policy, with the tile server's origin added to img-src when a tile URL is set."""
+    origin = tile_origin(tile_url) if tile_url else ""
+    if not origin:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 class SecurityHeadersMiddleware:
     """Adds the CSP to every response, and `Cache-Control: no-store` under the path prefixes
     of pages that show caller data (settings.NO_STORE_PATH_PREFIXES) unless a view set it."""
@@ -37,7 +63,9 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(getattr(settings, "CFS_MAP_TILE_URL", ""))
+        )
         if request.path.startswith(tuple(settings.NO_STORE_PATH_PREFIXES)):
             cache_control = response.headers.get("Cache-Control", "")
             if "no-store" not in cache_control:

@@ -7,132 +7,349 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessment', '0008_cfs_import_jobs_owned_by_a_heartbeat'),
+        ("assessment", "0008_cfs_import_jobs_owned_by_a_heartbeat"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cfsperiodcount',
-            name='area',
-            field=models.CharField(blank=True, max_length=60, verbose_name='area'),
+            model_name="cfsperiodcount",
+            name="area",
+            field=models.CharField(blank=True, max_length=60, verbose_name="area"),
         ),
         migrations.CreateModel(
-            name='CfsBoundary',
+            name="CfsBoundary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('polygons', models.JSONField(help_text='A list of polygons; each a list of rings of [longitude, latitude].', verbose_name='polygons')),
-                ('vertices', models.PositiveIntegerField(default=0, verbose_name='vertices')),
-                ('calls_inside', models.PositiveIntegerField(default=0, verbose_name='calls inside')),
-                ('computed_at', models.DateTimeField(blank=True, null=True, verbose_name='computed at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='boundaries', to='assessment.cfsdataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "polygons",
+                    models.JSONField(
+                        help_text="A list of polygons; each a list of rings of [longitude, latitude].",
+                        verbose_name="polygons",
+                    ),
+                ),
+                ("vertices", models.PositiveIntegerField(default=0, verbose_name="vertices")),
+                ("calls_inside", models.PositiveIntegerField(default=0, verbose_name="calls inside")),
+                ("computed_at", models.DateTimeField(blank=True, null=True, verbose_name="computed at")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="boundaries",
+                        to="assessment.cfsdataset",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pilot-area boundary',
-                'verbose_name_plural': 'pilot-area boundaries',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "pilot-area boundary",
+                "verbose_name_plural": "pilot-area boundaries",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CfsBoundaryCellCount',
+            name="CfsBoundaryCellCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(blank=True, max_length=60, verbose_name='area')),
-                ('lat_cell', models.IntegerField(verbose_name='latitude cell')),
-                ('lon_cell', models.IntegerField(verbose_name='longitude cell')),
-                ('source_kind', models.CharField(blank=True, choices=[('public', 'public-generated'), ('officer', 'officer-initiated'), ('', 'not recorded')], default='', max_length=10, verbose_name='call source')),
-                ('calls', models.PositiveIntegerField(verbose_name='calls')),
-                ('boundary', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cell_counts', to='assessment.cfsboundary')),
-                ('call_type', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessment.cfscalltype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area", models.CharField(blank=True, max_length=60, verbose_name="area")),
+                ("lat_cell", models.IntegerField(verbose_name="latitude cell")),
+                ("lon_cell", models.IntegerField(verbose_name="longitude cell")),
+                (
+                    "source_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "public-generated"),
+                            ("officer", "officer-initiated"),
+                            ("", "not recorded"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="call source",
+                    ),
+                ),
+                ("calls", models.PositiveIntegerField(verbose_name="calls")),
+                (
+                    "boundary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cell_counts",
+                        to="assessment.cfsboundary",
+                    ),
+                ),
+                (
+                    "call_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessment.cfscalltype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calls per map cell inside a boundary',
-                'verbose_name_plural': 'calls per map cell inside a boundary',
+                "verbose_name": "calls per map cell inside a boundary",
+                "verbose_name_plural": "calls per map cell inside a boundary",
             },
         ),
         migrations.CreateModel(
-            name='CfsBoundaryPeriodCount',
+            name="CfsBoundaryPeriodCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('priority', models.CharField(blank=True, max_length=20, verbose_name='priority')),
-                ('area', models.CharField(blank=True, max_length=60, verbose_name='area')),
-                ('source_kind', models.CharField(blank=True, choices=[('public', 'public-generated'), ('officer', 'officer-initiated'), ('', 'not recorded')], default='', max_length=10, verbose_name='call source')),
-                ('calls', models.PositiveIntegerField(verbose_name='calls')),
-                ('boundary', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='period_counts', to='assessment.cfsboundary')),
-                ('call_type', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessment.cfscalltype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("priority", models.CharField(blank=True, max_length=20, verbose_name="priority")),
+                ("area", models.CharField(blank=True, max_length=60, verbose_name="area")),
+                (
+                    "source_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "public-generated"),
+                            ("officer", "officer-initiated"),
+                            ("", "not recorded"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="call source",
+                    ),
+                ),
+                ("calls", models.PositiveIntegerField(verbose_name="calls")),
+                (
+                    "boundary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="period_counts",
+                        to="assessment.cfsboundary",
+                    ),
+                ),
+                (
+                    "call_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessment.cfscalltype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calls per month inside a boundary',
-                'verbose_name_plural': 'calls per month inside a boundary',
+                "verbose_name": "calls per month inside a boundary",
+                "verbose_name_plural": "calls per month inside a boundary",
             },
         ),
         migrations.CreateModel(
-            name='CfsBoundarySlotCount',
+            name="CfsBoundarySlotCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(verbose_name='weekday')),
-                ('hour', models.PositiveSmallIntegerField(verbose_name='hour')),
-                ('area', models.CharField(blank=True, max_length=60, verbose_name='area')),
-                ('source_kind', models.CharField(blank=True, choices=[('public', 'public-generated'), ('officer', 'officer-initiated'), ('', 'not recorded')], default='', max_length=10, verbose_name='call source')),
-                ('calls', models.PositiveIntegerField(verbose_name='calls')),
-                ('boundary', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slot_counts', to='assessment.cfsboundary')),
-                ('call_type', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessment.cfscalltype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("weekday", models.PositiveSmallIntegerField(verbose_name="weekday")),
+                ("hour", models.PositiveSmallIntegerField(verbose_name="hour")),
+                ("area", models.CharField(blank=True, max_length=60, verbose_name="area")),
+                (
+                    "source_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "public-generated"),
+                            ("officer", "officer-initiated"),
+                            ("", "not recorded"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="call source",
+                    ),
+                ),
+                ("calls", models.PositiveIntegerField(verbose_name="calls")),
+                (
+                    "boundary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slot_counts",
+                        to="assessment.cfsboundary",
+                    ),
+                ),
+                (
+                    "call_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessment.cfscalltype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calls per slot inside a boundary',
-                'verbose_name_plural': 'calls per slot inside a boundary',
+                "verbose_name": "calls per slot inside a boundary",
+                "verbose_name_plural": "calls per slot inside a boundary",
             },
         ),
         migrations.CreateModel(
-            name='CfsCellCount',
+            name="CfsCellCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(blank=True, max_length=60, verbose_name='area')),
-                ('lat_cell', models.IntegerField(verbose_name='latitude cell')),
-                ('lon_cell', models.IntegerField(verbose_name='longitude cell')),
-                ('source_kind', models.CharField(blank=True, choices=[('public', 'public-generated'), ('officer', 'officer-initiated'), ('', 'not recorded')], default='', max_length=10, verbose_name='call source')),
-                ('calls', models.PositiveIntegerField(verbose_name='calls')),
-                ('call_type', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessment.cfscalltype')),
-                ('dataset', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessment.cfsdataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area", models.CharField(blank=True, max_length=60, verbose_name="area")),
+                ("lat_cell", models.IntegerField(verbose_name="latitude cell")),
+                ("lon_cell", models.IntegerField(verbose_name="longitude cell")),
+                (
+                    "source_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "public-generated"),
+                            ("officer", "officer-initiated"),
+                            ("", "not recorded"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="call source",
+                    ),
+                ),
+                ("calls", models.PositiveIntegerField(verbose_name="calls")),
+                (
+                    "call_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessment.cfscalltype",
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessment.cfsdataset",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calls per map cell',
-                'verbose_name_plural': 'calls per map cell',
+                "verbose_name": "calls per map cell",
+                "verbose_name_plural": "calls per map cell",
             },
         ),
         migrations.CreateModel(
-            name='CfsGrid',
+            name="CfsGrid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cell_degrees', models.FloatField(default=0.005, verbose_name='cell size (degrees)')),
-                ('located_calls', models.PositiveIntegerField(default=0, verbose_name='calls with coordinates')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='computed at')),
-                ('dataset', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='grid', to='assessment.cfsdataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cell_degrees", models.FloatField(default=0.005, verbose_name="cell size (degrees)")),
+                (
+                    "located_calls",
+                    models.PositiveIntegerField(default=0, verbose_name="calls with coordinates"),
+                ),
+                (
+                    "computed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="computed at"),
+                ),
+                (
+                    "dataset",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grid",
+                        to="assessment.cfsdataset",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'map grid',
-                'verbose_name_plural': 'map grids',
+                "verbose_name": "map grid",
+                "verbose_name_plural": "map grids",
             },
         ),
         migrations.CreateModel(
-            name='CfsPilotArea',
+            name="CfsPilotArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('areas', models.JSONField(blank=True, default=list, verbose_name='areas')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated at')),
-                ('boundary', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assessment.cfsboundary')),
-                ('dataset', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pilot_area', to='assessment.cfsdataset')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("areas", models.JSONField(blank=True, default=list, verbose_name="areas")),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="updated at"),
+                ),
+                (
+                    "boundary",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assessment.cfsboundary",
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pilot_area",
+                        to="assessment.cfsdataset",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pilot-area filter',
-                'verbose_name_plural': 'pilot-area filters',
+                "verbose_name": "pilot-area filter",
+                "verbose_name_plural": "pilot-area filters",
             },
         ),
     ]
