@@ -33,8 +33,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-
-
 def tile_origin(url: str) -> str:
     """scheme://host[:port] of a tile URL template ("{s}." subdomains become "*."); "" when it
     is not an http(s) URL with a plain host name."""
