@@ -21,6 +21,7 @@ class CfsPilotAreaForm(forms.Form):
     )
 
     def __init__(self, *args, areas: list[str], boundaries, **kwargs):
+        kwargs.setdefault("auto_id", "pilot_%s")  # the coverage planner on the same page has `areas` too
         super().__init__(*args, **kwargs)
         self.fields["areas"].choices = [
             (area or UNKNOWN_AREA_VALUE, area or _("(unknown)")) for area in areas
