@@ -353,3 +353,26 @@ def test_csp_allows_the_tile_origin_for_images_only(client, coordinator, dataset
     assert response.context["map"].tile_url == settings.CFS_MAP_TILE_URL
     settings.CFS_MAP_TILE_URL = "javascript:alert(1)"
     assert "javascript" not in _page(client, dataset)["Content-Security-Policy"]
+
+
+def test_datasets_imported_before_get_their_monthly_areas_back(dataset):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("assessment.migrations.0010_cfs_period_counts_keep_the_area")
+    before = sorted(
+        CfsPeriodCount.objects.filter(dataset=dataset).values_list(
+            "call_type_id", "month", "priority", "area", "source_kind", "calls"
+        )
+    )
+    # As an import before the area column: one row per type, month, priority and source.
+    CfsPeriodCount.objects.filter(dataset=dataset).delete()
+    CfsPeriodCount.objects.create(dataset=dataset, call_type_id=before[0][0], month=before[0][1], calls=7)
+    migration.recount(apps, connection.schema_editor())
+    after = sorted(
+        CfsPeriodCount.objects.filter(dataset=dataset).values_list(
+            "call_type_id", "month", "priority", "area", "source_kind", "calls"
+        )
+    )
+    assert after == before
