@@ -61,6 +61,8 @@ class CfsCellCount(models.Model):
     class Meta:
         verbose_name = _("calls per map cell")
         verbose_name_plural = _("calls per map cell")
+        # The map reads the divertible types' cells only.
+        indexes = [models.Index(fields=["dataset", "call_type"], name="cfs_cell_dataset_type")]
 
     def __str__(self) -> str:
         return f"{self.dataset_id}: cell {self.lat_cell},{self.lon_cell}: {self.calls}"
@@ -149,6 +151,7 @@ class CfsBoundaryCellCount(models.Model):
     class Meta:
         verbose_name = _("calls per map cell inside a boundary")
         verbose_name_plural = _("calls per map cell inside a boundary")
+        indexes = [models.Index(fields=["boundary", "call_type"], name="cfs_bcell_boundary_type")]
 
     def __str__(self) -> str:
         return f"{self.boundary_id}: cell {self.lat_cell},{self.lon_cell}: {self.calls}"

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import QuerySet, Sum
 
 from assessment.map_models import CfsBoundary, CfsBoundaryCellCount, CfsCellCount, CfsGrid, CfsPilotArea
-from assessment.models import CfsDataset, Divertibility
+from assessment.models import CfsCallType, CfsDataset, Divertibility
 from assessment.selectors import is_public_generated
 
 MAX_CELLS = 3000
@@ -92,9 +92,14 @@ def cfs_map(
 ) -> MapData:
     """Divertible public-generated calls per cell, in the areas / inside the boundary."""
     counts: dict[tuple[int, int], int] = defaultdict(int)
+    divertible = list(
+        CfsCallType.objects.filter(
+            city_id=dataset.city_id, divertibility=Divertibility.DIVERTIBLE
+        ).values_list("pk", flat=True)
+    )
     rows = (
         _cells(dataset, areas, boundary)
-        .filter(call_type__divertibility=Divertibility.DIVERTIBLE)
+        .filter(call_type_id__in=divertible)
         .values("lat_cell", "lon_cell", "source_kind", "call_type__officer_initiated")
         .annotate(n=Sum("calls"))
         .values_list("lat_cell", "lon_cell", "source_kind", "call_type__officer_initiated", "n")
