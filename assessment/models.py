@@ -291,7 +291,7 @@ class CfsSlotCount(models.Model):
 
 
 class CfsPeriodCount(models.Model):
-    """Calls of a dataset per call type, month (its first day, local) and priority."""
+    """Calls of a dataset per call type, month (its first day, local), priority and area."""
 
     dataset = models.ForeignKey(
         CfsDataset, on_delete=models.CASCADE, related_name="period_counts", db_constraint=False
@@ -301,6 +301,7 @@ class CfsPeriodCount(models.Model):
     )
     month = models.DateField(_("month"))
     priority = models.CharField(_("priority"), max_length=20, blank=True)
+    area = models.CharField(_("area"), max_length=60, blank=True)
     source_kind = models.CharField(
         _("call source"), max_length=10, blank=True, choices=CallSource.choices, default=CallSource.UNKNOWN
     )
@@ -870,3 +871,14 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+from assessment.map_models import (  # noqa: E402, F401 - registered with the app from here
+    CfsBoundary,
+    CfsBoundaryCellCount,
+    CfsBoundaryPeriodCount,
+    CfsBoundarySlotCount,
+    CfsCellCount,
+    CfsGrid,
+    CfsPilotArea,
+)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils.formats import date_format
 
+from assessment.map_models import CfsBoundaryPeriodCount, CfsBoundarySlotCount
 from assessment.models import (
     CallSource,
     CfsCall,
@@ -82,6 +83,27 @@ def _empty_split() -> dict[str, int]:
 
 def share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# The pilot-area filter: `areas` (names; None = all) and/or a GeoJSON `boundary`, whose calls
+# were aggregated once into tables of the same shape (assessment.map_services).
+
+
+def _slots(dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None) -> QuerySet:
+    if boundary is not None:
+        rows = CfsBoundarySlotCount.objects.filter(boundary=boundary)
+    else:
+        rows = CfsSlotCount.objects.filter(dataset=dataset)
+    return rows if areas is None else rows.filter(area__in=list(areas))
+
+
+def _periods(dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None) -> QuerySet:
+    if boundary is not None:
+        rows = CfsBoundaryPeriodCount.objects.filter(boundary=boundary)
+    else:
+        rows = CfsPeriodCount.objects.filter(dataset=dataset)
+    return rows if areas is None else rows.filter(area__in=list(areas))
 
 
 @dataclass
@@ -178,12 +200,14 @@ def cfs_call_types_for_city(
 # Analysis
 
 
-def cfs_call_type_totals(*, dataset: CfsDataset) -> list[dict]:
+def cfs_call_type_totals(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> list[dict]:
     """Calls per raw call type with its classification, most frequent first: all its calls, those
     from the public and those officer-initiated; the share is of all public-generated calls."""
     by_source: dict[int, dict[str, int]] = defaultdict(dict)
     for pk, source, calls in (
-        CfsPeriodCount.objects.filter(dataset=dataset)
+        _periods(dataset, areas, boundary)
         .values("call_type_id", "source_kind")
         .annotate(n=Sum("calls"))
         .values_list("call_type_id", "source_kind", "n")
@@ -223,46 +247,54 @@ def cfs_call_type_totals(*, dataset: CfsDataset) -> list[dict]:
     return rows
 
 
-def cfs_divertibility_totals(*, dataset: CfsDataset) -> SplitRow:
+def cfs_divertibility_totals(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> SplitRow:
     row = SplitRow(label=dataset.name)
-    for divertibility, calls in _public_split(CfsPeriodCount.objects.filter(dataset=dataset)):
+    for divertibility, calls in _public_split(_periods(dataset, areas, boundary)):
         row.split[divertibility] += calls
     return row
 
 
-def cfs_category_totals(*, dataset: CfsDataset) -> list[SplitRow]:
+def cfs_category_totals(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> list[SplitRow]:
     """Calls per category split by divertibility, largest first; uncategorised last."""
     rows: dict[object, SplitRow] = {}
     for category_id, name, divertibility, calls in _public_split(
-        CfsPeriodCount.objects.filter(dataset=dataset), "call_type__category_id", "call_type__category__name"
+        _periods(dataset, areas, boundary), "call_type__category_id", "call_type__category__name"
     ):
         row = rows.setdefault(category_id, SplitRow(label=name or "", key=category_id))
         row.split[divertibility] += calls
     return sorted(rows.values(), key=lambda row: (row.key is None, -row.total, row.label))
 
 
-def cfs_heatmap(*, dataset: CfsDataset) -> dict[str, list[list[int]]]:
+def cfs_heatmap(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> dict[str, list[list[int]]]:
     """Calls per weekday (rows, Monday first) and hour (columns), for each divertibility."""
     grid = {value: [[0] * 24 for _ in WEEKDAYS] for value in DIVERTIBILITY_ORDER}
     for weekday, hour, divertibility, calls in _public_split(
-        CfsSlotCount.objects.filter(dataset=dataset), "weekday", "hour"
+        _slots(dataset, areas, boundary), "weekday", "hour"
     ):
         grid[divertibility][weekday][hour] += calls
     return grid
 
 
-def cfs_area_totals(*, dataset: CfsDataset) -> list[SplitRow]:
+def cfs_area_totals(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> list[SplitRow]:
     rows: dict[str, SplitRow] = {}
-    for area, divertibility, calls in _public_split(CfsSlotCount.objects.filter(dataset=dataset), "area"):
+    for area, divertibility, calls in _public_split(_slots(dataset, areas, boundary), "area"):
         rows.setdefault(area, SplitRow(label=area, key=area)).split[divertibility] += calls
     return sorted(rows.values(), key=lambda row: (row.key == UNKNOWN_AREA, -row.total, row.label))
 
 
-def cfs_priority_totals(*, dataset: CfsDataset) -> list[SplitRow]:
+def cfs_priority_totals(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> list[SplitRow]:
     rows: dict[str, SplitRow] = {}
-    for priority, divertibility, calls in _public_split(
-        CfsPeriodCount.objects.filter(dataset=dataset), "priority"
-    ):
+    for priority, divertibility, calls in _public_split(_periods(dataset, areas, boundary), "priority"):
         rows.setdefault(priority, SplitRow(label=priority, key=priority)).split[divertibility] += calls
     return sorted(rows.values(), key=lambda row: (row.key == "", _natural(row.label)))
 
@@ -271,9 +303,11 @@ def _natural(value: str) -> tuple:
     return (0, int(value), "") if value.isdigit() else (1, 0, value)
 
 
-def cfs_month_totals(*, dataset: CfsDataset) -> list[SplitRow]:
+def cfs_month_totals(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> list[SplitRow]:
     rows: dict[date, SplitRow] = {}
-    for month, divertibility, calls in _public_split(CfsPeriodCount.objects.filter(dataset=dataset), "month"):
+    for month, divertibility, calls in _public_split(_periods(dataset, areas, boundary), "month"):
         rows.setdefault(month, SplitRow(label=date_format(month, "YEAR_MONTH_FORMAT"), key=month)).split[
             divertibility
         ] += calls
@@ -284,7 +318,9 @@ def cfs_month_totals(*, dataset: CfsDataset) -> list[SplitRow]:
 DAILY_TREND_UNDER = timedelta(days=92)
 
 
-def cfs_day_totals(*, dataset: CfsDataset) -> list[SplitRow]:
+def cfs_day_totals(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> list[SplitRow]:
     """Calls per local day and divertibility, every day of the span (days without calls as 0).
 
     Read from the calls themselves: only asked of short datasets (`DAILY_TREND_UNDER`)."""
@@ -292,7 +328,7 @@ def cfs_day_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     rows: dict[date, SplitRow] = {}
     extra = ("call_type__divertibility", "source_kind", "call_type__officer_initiated")
     for day, divertibility, source, officer_type, calls in (
-        CfsCall.objects.filter(dataset=dataset)
+        _calls_in_areas(dataset, areas)
         .annotate(day=TruncDate("received_at", tzinfo=zone))
         .values("day", *extra)
         .annotate(n=Count("line"))
@@ -310,12 +346,20 @@ def cfs_day_totals(*, dataset: CfsDataset) -> list[SplitRow]:
     return out
 
 
-def cfs_trend(*, dataset: CfsDataset) -> tuple[str, list[SplitRow]]:
+def _calls_in_areas(dataset: CfsDataset, areas: Sequence[str] | None) -> QuerySet:
+    calls = CfsCall.objects.filter(dataset=dataset)
+    return calls if areas is None else calls.filter(area__in=list(areas))
+
+
+def cfs_trend(
+    *, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None
+) -> tuple[str, list[SplitRow]]:
     """The trend the analysis draws: ("day", rows) for a short dataset, else ("month", rows)."""
     dates = dataset_dates(dataset)
-    if dates is not None and dates[1] - dates[0] < DAILY_TREND_UNDER:
-        return "day", cfs_day_totals(dataset=dataset)
-    return "month", cfs_month_totals(dataset=dataset)
+    # Inside a boundary only months are aggregated: a boundary's trend is drawn by month.
+    if boundary is None and dates is not None and dates[1] - dates[0] < DAILY_TREND_UNDER:
+        return "day", cfs_day_totals(dataset=dataset, areas=areas)
+    return "month", cfs_month_totals(dataset=dataset, areas=areas, boundary=boundary)
 
 
 def cfs_areas(*, dataset: CfsDataset) -> list[str]:
@@ -410,6 +454,8 @@ def cfs_coverage(
     hours: list[int],
     areas: list[str] | None = None,
     minutes_per_call: int = 45,
+    pilot_areas: Sequence[str] | None = None,
+    boundary=None,
 ) -> Coverage:
     """What a responder window (weekdays x hours, in some areas) would have covered.
 
@@ -418,11 +464,13 @@ def cfs_coverage(
     """
     days = sorted({int(day) for day in days if 0 <= int(day) <= 6})
     hours = sorted({int(hour) for hour in hours if 0 <= int(hour) <= 23})
-    totals = cfs_divertibility_totals(dataset=dataset).split  # from the smaller monthly table
+    # The pilot-area filter (`pilot_areas`, `boundary`) narrows both the totals and the window.
+    totals = cfs_divertibility_totals(dataset=dataset, areas=pilot_areas, boundary=boundary).split
     covered = _empty_split()
-    window = CfsSlotCount.objects.filter(dataset=dataset, weekday__in=days, hour__in=hours)
-    if areas is not None:
-        window = window.filter(area__in=areas)
+    window_areas = areas
+    if pilot_areas is not None:
+        window_areas = list(pilot_areas) if areas is None else [area for area in areas if area in pilot_areas]
+    window = _slots(dataset, window_areas, boundary).filter(weekday__in=days, hour__in=hours)
     per_slot: dict[tuple[int, int], int] = defaultdict(int)
     for weekday, hour, divertibility, calls in _public_split(window, "weekday", "hour"):
         covered[divertibility] += calls
@@ -495,9 +543,10 @@ def pilot_contacts() -> PilotPattern:
 # The page
 
 
-def cfs_analysis(*, dataset: CfsDataset) -> dict:
-    """Everything the analysis page shows, from the pre-aggregated tables."""
-    call_types = cfs_call_type_totals(dataset=dataset)
+def cfs_analysis(*, dataset: CfsDataset, areas: Sequence[str] | None = None, boundary=None) -> dict:
+    """Everything the analysis page shows, from the pre-aggregated tables, for the calls in
+    `areas` (None: all) and inside `boundary` (a CfsBoundary already aggregated; None: all)."""
+    call_types = cfs_call_type_totals(dataset=dataset, areas=areas, boundary=boundary)
     summary = SplitRow(label=dataset.name)  # public-generated calls
     officer_initiated = SplitRow(label=dataset.name)
     officer_types = 0
@@ -511,7 +560,7 @@ def cfs_analysis(*, dataset: CfsDataset) -> dict:
         if not row["reviewed"]:
             unreviewed_calls += row["calls"]
             unreviewed_types += 1
-    heatmap = cfs_heatmap(dataset=dataset)
+    heatmap = cfs_heatmap(dataset=dataset, areas=areas, boundary=boundary)
     divertible_by_hour = [
         sum(heatmap[Divertibility.DIVERTIBLE][day][hour] for day in WEEKDAYS) for hour in HOURS
     ]
@@ -520,7 +569,7 @@ def cfs_analysis(*, dataset: CfsDataset) -> dict:
         sum(heatmap[value][day][hour] for value in DIVERTIBILITY_ORDER for day in WEEKDAYS) for hour in HOURS
     ]
     divertible_by_weekday = [sum(heatmap[Divertibility.DIVERTIBLE][day]) for day in WEEKDAYS]
-    trend_by, trend = cfs_trend(dataset=dataset)
+    trend_by, trend = cfs_trend(dataset=dataset, areas=areas, boundary=boundary)
     return {
         "summary": summary,
         "officer_initiated": officer_initiated.total,
@@ -531,14 +580,14 @@ def cfs_analysis(*, dataset: CfsDataset) -> dict:
         "call_types": call_types,
         "unreviewed_calls": unreviewed_calls,
         "unreviewed_types": unreviewed_types,
-        "categories": cfs_category_totals(dataset=dataset),
+        "categories": cfs_category_totals(dataset=dataset, areas=areas, boundary=boundary),
         "heatmap": heatmap,
         "divertible_by_hour": divertible_by_hour,
         "maybe_by_hour": maybe_by_hour,
         "all_by_hour": all_by_hour,
         "divertible_by_weekday": divertible_by_weekday,
-        "areas": cfs_area_totals(dataset=dataset),
-        "priorities": cfs_priority_totals(dataset=dataset),
+        "areas": cfs_area_totals(dataset=dataset, areas=areas, boundary=boundary),
+        "priorities": cfs_priority_totals(dataset=dataset, areas=areas, boundary=boundary),
         "trend_by": trend_by,
         "trend": trend,
         "dates": dataset_dates(dataset),

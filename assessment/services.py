@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment import map_services
 from assessment.cfs import fastload, limits, parsing, presets, scene
 from assessment.cfs.loader import Staging
 from assessment.cfs.parsing import CfsFileError
@@ -425,8 +426,10 @@ def _delete_bulk_rows(dataset_id: int) -> None:
             "assessment_cfsperiodcount",
             "assessment_cfsdispositioncount",
             "assessment_cfsscenetimecount",
+            "assessment_cfscellcount",
         ):
             cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset_id])  # noqa: S608 - fixed names
+    map_services.forget_aggregates(dataset_id)  # the grid and the boundaries' calls are recomputed on demand
 
 
 def cfs_dataset_delete(*, dataset: CfsDataset) -> None:
@@ -881,7 +884,15 @@ def cfs_import_job_run(*, job_id: int) -> CfsImportJob | None:
         heartbeat.close()
         progress.close()
     _remove_files(job.upload_path, job.lookup_path)
-    return CfsImportJob.objects.get(pk=job.pk)
+    done = CfsImportJob.objects.select_related("dataset").get(pk=job.pk)
+    if done.status == CfsImportJob.Status.SUCCEEDED and done.dataset is not None:
+        # The map's grid now, in the worker, rather than at the first view of the page (a
+        # GROUP BY over every call). Optional: the page counts it itself if this fails.
+        try:
+            map_services.grid_ensure(done.dataset)
+        except DatabaseError:
+            logger.exception("the map grid of dataset %s could not be counted", done.dataset_id)
+    return done
 
 
 def _remove_files(*paths: str) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import views
+from assessment import map_views, views
 from assessment.pilot import views as pilot_views
 from assessment.programme import urls as programme_urls
 from assessment.readiness import urls as readiness_urls
@@ -17,6 +17,8 @@ urlpatterns = [
     path("calls/imports/<int:pk>/", views.cfs_job, name="cfs_job"),
     path("calls/imports/<int:pk>/progress/", views.cfs_job_progress, name="cfs_job_progress"),
     path("calls/datasets/<int:pk>/", views.cfs_analysis, name="cfs_analysis"),
+    path("calls/datasets/<int:pk>/pilot-area/", map_views.cfs_pilot_area, name="cfs_pilot_area"),
+    path("calls/datasets/<int:pk>/boundaries/", map_views.cfs_boundary_upload, name="cfs_boundary_upload"),
     path("calls/datasets/<int:pk>/delete/", views.cfs_dataset_delete, name="cfs_dataset_delete"),
     path("calls/cities/<int:pk>/call-types/", views.cfs_call_types, name="cfs_call_types"),
     path(

@@ -7,16 +7,26 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import selectors, selectors_dispositions, selectors_scene_time, services
+from assessment import (
+    map_selectors,
+    map_services,
+    selectors,
+    selectors_dispositions,
+    selectors_scene_time,
+    services,
+)
 from assessment.cfs import presets
 from assessment.charts import analysis_chart_data, heatmap_rows, pilot_rows
 from assessment.forms import (
+    UNKNOWN_AREA_VALUE,
     CfsCallTypeForm,
     CfsColumnMappingForm,
     CfsCoverageForm,
     CfsMappingForm,
     CfsUploadForm,
 )
+from assessment.map_forms import CfsBoundaryUploadForm, CfsPilotAreaForm
+from assessment.map_models import CfsBoundary
 from assessment.models import CfsCallType, CfsCity, CfsDataset, CfsImportJob
 from volunteers.roles import Role, role_required
 
@@ -114,16 +124,26 @@ def cfs_job_progress(request, pk: int):
 @require_GET
 def cfs_analysis(request, pk: int):
     dataset = get_object_or_404(CfsDataset.objects.select_related("city"), pk=pk)
+    return analysis_page(request, dataset)
+
+
+def analysis_page(request, dataset: CfsDataset, *, boundary_form=None, status: int = 200):
+    """The analysis page, every table under the remembered pilot-area filter (map_views.py)."""
     areas = selectors.cfs_areas(dataset=dataset)
+    grid = map_services.grid_ensure(dataset)
+    pilot = map_selectors.pilot_filter(dataset)
+    if pilot.boundary is not None:
+        map_services.boundary_ensure(pilot.boundary)
     coverage_form = CfsCoverageForm(
         request.GET if "planner" in request.GET else None,
-        areas=areas,
+        areas=pilot.areas if pilot.areas is not None else areas,
         initial={
             "days": CfsCoverageForm.DEFAULT_DAYS,
             "hours": CfsCoverageForm.DEFAULT_HOURS,
             "minutes_per_call": 45,
         },
     )
+    scope = {"pilot_areas": pilot.areas, "boundary": pilot.boundary}
     if coverage_form.is_bound and coverage_form.is_valid():
         coverage = selectors.cfs_coverage(
             dataset=dataset,
@@ -131,12 +151,13 @@ def cfs_analysis(request, pk: int):
             hours=coverage_form.cleaned_data["hours"],
             areas=coverage_form.selected_areas(),
             minutes_per_call=coverage_form.cleaned_data["minutes_per_call"],
+            **scope,
         )
     elif coverage_form.is_bound:
         coverage = None
     else:
         coverage = selectors.cfs_coverage(
-            dataset=dataset, days=CfsCoverageForm.DEFAULT_DAYS, hours=CfsCoverageForm.DEFAULT_HOURS
+            dataset=dataset, days=CfsCoverageForm.DEFAULT_DAYS, hours=CfsCoverageForm.DEFAULT_HOURS, **scope
         )
     absorbable = (
         selectors_scene_time.cfs_absorbable_unit_hours(
@@ -158,22 +179,42 @@ def cfs_analysis(request, pk: int):
     if request.htmx and request.htmx.target == "coverage-result":
         status = 400 if coverage is None else 200
         return render(request, "assessment/cfs/_coverage.html", context, status=status)
-    analysis = selectors.cfs_analysis(dataset=dataset)
-    pilot = selectors.pilot_contacts()
+    analysis = selectors.cfs_analysis(dataset=dataset, areas=pilot.areas, boundary=pilot.boundary)
+    hotline = selectors.pilot_contacts()
+    boundaries = CfsBoundary.objects.filter(dataset=dataset)
     context.update(
         {
             "analysis": analysis,
-            "pilot": pilot,
+            "pilot": hotline,
             "heatmap_rows": heatmap_rows(analysis["heatmap"]),
-            "chart_data": analysis_chart_data(analysis, pilot),
-            "pilot_rows": pilot_rows(analysis, pilot) if pilot.available else [],
+            "chart_data": analysis_chart_data(analysis, hotline),
+            "pilot_rows": pilot_rows(analysis, hotline) if hotline.available else [],
             "top_call_types": analysis["call_types"][:40],
-            "dispositions": selectors_dispositions.cfs_disposition_breakdown(dataset=dataset),
-            "scene_times": selectors_scene_time.cfs_scene_times(dataset=dataset),
+            "dispositions": selectors_dispositions.cfs_disposition_breakdown(
+                dataset=dataset, areas=pilot.areas
+            ),
+            "scene_times": selectors_scene_time.cfs_scene_times(dataset=dataset, areas=pilot.areas),
             "column_choices": presets.labelled_explanations(dataset.import_report.get("explanations", [])),
+            "area_filter": pilot,
+            "area_filter_form": CfsPilotAreaForm(
+                initial={
+                    "areas": [area or UNKNOWN_AREA_VALUE for area in pilot.areas or []],
+                    "boundary": pilot.boundary,
+                },
+                areas=areas,
+                boundaries=boundaries,
+            ),
+            "boundary_form": boundary_form or CfsBoundaryUploadForm(),
+            "boundaries": list(boundaries),
+            "map": (
+                map_selectors.cfs_map(dataset=dataset, grid=grid, areas=pilot.areas, boundary=pilot.boundary)
+                if grid.located_calls
+                else None
+            ),
         }
     )
-    status = 400 if coverage_form.is_bound and coverage is None else 200
+    if coverage_form.is_bound and coverage is None:
+        status = 400
     return render(request, "assessment/cfs/analysis.html", context, status=status)
 
 

@@ -4,12 +4,15 @@ The policy allows scripts and styles from our own origin only (vendored assets, 
 Inline <script> elements and on...= handlers are refused: behaviour lives in static files
 (static/js/site.js gives `data-submit-on-change` and `data-confirm` to templates). Inline
 style attributes stay allowed: pages colour table cells from data, and htmx adds its own
-indicator style.
+indicator style. Images may also come from the origin of settings.CFS_MAP_TILE_URL (map
+tiles of the 911 analysis) when one is configured; nothing else widens.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -43,19 +46,37 @@ def softphone_configured() -> bool:
     )
 
 
-def content_security_policy() -> str:
-    """The policy; with the softphone on, connect-src also names Twilio's Voice SDK endpoints
-    (SOFTPHONE_CSP_CONNECT: its signalling websocket). Calls' audio is WebRTC media, which the CSP
-    does not govern; the SDK's sounds are served from our own origin."""
-    if not softphone_configured():
-        return CONTENT_SECURITY_POLICY
-    return _with_connect_sources(tuple(settings.SOFTPHONE_CSP_CONNECT))
+def tile_origin(url: str) -> str:
+    """scheme://host[:port] of a tile URL template ("{s}." subdomains become "*."); "" when it
+    is not an http(s) URL with a plain host name."""
+    parts = urlsplit(url.replace("{s}.", "SUBDOMAIN."))
+    host = parts.netloc
+    if parts.scheme not in ("https", "http") or not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", host):
+        return ""
+    return f"{parts.scheme}://{host.replace('SUBDOMAIN.', '*.')}"
 
 
-@functools.lru_cache(maxsize=4)
-def _with_connect_sources(sources: tuple[str, ...]) -> str:
-    extra = " ".join(source for source in sources if source and ";" not in source and "'" not in source)
-    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {extra}".rstrip())
+def content_security_policy(tile_url: str = "") -> str:
+    """The policy. With a tile URL (CFS_MAP_TILE_URL), the tile server's origin is added to
+    img-src. With the softphone on, connect-src also names Twilio's Voice SDK endpoints
+    (SOFTPHONE_CSP_CONNECT: its signalling websocket); calls' audio is WebRTC media, which the CSP
+    does not govern, and the SDK's sounds are served from our own origin."""
+    connect = tuple(settings.SOFTPHONE_CSP_CONNECT) if softphone_configured() else ()
+    return _policy(tile_url, connect)
+
+
+@functools.lru_cache(maxsize=16)
+def _policy(tile_url: str, connect_sources: tuple[str, ...]) -> str:
+    policy = CONTENT_SECURITY_POLICY
+    origin = tile_origin(tile_url) if tile_url else ""
+    if origin:
+        policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+    extra = " ".join(
+        source for source in connect_sources if source and ";" not in source and "'" not in source
+    )
+    if extra:
+        policy = policy.replace("connect-src 'self'", f"connect-src 'self' {extra}")
+    return policy
 
 
 class SecurityHeadersMiddleware:
@@ -67,7 +88,9 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(getattr(settings, "CFS_MAP_TILE_URL", ""))
+        )
         if request.path.startswith(tuple(settings.NO_STORE_PATH_PREFIXES)):
             cache_control = response.headers.get("Cache-Control", "")
             if "no-store" not in cache_control:

@@ -413,6 +413,10 @@ CFS_UPLOAD_DIR = Path(env_str("CFS_UPLOAD_DIR", str(MEDIA_ROOT / "cfs_uploads"))
 CFS_UPLOAD_MAX_BYTES = 2 * 1024**3
 # An import fails when more than this share of its rows cannot be read (wrong column or format).
 CFS_MAX_BAD_ROW_SHARE = 0.5
+# Map tiles behind the 911 analysis map, e.g. "https://tile.example.org/{z}/{x}/{y}.png" (an
+# https URL with {z}, {x} and {y}). Empty (the default): no tiles, no request leaves the
+# browser, the map is a grid heatmap. Its origin is allowed by the CSP for images only.
+CFS_MAP_TILE_URL = env_str("CFS_MAP_TILE_URL", "")
 # Bounds on reading an upload (assessment/cfs/limits.py, docs/assessment.md): columns of a file,
 # how much a .gz may expand in all and (beyond its first 16 MiB) per compressed byte.
 CFS_MAX_COLUMNS = 500

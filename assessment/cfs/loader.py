@@ -232,10 +232,10 @@ class Staging:
                 [dataset_id, city_id],
             )
             cursor.execute(
-                "INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, source_kind, "
-                "calls) SELECT %s, t.id, g.month, g.priority, g.source, g.calls FROM ("
-                f"  SELECT key, {month} AS month, priority, source, COUNT(*) AS calls "
-                f"  FROM {self.name} GROUP BY 1, 2, 3, 4"
+                "INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, area, "
+                "source_kind, calls) SELECT %s, t.id, g.month, g.priority, g.area, g.source, g.calls FROM ("
+                f"  SELECT key, {month} AS month, priority, area, source, COUNT(*) AS calls "
+                f"  FROM {self.name} GROUP BY 1, 2, 3, 4, 5"
                 ") g JOIN assessment_cfscalltype t ON t.city_id = %s AND t.key = g.key",
                 [dataset_id, city_id],
             )
