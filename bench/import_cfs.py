@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "hotline_bench_cfs"
+DB_NAME = os.environ.get("BENCH_CFS_DB", "hotline_bench_cfs")
 MILWAUKEE = ROOT / "assessment" / "tests" / "data" / "milwaukee_mpd_cfs_2018-05.csv.gz"
 HEADER = "id,time,location,latitude,longitude,district,nature,status"
 BAD_EVERY = 20_000  # one unreadable time per this many rows
@@ -227,17 +227,27 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--python-path", action="store_true", help="import with the Python path")
+    parser.add_argument(
+        "--file",
+        help="keep the generated export at this path and reuse it when it exists (the same --rows: "
+        "10 M rows make a 1 GB file that takes minutes to write)",
+    )
     args = parser.parse_args()
 
     env = dict(os.environ, DATABASE_URL=f"{SERVER}/{DB_NAME}", DEBUG="1")
     env.pop("REDIS_URL", None)
     with tempfile.TemporaryDirectory(prefix="bench_cfs_") as folder:
-        path = Path(folder) / "calls_for_service.csv"
-        started = time.perf_counter()
-        generate(path, args.rows)
-        log(
-            f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
-        )
+        path = Path(args.file) if args.file else Path(folder) / "calls_for_service.csv"
+        if args.file and path.exists():
+            log(f"reusing {path} ({path.stat().st_size / 1e6:.0f} MB), generated for --rows {args.rows:,}")
+        else:
+            started = time.perf_counter()
+            partial = path.with_name(path.name + ".partial")
+            generate(partial, args.rows)
+            partial.rename(path)
+            log(
+                f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+            )
 
         create_database()
         try:
