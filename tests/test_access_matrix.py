@@ -295,6 +295,8 @@ RULES: dict[str, Rule] = {
     "assessment:cfs_job": COORDINATORS,
     "assessment:cfs_job_progress": COORDINATORS,
     "assessment:cfs_analysis": COORDINATORS,
+    "assessment:cfs_compare": COORDINATORS,
+    "assessment:cfs_compare_export": COORDINATORS,
     "assessment:cfs_dataset_delete": COORDINATORS_POST,
     "assessment:cfs_call_types": COORDINATORS,
     "assessment:cfs_call_types_accept": COORDINATORS_POST,
