@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -287,6 +287,7 @@ def cfs_dataset_import(
             dataset.import_report = _import_report(dataset=dataset, choice=choice, lookup=lookup)
             dataset.save()
             cfs_call_types_suggest(city=city)
+            transaction.on_commit(_analyze_aggregates)
             if save_mapping:
                 _column_mapping_store(city=city, columns=dataset.column_mapping, user=user)
     finally:
@@ -313,6 +314,23 @@ def cfs_dataset_import(
 
 
 UNMATCHED_CODES_KEPT = 30
+
+
+def _analyze_aggregates() -> None:
+    """Fresh statistics for the pre-aggregated tables once an import is committed. Without them
+    the planner takes a dataset's 200,000 slot rows (10 M calls) for a few hundred, sorts them on
+    disk instead of hashing, and the analysis page took 1.9 s instead of 0.5 s; autovacuum's own
+    ANALYZE comes minutes later. Outside the import's transaction: ANALYZE's lock would make a
+    concurrent import wait for this one's commit."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE assessment_cfsslotcount, assessment_cfsperiodcount, assessment_cfscalltype"
+            )
+    except DatabaseError:  # only the page's speed depends on it
+        logger.warning("statistics of the 911 aggregates not refreshed", exc_info=True)
 
 
 def _import_report(*, dataset: CfsDataset, choice: MappingChoice, lookup: dict[str, str] | None) -> dict:

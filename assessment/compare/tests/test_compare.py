@@ -170,3 +170,29 @@ def test_csv_rows_write_negative_changes_as_numbers(pair):
     rows = comparison_csv_rows(cfs_comparison(baseline=after, pilot=before))
     total = rows[1]
     assert total[6] == pytest.approx(-0.4) and total[7] == pytest.approx(-50.0)
+
+
+def test_an_import_refreshes_the_statistics_of_the_aggregates(tmp_path, django_capture_on_commit_callbacks):
+    """The planner needs to know a dataset's slot rows are many (10 M calls: 200,000 rows), or it
+    sorts them on disk: ANALYZE runs once the import commits."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL statistics")
+    rows = [
+        [f"2024-03-{day:02d} {hour:02d}:00:00", "WELFARE CHECK", "2", "A"]
+        for day in range(1, 29)
+        for hour in range(24)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'assessment_cfsslotcount'")
+        (before,) = cursor.fetchone()
+    with django_capture_on_commit_callbacks(execute=True):
+        cfs_dataset_import(
+            path=write_csv(tmp_path / "m.csv", [HEADER, *rows]), dataset_name="m", city_name="T"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'assessment_cfsslotcount'")
+        (after,) = cursor.fetchone()
+    # A fresh table never analysed says -1 (0 before PostgreSQL 14); the import's rows are counted.
+    assert before < 24 * 4 <= after  # 24 hours x 4 weekdays at least
