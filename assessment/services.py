@@ -293,6 +293,7 @@ def cfs_dataset_import(
                 dataset.import_report["scene_time"] = _scene_report(normalizer, positions)
             dataset.save()
             cfs_call_types_suggest(city=city)
+            transaction.on_commit(_analyze_aggregates)
             if save_mapping:
                 _column_mapping_store(city=city, columns=dataset.column_mapping, user=user)
     finally:
@@ -329,6 +330,24 @@ def _scene_report(normalizer: parsing.RowNormalizer, positions: dict[str, int]) 
         "too_long": normalizer.scene[scene.TOO_LONG],
         "units_column": presets.UNITS in positions,
     }
+
+
+def _analyze_aggregates() -> None:
+    """Fresh statistics for the pre-aggregated tables once an import is committed. Without them
+    the planner takes a dataset's 200,000 slot rows (10 M calls) for a few hundred, sorts them on
+    disk instead of hashing, and the analysis page took 1.9 s instead of 0.5 s; autovacuum's own
+    ANALYZE comes minutes later. Outside the import's transaction: ANALYZE's lock would make a
+    concurrent import wait for this one's commit."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE assessment_cfsslotcount, assessment_cfsperiodcount, assessment_cfsdispositioncount,"
+                " assessment_cfsscenetimecount, assessment_cfscalltype"
+            )
+    except DatabaseError:  # only the page's speed depends on it
+        logger.warning("statistics of the 911 aggregates not refreshed", exc_info=True)
 
 
 def _import_report(*, dataset: CfsDataset, choice: MappingChoice, lookup: dict[str, str] | None) -> dict:

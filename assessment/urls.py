@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assessment import map_views, views
+from assessment.compare import urls as compare_urls
 from assessment.pilot import views as pilot_views
 from assessment.programme import urls as programme_urls
 from assessment.readiness import urls as readiness_urls
@@ -26,6 +27,7 @@ urlpatterns = [
     ),
     path("calls/cities/<int:pk>/column-mapping/", views.cfs_column_mapping, name="cfs_column_mapping"),
     path("calls/call-types/<int:pk>/", views.cfs_call_type_update, name="cfs_call_type_update"),
+    *compare_urls.urlpatterns,
     *readiness_urls.urlpatterns,
     *programme_urls.urlpatterns,
 ]

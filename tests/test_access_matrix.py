@@ -328,6 +328,8 @@ RULES: dict[str, Rule] = {
     "assessment:cfs_job": COORDINATORS,
     "assessment:cfs_job_progress": COORDINATORS,
     "assessment:cfs_analysis": COORDINATORS,
+    "assessment:cfs_compare": COORDINATORS,
+    "assessment:cfs_compare_export": COORDINATORS,
     "assessment:cfs_dataset_delete": COORDINATORS_POST,
     "assessment:cfs_pilot_area": COORDINATORS_POST,
     "assessment:cfs_boundary_upload": COORDINATORS_POST,

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessment', '0009_scene_time_dispositions_police_time'),
-        ('assessment', '0010_cfs_period_counts_keep_the_area'),
+        ("assessment", "0009_scene_time_dispositions_police_time"),
+        ("assessment", "0010_cfs_period_counts_keep_the_area"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -1,0 +1,59 @@
+"""The comparison's choice: a baseline dataset, a pilot dataset, optionally some areas."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assessment.compare.selectors import ComparisonError, check_comparable
+from assessment.forms import UNKNOWN_AREA_VALUE
+from assessment.models import CfsDataset, CfsSlotCount
+
+
+class DatasetChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: CfsDataset) -> str:
+        return f"{obj.city} · {obj.name}"
+
+
+class CompareForm(forms.Form):
+    baseline = DatasetChoice(
+        label=_("Baseline (before)"),
+        queryset=CfsDataset.objects.select_related("city").order_by("city__name", "name"),
+    )
+    pilot = DatasetChoice(
+        label=_("Pilot period (after)"),
+        queryset=CfsDataset.objects.select_related("city").order_by("city__name", "name"),
+    )
+    areas = forms.MultipleChoiceField(
+        label=_("Areas (none ticked: all)"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        chosen = [
+            value
+            for value in (self.data.get("baseline"), self.data.get("pilot"))
+            if str(value or "").isdigit()
+        ]
+        areas = sorted(
+            set(CfsSlotCount.objects.filter(dataset_id__in=chosen).values_list("area", flat=True).distinct())
+        )
+        self.fields["areas"].choices = [
+            (area or UNKNOWN_AREA_VALUE, area or _("(unknown)")) for area in areas
+        ]
+
+    def clean(self):
+        data = super().clean()
+        baseline, pilot = data.get("baseline"), data.get("pilot")
+        if baseline is not None and pilot is not None:
+            try:
+                check_comparable(baseline, pilot)
+            except ComparisonError as exc:
+                raise forms.ValidationError(str(exc), code="not_comparable") from exc
+        return data
+
+    def selected_areas(self) -> list[str] | None:
+        chosen = self.cleaned_data.get("areas") or []
+        if not chosen:
+            return None
+        return ["" if value == UNKNOWN_AREA_VALUE else value for value in chosen]
