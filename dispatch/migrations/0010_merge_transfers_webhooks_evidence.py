@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dispatch', '0009_referral_api_partner'),
-        ('dispatch', '0009_wellbeing_check_in_prompts'),
+        ("dispatch", "0009_referral_api_partner"),
+        ("dispatch", "0009_wellbeing_check_in_prompts"),
     ]
 
-    operations = [
-    ]
+    operations = []

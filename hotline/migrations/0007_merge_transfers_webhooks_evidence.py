@@ -4,12 +4,10 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hotline', '0006_call_conferences_transfers_events'),
-        ('hotline', '0006_diversion_evidence_demographics_person'),
-        ('hotline', '0006_partner_status_webhooks'),
+        ("hotline", "0006_call_conferences_transfers_events"),
+        ("hotline", "0006_diversion_evidence_demographics_person"),
+        ("hotline", "0006_partner_status_webhooks"),
     ]
 
-    operations = [
-    ]
+    operations = []
