@@ -32,6 +32,8 @@ class HotlineConfig(AppConfig):
             # Partners' status webhooks failing in a row: an operator or coordinator should look.
             from hotline.selectors import partner_webhooks_failing
 
+            if breaker.skipping():  # the database is known to be hung: no query to wait on
+                return None
             try:
                 failing = partner_webhooks_failing()
             except Exception:  # noqa: BLE001 - a down database is reported by its own check

@@ -130,7 +130,10 @@ def test_an_ordinary_dial_end_still_hangs_up(fake, live_intake, twilio):
         },
     )
     root = twiml(response)
-    assert [child.tag for child in root] == ["Hangup"]
+    # No conference to join: the caller is not re-dialled, only offered the optional questions
+    # (a key press or silence, then the call ends).
+    assert [child.tag for child in root] == ["Gather", "Hangup"]
+    assert "/hotline/voice/evidence/" in root.find("Gather").get("action")
 
 
 def test_a_failed_move_leaves_no_conference_for_the_caller_to_fall_into(

@@ -193,7 +193,9 @@ def test_the_page_stays_within_a_fixed_number_of_queries(
 ):
     build_contacts(30, by=staff_user)
     client.force_login(coordinator)
-    with django_assert_max_num_queries(30):
+    # 33 today: the warm transfers, police unit-hours, diversion evidence and equity sections add a
+    # few each (constant in rows: the test above).
+    with django_assert_max_num_queries(36):
         assert client.get(DASHBOARD + JUNE).status_code == 200
 
 
