@@ -157,6 +157,44 @@ class CfsBoundaryCellCount(models.Model):
         return f"{self.boundary_id}: cell {self.lat_cell},{self.lon_cell}: {self.calls}"
 
 
+class CfsBoundaryDispositionCount(models.Model):
+    """CfsDispositionCount of the calls inside a boundary."""
+
+    boundary = models.ForeignKey(CfsBoundary, on_delete=models.CASCADE, related_name="disposition_counts")
+    call_type = _call_type_field()
+    area = models.CharField(_("area"), max_length=60, blank=True)
+    source_kind = _source_field()
+    disposition = models.CharField(_("disposition"), max_length=60, blank=True)
+    calls = models.PositiveIntegerField(_("calls"))
+
+    class Meta:
+        verbose_name = _("calls per disposition inside a boundary")
+        verbose_name_plural = _("calls per disposition inside a boundary")
+
+    def __str__(self) -> str:
+        return f"{self.boundary_id}: {self.disposition!r}: {self.calls}"
+
+
+class CfsBoundarySceneTimeCount(models.Model):
+    """CfsSceneTimeCount of the calls inside a boundary."""
+
+    boundary = models.ForeignKey(CfsBoundary, on_delete=models.CASCADE, related_name="scene_time_counts")
+    call_type = _call_type_field()
+    area = models.CharField(_("area"), max_length=60, blank=True)
+    source_kind = _source_field()
+    bucket = models.PositiveSmallIntegerField(_("duration bucket"))
+    calls = models.PositiveIntegerField(_("calls"))
+    seconds = models.BigIntegerField(_("seconds on scene"))
+    unit_seconds = models.BigIntegerField(_("unit-seconds on scene"))
+
+    class Meta:
+        verbose_name = _("time on scene per bucket inside a boundary")
+        verbose_name_plural = _("time on scene per bucket inside a boundary")
+
+    def __str__(self) -> str:
+        return f"{self.boundary_id}: bucket {self.bucket}: {self.calls}"
+
+
 class CfsPilotArea(models.Model):
     """The pilot-area filter last chosen for a dataset: area names, or a boundary, or neither."""
 

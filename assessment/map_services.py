@@ -25,11 +25,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment.cfs import scene
 from assessment.map_models import (
     CELL_DEGREES,
     CfsBoundary,
     CfsBoundaryCellCount,
+    CfsBoundaryDispositionCount,
     CfsBoundaryPeriodCount,
+    CfsBoundarySceneTimeCount,
     CfsBoundarySlotCount,
     CfsCellCount,
     CfsGrid,
@@ -39,6 +42,15 @@ from assessment.models import CfsCall, CfsDataset
 
 MAX_VERTICES = 2000
 MAX_GEOJSON_BYTES = 2 * 1024 * 1024
+
+# Every table a boundary's calls are aggregated into (cleared together, recounted together).
+BOUNDARY_COUNT_MODELS = (
+    CfsBoundarySlotCount,
+    CfsBoundaryPeriodCount,
+    CfsBoundaryCellCount,
+    CfsBoundaryDispositionCount,
+    CfsBoundarySceneTimeCount,
+)
 
 Ring = list[tuple[float, float]]  # (longitude, latitude)
 Polygon = list[Ring]  # outer ring first, then holes
@@ -223,7 +235,7 @@ def forget_aggregates(dataset_id: int) -> None:
     """A dataset's calls are being replaced or deleted: its grid and its boundaries' counts go."""
     CfsGrid.objects.filter(dataset_id=dataset_id).delete()
     boundaries = CfsBoundary.objects.filter(dataset_id=dataset_id)
-    for model in (CfsBoundarySlotCount, CfsBoundaryPeriodCount, CfsBoundaryCellCount):
+    for model in BOUNDARY_COUNT_MODELS:
         model.objects.filter(boundary__in=boundaries).delete()
     boundaries.update(computed_at=None, calls_inside=0)
 
@@ -257,8 +269,9 @@ def boundary_ensure(boundary: CfsBoundary) -> CfsBoundary:
 
 
 def boundary_materialise(boundary: CfsBoundary) -> None:
-    """(Re)count the boundary's calls into its slot, period and cell tables. Call in a transaction."""
-    for model in (CfsBoundarySlotCount, CfsBoundaryPeriodCount, CfsBoundaryCellCount):
+    """(Re)count the boundary's calls into its slot, period, cell, disposition and time-on-scene
+    tables. Call in a transaction."""
+    for model in BOUNDARY_COUNT_MODELS:
         model.objects.filter(boundary=boundary).delete()
     if connection.vendor == "postgresql":
         _materialise_sql(boundary)
@@ -302,7 +315,8 @@ def _materialise_sql(boundary: CfsBoundary) -> None:
         "  WHERE (e.y1 > pts.la) <> (e.y2 > pts.la)"
         "  AND pts.lo < (e.x2 - e.x1) * (pts.la - e.y1) / (e.y2 - e.y1) + e.x1) %% 2 = 1),"
         f" src AS MATERIALIZED (SELECT c.call_type_id, {local} AS local_ts, c.area, c.priority, c.source_kind,"
-        "  c.latitude, c.longitude FROM assessment_cfscall c JOIN inside i ON c.latitude = i.la"
+        "  c.latitude, c.longitude, c.disposition, c.scene_seconds, c.units"
+        " FROM assessment_cfscall c JOIN inside i ON c.latitude = i.la"
         "  AND c.longitude = i.lo WHERE c.dataset_id = %(dataset)s),"
         " slots AS (INSERT INTO assessment_cfsboundaryslotcount"
         "  (boundary_id, call_type_id, weekday, hour, area, source_kind, calls)"
@@ -315,7 +329,16 @@ def _materialise_sql(boundary: CfsBoundary) -> None:
         " cells AS (INSERT INTO assessment_cfsboundarycellcount"
         "  (boundary_id, call_type_id, area, lat_cell, lon_cell, source_kind, calls)"
         "  SELECT %(boundary)s, call_type_id, area, floor(latitude / %(size)s)::integer,"
-        "  floor(longitude / %(size)s)::integer, source_kind, count(*) FROM src GROUP BY 2, 3, 4, 5, 6)"
+        "  floor(longitude / %(size)s)::integer, source_kind, count(*) FROM src GROUP BY 2, 3, 4, 5, 6),"
+        " dispositions AS (INSERT INTO assessment_cfsboundarydispositioncount"
+        "  (boundary_id, call_type_id, area, source_kind, disposition, calls)"
+        "  SELECT %(boundary)s, call_type_id, area, source_kind, disposition, count(*) FROM src"
+        "  GROUP BY 2, 3, 4, 5),"
+        " scenes AS (INSERT INTO assessment_cfsboundaryscenetimecount"
+        "  (boundary_id, call_type_id, area, source_kind, bucket, calls, seconds, unit_seconds)"
+        f"  SELECT %(boundary)s, call_type_id, area, source_kind, {scene.bucket_sql('scene_seconds')}, count(*),"
+        "  sum(scene_seconds), sum(scene_seconds * coalesce(units, 1)) FROM src"
+        "  WHERE scene_seconds IS NOT NULL GROUP BY 2, 3, 4, 5)"
         " SELECT count(*) FROM src"
     )
     with connection.cursor() as cursor:
@@ -330,15 +353,26 @@ def _materialise_python(boundary: CfsBoundary) -> None:
     slots: dict[tuple, int] = defaultdict(int)
     periods: dict[tuple, int] = defaultdict(int)
     cells: dict[tuple, int] = defaultdict(int)
+    dispositions: dict[tuple, int] = defaultdict(int)
+    scenes: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])  # calls, seconds, unit-seconds
     verdicts: dict[tuple[float, float], bool] = {}
-    for type_id, received, area, priority, source, lat, lon in (
+    for type_id, received, area, priority, source, lat, lon, disposition, seconds, units in (
         CfsCall.objects.filter(
             dataset_id=boundary.dataset_id,
             latitude__range=(min_lat, max_lat),
             longitude__range=(min_lon, max_lon),
         )
         .values_list(
-            "call_type_id", "received_at", "area", "priority", "source_kind", "latitude", "longitude"
+            "call_type_id",
+            "received_at",
+            "area",
+            "priority",
+            "source_kind",
+            "latitude",
+            "longitude",
+            "disposition",
+            "scene_seconds",
+            "units",
         )
         .iterator(chunk_size=5000)
     ):
@@ -351,6 +385,12 @@ def _materialise_python(boundary: CfsBoundary) -> None:
         slots[(type_id, local.weekday(), local.hour, area, source)] += 1
         periods[(type_id, local.date().replace(day=1), priority, area, source)] += 1
         cells[(type_id, area, *cell_of(lat, lon), source)] += 1
+        dispositions[(type_id, area, source, disposition)] += 1
+        if seconds is not None:
+            totals = scenes[(type_id, area, source, scene.bucket_of(seconds))]
+            totals[0] += 1
+            totals[1] += seconds
+            totals[2] += seconds * (units if units is not None else 1)
     CfsBoundarySlotCount.objects.bulk_create(
         [
             CfsBoundarySlotCount(
@@ -375,6 +415,31 @@ def _materialise_python(boundary: CfsBoundary) -> None:
                 boundary=boundary, call_type_id=t, area=a, lat_cell=y, lon_cell=x, source_kind=s, calls=n
             )
             for (t, a, y, x, s), n in cells.items()
+        ],
+        batch_size=1000,
+    )
+    CfsBoundaryDispositionCount.objects.bulk_create(
+        [
+            CfsBoundaryDispositionCount(
+                boundary=boundary, call_type_id=t, area=a, source_kind=s, disposition=d, calls=n
+            )
+            for (t, a, s, d), n in dispositions.items()
+        ],
+        batch_size=1000,
+    )
+    CfsBoundarySceneTimeCount.objects.bulk_create(
+        [
+            CfsBoundarySceneTimeCount(
+                boundary=boundary,
+                call_type_id=t,
+                area=a,
+                source_kind=s,
+                bucket=b,
+                calls=n,
+                seconds=seconds,
+                unit_seconds=unit_seconds,
+            )
+            for (t, a, s, b), (n, seconds, unit_seconds) in scenes.items()
         ],
         batch_size=1000,
     )

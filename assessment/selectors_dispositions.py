@@ -3,7 +3,8 @@ ended, and the share "advised / no report" (closed with advice, a referral or no
 signal that the call needed no enforcement, so that a community team might take it).
 
 Reads `CfsDispositionCount`, written at import by both paths (call type x area x call source x
-disposition); `areas` (None: every area) narrows it to some areas' names.
+disposition); `areas` (None: every area) narrows it to some areas' names, and a pilot-area
+`boundary` reads the same counts of the calls inside it (`CfsBoundaryDispositionCount`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Sum
 
+from assessment.map_models import CfsBoundary, CfsBoundaryDispositionCount
 from assessment.models import CfsCallType, CfsDataset, CfsDispositionCount
 from assessment.selectors import is_public_generated, share
 
@@ -69,10 +71,17 @@ class DispositionBreakdown:
 
 
 def cfs_disposition_breakdown(
-    *, dataset: CfsDataset, areas: Sequence[str] | None = None, limit: int = 40
+    *,
+    dataset: CfsDataset,
+    areas: Sequence[str] | None = None,
+    boundary: CfsBoundary | None = None,
+    limit: int = 40,
 ) -> DispositionBreakdown:
     """Public-generated calls per call type by disposition, the busiest `limit` types first."""
-    queryset = CfsDispositionCount.objects.filter(dataset=dataset)
+    if boundary is not None:
+        queryset = CfsBoundaryDispositionCount.objects.filter(boundary=boundary)
+    else:
+        queryset = CfsDispositionCount.objects.filter(dataset=dataset)
     if areas is not None:
         queryset = queryset.filter(area__in=list(areas))
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -5,7 +5,9 @@ coverage planner's window.
 
 Means and unit-hours are exact; medians are interpolated inside the duration buckets of
 `assessment.cfs.scene` (at most half a bucket off: 30 s below 30 minutes, 2.5 minutes below
-2 hours). `areas` (None: every area) narrows every figure to some areas' names.
+2 hours). `areas` (None: every area) narrows every figure to some areas' names; a pilot-area
+`boundary` reads the same counts of the calls inside it (`CfsBoundarySceneTimeCount`,
+`CfsBoundarySlotCount`) instead of the dataset's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 
 from assessment.cfs.scene import bucket_bounds
+from assessment.map_models import CfsBoundary, CfsBoundarySceneTimeCount, CfsBoundarySlotCount
 from assessment.models import CfsCallType, CfsDataset, CfsSceneTimeCount, CfsSlotCount, Divertibility
 from assessment.selectors import is_public_generated
 
@@ -87,8 +90,11 @@ class SceneTimes:
         return not self.report.get("units_column")
 
 
-def _scene_table(dataset: CfsDataset, areas: Sequence[str] | None):
-    queryset = CfsSceneTimeCount.objects.filter(dataset=dataset)
+def _scene_table(dataset: CfsDataset, areas: Sequence[str] | None, boundary: CfsBoundary | None = None):
+    if boundary is not None:
+        queryset = CfsBoundarySceneTimeCount.objects.filter(boundary=boundary)
+    else:
+        queryset = CfsSceneTimeCount.objects.filter(dataset=dataset)
     return queryset if areas is None else queryset.filter(area__in=list(areas))
 
 
@@ -96,13 +102,14 @@ def scene_rows(
     *,
     dataset: CfsDataset,
     areas: Sequence[str] | None = None,
+    boundary: CfsBoundary | None = None,
     limit: int | None = None,
     buckets: bool = False,
 ) -> dict[int, SceneRow]:
     """Time on scene of the dataset's call types (all sources), by call type id; with `limit`,
     the call types with the most unit-hours only; with `buckets`, their duration histograms too
     (for medians), read for those call types alone so that the rows fetched stay few."""
-    table = _scene_table(dataset, areas)
+    table = _scene_table(dataset, areas, boundary)
     sums = sorted(
         table.values("call_type_id")
         .annotate(n=Sum("calls"), s=Sum("seconds"), u=Sum("unit_seconds"))
@@ -129,14 +136,18 @@ def scene_rows(
 
 
 def cfs_scene_times(
-    *, dataset: CfsDataset, areas: Sequence[str] | None = None, limit: int = 40
+    *,
+    dataset: CfsDataset,
+    areas: Sequence[str] | None = None,
+    boundary: CfsBoundary | None = None,
+    limit: int = 40,
 ) -> SceneTimes:
     """Per call type: median and mean time on scene and unit-hours, the most unit-hours first."""
     rows = sorted(
-        scene_rows(dataset=dataset, areas=areas, limit=limit, buckets=True).values(),
+        scene_rows(dataset=dataset, areas=areas, boundary=boundary, limit=limit, buckets=True).values(),
         key=lambda row: (-row.unit_seconds, row.call_type.key),
     )
-    totals = _scene_table(dataset, areas).aggregate(n=Sum("calls"), u=Sum("unit_seconds"))
+    totals = _scene_table(dataset, areas, boundary).aggregate(n=Sum("calls"), u=Sum("unit_seconds"))
     return SceneTimes(
         rows=rows,
         report=dataset.import_report.get("scene_time", {}),
@@ -166,18 +177,23 @@ def cfs_absorbable_unit_hours(
     days: list[int],
     hours: list[int],
     areas: Sequence[str] | None = None,
+    boundary: CfsBoundary | None = None,
     shifts: int = 0,
 ) -> Absorbable | None:
     """Divertible public-generated calls of the window x their call type's mean police
-    unit-hours on scene (over the same areas). None when the dataset has no time on scene."""
+    unit-hours on scene (over the same areas, inside `boundary` if given). None when the
+    dataset (or the boundary) has no time on scene."""
     per_call = {
         type_id: row.unit_seconds / row.calls / 3600
-        for type_id, row in scene_rows(dataset=dataset, areas=areas).items()
+        for type_id, row in scene_rows(dataset=dataset, areas=areas, boundary=boundary).items()
         if row.calls
     }
     if not per_call:
         return None
-    window = CfsSlotCount.objects.filter(dataset=dataset, weekday__in=days, hour__in=hours)
+    if boundary is not None:
+        window = CfsBoundarySlotCount.objects.filter(boundary=boundary, weekday__in=days, hour__in=hours)
+    else:
+        window = CfsSlotCount.objects.filter(dataset=dataset, weekday__in=days, hour__in=hours)
     if areas is not None:
         window = window.filter(area__in=list(areas))
     result = Absorbable(shifts=shifts)

@@ -164,7 +164,9 @@ def analysis_page(request, dataset: CfsDataset, *, boundary_form=None, status: i
             dataset=dataset,
             days=coverage.days,
             hours=coverage.hours,
-            areas=coverage.areas,
+            # the planner's areas (chosen among the pilot's), else the pilot's own
+            areas=coverage.areas if coverage.areas is not None else pilot.areas,
+            boundary=pilot.boundary,
             shifts=coverage.shifts,
         )
         if coverage is not None
@@ -191,9 +193,11 @@ def analysis_page(request, dataset: CfsDataset, *, boundary_form=None, status: i
             "pilot_rows": pilot_rows(analysis, hotline) if hotline.available else [],
             "top_call_types": analysis["call_types"][:40],
             "dispositions": selectors_dispositions.cfs_disposition_breakdown(
-                dataset=dataset, areas=pilot.areas
+                dataset=dataset, areas=pilot.areas, boundary=pilot.boundary
             ),
-            "scene_times": selectors_scene_time.cfs_scene_times(dataset=dataset, areas=pilot.areas),
+            "scene_times": selectors_scene_time.cfs_scene_times(
+                dataset=dataset, areas=pilot.areas, boundary=pilot.boundary
+            ),
             "column_choices": presets.labelled_explanations(dataset.import_report.get("explanations", [])),
             "area_filter": pilot,
             "area_filter_form": CfsPilotAreaForm(

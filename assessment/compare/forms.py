@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.compare.selectors import ComparisonError, check_comparable
 from assessment.forms import UNKNOWN_AREA_VALUE
+from assessment.map_models import CfsPilotArea
 from assessment.models import CfsDataset, CfsSlotCount
 
 
@@ -30,10 +31,9 @@ class CompareForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        source = self.data if self.is_bound else self.initial
         chosen = [
-            value
-            for value in (self.data.get("baseline"), self.data.get("pilot"))
-            if str(value or "").isdigit()
+            value for value in (source.get("baseline"), source.get("pilot")) if str(value or "").isdigit()
         ]
         areas = sorted(
             set(CfsSlotCount.objects.filter(dataset_id__in=chosen).values_list("area", flat=True).distinct())
@@ -41,6 +41,16 @@ class CompareForm(forms.Form):
         self.fields["areas"].choices = [
             (area or UNKNOWN_AREA_VALUE, area or _("(unknown)")) for area in areas
         ]
+
+    @classmethod
+    def for_baseline(cls, baseline: str) -> CompareForm:
+        """The unbound form from a dataset's analysis page: that dataset is the baseline and its
+        saved pilot areas (the analysis page's filter) are ticked by default."""
+        if not baseline.isdigit():
+            return cls()
+        saved = CfsPilotArea.objects.filter(dataset_id=int(baseline)).values_list("areas", flat=True).first()
+        areas = [area or UNKNOWN_AREA_VALUE for area in saved or []]
+        return cls(initial={"baseline": baseline, "areas": areas} if areas else {"baseline": baseline})
 
     def clean(self):
         data = super().clean()

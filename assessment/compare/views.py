@@ -20,9 +20,9 @@ from volunteers.roles import Role, role_required
 def _form(request) -> CompareForm:
     if "pilot" in request.GET:
         return CompareForm(request.GET)
-    # From a dataset's analysis page: its dataset is the baseline, the pilot still to choose.
-    baseline = request.GET.get("baseline", "")
-    return CompareForm(initial={"baseline": baseline} if baseline.isdigit() else {})
+    # From a dataset's analysis page: its dataset is the baseline (its pilot areas ticked), the
+    # pilot still to choose.
+    return CompareForm.for_baseline(request.GET.get("baseline", ""))
 
 
 @role_required(Role.COORDINATOR)

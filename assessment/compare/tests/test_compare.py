@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
 
 from assessment.compare.selectors import ComparisonError, cfs_comparison, comparison_csv_rows
+from assessment.map_models import CfsPilotArea
 from assessment.models import CfsCity, CfsDataset
 from assessment.services import cfs_dataset_import
 from assessment.tests.factories import write_csv
@@ -196,3 +198,22 @@ def test_an_import_refreshes_the_statistics_of_the_aggregates(tmp_path, django_c
         (after,) = cursor.fetchone()
     # A fresh table never analysed says -1 (0 before PostgreSQL 14); the import's rows are counted.
     assert before < 24 * 4 <= after  # 24 hours x 4 weekdays at least
+
+
+def test_the_baselines_saved_pilot_areas_are_ticked_by_default(client, coordinator, pair):
+    before, after = pair
+    client.force_login(coordinator)
+    url = reverse("assessment:cfs_compare") + f"?baseline={before.pk}"
+    page = client.get(url)
+    assert page.context["form"]["areas"].value() in (None, [])  # nothing saved: all areas
+    CfsPilotArea.objects.create(dataset=before, areas=["A"])
+    page = client.get(url)
+    form = page.context["form"]
+    assert form["areas"].value() == ["A"]
+    assert [value for value, _label in form.fields["areas"].choices] == ["A", "B"]
+    checkboxes = re.findall(r"<input[^>]*name=\"areas\"[^>]*>", page.content.decode())
+    assert [("checked" in tag, 'value="A"' in tag) for tag in checkboxes] == [(True, True), (False, False)]
+    # Submitting the form as shown compares those areas; unticking them all compares every area.
+    ticked = client.get(url + f"&pilot={after.pk}&areas=A")
+    assert ticked.context["comparison"].areas == ["A"]
+    assert client.get(url + f"&pilot={after.pk}").context["comparison"].areas is None
