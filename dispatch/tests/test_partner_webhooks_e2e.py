@@ -38,7 +38,7 @@ def test_the_receiver_gets_every_change_signed_up_to_the_close(
     client, cad, coordinator, dispatcher, responders
 ):
     assert partner_webhooks.transport is partner_webhooks.requests_transport  # the real HTTP client
-    with serving("placeholder") as (receiver, url):
+    with serving() as (receiver, url):
         _partner, secret = hotline_services.partner_webhook_configure(partner=cad, url=url, by=coordinator)
         receiver.SECRET = secret.encode()  # what the partner sets from the page that showed it once
         handoff, _created = hotline_services.handoff_receive(
@@ -92,7 +92,7 @@ def test_the_receiver_gets_every_change_signed_up_to_the_close(
 @pytest.mark.django_db
 def test_a_receiver_that_is_down_gets_the_event_later(cad, coordinator, dispatcher, settings):
     """Connection refused: retried with backoff, then delivered once the receiver is back."""
-    with serving("placeholder") as (receiver, url):
+    with serving() as (receiver, url):
         pass  # the port is closed again: nothing listens there now
     hotline_services.partner_webhook_configure(partner=cad, url=url, by=coordinator)
     handoff, _created = hotline_services.handoff_receive(partner=cad, reference="CAD-9", call_type="x")

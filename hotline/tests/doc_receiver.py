@@ -43,8 +43,10 @@ def load_example_receiver(secret: str) -> types.ModuleType:
 
 
 @contextmanager
-def serving(secret: str):
+def serving(secret: str = ""):
     """(module, url): the documented receiver listening on 127.0.0.1 (a free port) meanwhile.
+    With no secret, the test sets `module.SECRET` once the partner's secret is issued (it is only
+    known after the webhook is configured with the receiver's URL).
     `module.handled` holds the events it accepted, `module.answers` every status it gave."""
     module = load_example_receiver(secret)
     module.answers = []

@@ -51,7 +51,7 @@ def _decide(partner, reference: str) -> HandoffWebhookEvent:
 
 def test_the_worker_delivers_the_signed_event_once(coordinator, celery_worker_process):
     partner = services.handoff_partner_create(name="DC 911 (OUC)", source=Intake.Source.TRANSFER_911)
-    with serving("placeholder") as (receiver, url):
+    with serving() as (receiver, url):
         _partner, secret = services.partner_webhook_configure(partner=partner, url=url, by=coordinator)
         receiver.SECRET = secret.encode()
         event = _decide(partner, "CAD-W1")

@@ -44,7 +44,7 @@ def test_the_911_centre_hears_that_its_welfare_check_was_resolved(
     _key, raw_key = hotline_services.handoff_key_issue(partner=cad, by=coordinator)
     page = browser_page
 
-    with serving("placeholder") as (receiver, url), screenshot_on_failure("partner-webhook-journey", page):
+    with serving() as (receiver, url), screenshot_on_failure("partner-webhook-journey", page):
         _cad, secret = hotline_services.partner_webhook_configure(partner=cad, url=url, by=coordinator)
         receiver.SECRET = secret.encode()  # the secret the coordinator's page showed once
 
