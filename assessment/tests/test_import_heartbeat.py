@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from assessment import services
 from assessment.models import CfsCall, CfsDataset, CfsImportJob
+from assessment.services import import_jobs
 from assessment.tests.test_tasks_and_demo import _job
 
 
@@ -77,7 +78,7 @@ def test_the_heartbeat_beats_while_the_import_runs(transactional_db, queued_job,
     CfsImportJob.objects.filter(pk=queued_job.pk).update(
         status=CfsImportJob.Status.RUNNING, owner="me", heartbeat_at=start
     )
-    heartbeat = services._Heartbeat(job_id=queued_job.pk, owner="me")
+    heartbeat = import_jobs._Heartbeat(job_id=queued_job.pk, owner="me")
     try:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:

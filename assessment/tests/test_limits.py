@@ -19,10 +19,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment import services
 from assessment.cfs import limits, parsing
 from assessment.models import CfsDataset, CfsImportJob
+from assessment.services import import_jobs
 from assessment.tests.factories import MKE_HEADER, csv_text, mke_row
 
 MEMORY_LIMIT_MB = 150
@@ -215,7 +217,7 @@ def test_an_upload_that_fails_unexpectedly_leaves_no_file(
     def crash(**kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(services, "cfs_mapping_detect", crash)
+    monkeypatch.setattr(import_jobs, "cfs_mapping_detect", crash)  # where the job looks it up
     client.force_login(coordinator)
     client.raise_request_exception = False
     response = client.post(
@@ -254,7 +256,7 @@ def test_the_daily_clean_removes_uploads_no_job_owns(settings, tmp_path):
     orphan, young, owned = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     for path in (orphan, young, owned):
         path.write_text("x")
-    old = (services.timezone.now() - services.ORPHAN_UPLOAD_AGE * 2).timestamp()
+    old = (timezone.now() - services.ORPHAN_UPLOAD_AGE * 2).timestamp()
     os.utime(orphan, (old, old))
     os.utime(owned, (old, old))
     CfsImportJob.objects.create(

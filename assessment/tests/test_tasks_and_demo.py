@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessment import demo, services
 from assessment.models import CfsCall, CfsDataset, CfsImportJob
+from assessment.services import import_jobs
 from assessment.tests.factories import MKE_HEADER, csv_text, mke_row
 
 ROWS = [MKE_HEADER] + [
@@ -81,7 +82,7 @@ def test_a_failed_job_keeps_its_error_and_file(coordinator, settings, tmp_path):
 )
 def test_progress_is_visible_while_the_import_transaction_is_open(transactional_db):
     job = CfsImportJob.objects.create(upload_path="/x", original_name="x", dataset_name="x", city_name="x")
-    progress = services._JobProgress(job.pk)
+    progress = import_jobs._JobProgress(job.pk)
     try:
         with transaction.atomic():
             progress("loading", 1234, 567)
