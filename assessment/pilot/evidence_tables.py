@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from assessment.pilot.selectors import GROUPS, Metrics, share
 from assessment.pilot.selectors.equity import NO_OUTCOME, NOT_TRIAGED
 from assessment.pilot.suppression import SUPPRESSED, THRESHOLD, suppress
-from assessment.pilot.tables import Column, Kind, Table, show
+from assessment.pilot.tables.layout import Column, Kind, Table, show
 from dispatch.models import Decision, Incident
 from hotline.models import AlternativeService, HeardFrom
 
