@@ -1,4 +1,4 @@
-"""The call-type taxonomy, the versioned screening protocol (questions and rules) and the decisions it recommends."""
+"""Call types, the versioned screening protocol (questions and rules) and the decisions it recommends."""
 
 from __future__ import annotations
 
