@@ -2,7 +2,6 @@
 coverage planner's absorbable unit-hours to the calls inside it: the boundary's disposition and
 time-on-scene counts, materialised by SQL (PostgreSQL) and by Python (SQLite) alike."""
 
-
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
