@@ -28,8 +28,8 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from assessment.cfs import presets
-from assessment.models import CfsCallType, CfsDataset, Divertibility
 from assessment.map_models import CfsBoundary
+from assessment.models import CfsCallType, CfsDataset, Divertibility
 from assessment.selectors import HOURS, _public_split, _slots, dataset_dates
 
 # Above this share of unclassified public-generated calls, "divertible" says little.
