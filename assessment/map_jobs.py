@@ -225,6 +225,8 @@ def grid_request(dataset: CfsDataset) -> CfsGrid:
     grid, created = CfsGrid.objects.get_or_create(dataset=dataset)
     if created:
         transaction.on_commit(partial(_enqueue, "cfs_grid_count", grid.pk))
+        if not connection.in_atomic_block:  # sent already; without a broker, even counted
+            grid.refresh_from_db()
     return grid
 
 
