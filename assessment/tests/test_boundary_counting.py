@@ -82,6 +82,22 @@ def test_the_upload_queues_the_count_and_the_page_applies_it_once_counted(
     assert "inside the boundary Near west" in page.content.decode()
 
 
+def test_without_a_broker_the_upload_is_counted_when_it_commits(
+    transactional_db, client, coordinator, tmp_path, import_csv
+):
+    """Development and tests run Celery eagerly: the task runs as the upload commits (really
+    committed here, not captured), and the page it redirects to applies the boundary."""
+    dataset = import_csv(write_csv(tmp_path / "mke.csv", ROWS), dataset_name="mke").dataset
+    client.force_login(coordinator)
+    response = _upload(client, dataset)
+    assert response.status_code == 302
+    boundary = CfsBoundary.objects.get()
+    assert boundary.is_counted and boundary.calls_inside == INSIDE_LINES
+    page = client.get(response["Location"])
+    assert page.context["analysis"]["all_calls"] == INSIDE_LINES
+    assert page.context["map"] is not None  # the grid too, queued and counted by the first view
+
+
 def test_counting_state_is_shown_with_its_start(client, coordinator, dataset):
     boundary = CfsBoundary.objects.create(
         dataset=dataset,
