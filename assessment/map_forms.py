@@ -10,13 +10,25 @@ from assessment.forms import UNKNOWN_AREA_VALUE
 from assessment.map_models import CfsBoundary
 
 
+class BoundaryChoice(forms.ModelChoiceField):
+    """A boundary, with the state of its count when it is not counted: one still counting may
+    be chosen, and applies once counted."""
+
+    def label_from_instance(self, obj: CfsBoundary) -> str:
+        if obj.is_counted:
+            return obj.name
+        if obj.is_pending:
+            return _("%(name)s (being counted)") % {"name": obj.name}
+        return _("%(name)s (not counted: count it again)") % {"name": obj.name}
+
+
 class CfsPilotAreaForm(forms.Form):
     """Areas (none ticked: all) and/or one uploaded boundary (none: no boundary)."""
 
     areas = forms.MultipleChoiceField(
         label=_("Areas (none ticked: all)"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    boundary = forms.ModelChoiceField(
+    boundary = BoundaryChoice(
         label=_("Boundary"), queryset=CfsBoundary.objects.none(), required=False, empty_label=_("(none)")
     )
 

@@ -6,10 +6,17 @@ A `CfsBoundary` is an uploaded GeoJSON pilot area; the calls inside it are aggre
 the `CfsBoundary*Count` tables, the same shape as the dataset's own aggregates, and every table
 of the analysis reads those instead when the boundary is the active filter. `CfsPilotArea`
 remembers the filter chosen for a dataset.
+
+A grid and a boundary are counted by a Celery task (assessment.map_jobs): each row carries the
+state of its count (`CountState`), claimed by an owner token and kept alive by a heartbeat, like
+an import job.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
+from django.db.models import Q
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -31,17 +38,78 @@ def _call_type_field():
     )
 
 
-class CfsGrid(models.Model):
-    """That a dataset's grid cells are computed, with which cell size, and over how many calls."""
+class CountState(models.TextChoices):
+    QUEUED = "queued", _("waiting to be counted")
+    COUNTING = "counting", _("being counted")
+    COUNTED = "counted", _("counted")
+    FAILED = "failed", _("failed")
+
+
+def stale_before(at):
+    """Heartbeats older than this mean a dead worker. SQLite (development) has no heartbeat
+    thread (it takes one writer at a time), so there a count is only given up after two hours."""
+    if connection.vendor != "postgresql":
+        return at - timedelta(hours=2)
+    return at - timedelta(seconds=settings.CFS_IMPORT_STALE_SECONDS)
+
+
+class CountJob(models.Model):
+    """The state of a count run by a Celery task: claimed by an owner token, alive while its
+    heartbeat is recent; its rows are written in one transaction, at the end."""
+
+    count_state = models.CharField(
+        _("count"), max_length=10, choices=CountState.choices, default=CountState.QUEUED
+    )
+    requested_at = models.DateTimeField(_("count requested at"), default=now)
+    started_at = models.DateTimeField(_("count started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    owner = models.CharField(_("owner"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_counted(self) -> bool:
+        return self.count_state == CountState.COUNTED
+
+    @property
+    def is_stalled(self) -> bool:
+        """Counting, but its worker stopped beating; or queued so long that no worker took it
+        (the broker lost the task). The page offers to count it again."""
+        cutoff = stale_before(now())
+        if self.count_state == CountState.COUNTING:
+            beat = self.heartbeat_at or self.started_at
+            return beat is None or beat < cutoff
+        return self.count_state == CountState.QUEUED and self.requested_at < cutoff
+
+    @property
+    def is_pending(self) -> bool:
+        """Queued or counting, and alive."""
+        return self.count_state in (CountState.QUEUED, CountState.COUNTING) and not self.is_stalled
+
+    @property
+    def can_retry(self) -> bool:
+        return self.count_state == CountState.FAILED or self.is_stalled
+
+
+def _count_state_constraint(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(count_state__in=CountState.values), name=name)
+
+
+class CfsGrid(CountJob):
+    """A dataset's grid cells: whether they are counted, with which cell size, over how many
+    calls. One row per dataset; it exists from the moment the count is requested."""
 
     dataset = models.OneToOneField(CfsDataset, on_delete=models.CASCADE, related_name="grid")
     cell_degrees = models.FloatField(_("cell size (degrees)"), default=CELL_DEGREES)
     located_calls = models.PositiveIntegerField(_("calls with coordinates"), default=0)
-    computed_at = models.DateTimeField(_("computed at"), default=now)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("map grid")
         verbose_name_plural = _("map grids")
+        constraints = [_count_state_constraint("cfs_grid_count_state_valid")]
 
     def __str__(self) -> str:
         return f"{self.dataset_id}: {self.located_calls} located calls"
@@ -68,8 +136,9 @@ class CfsCellCount(models.Model):
         return f"{self.dataset_id}: cell {self.lat_cell},{self.lon_cell}: {self.calls}"
 
 
-class CfsBoundary(models.Model):
-    """An uploaded pilot-area boundary (GeoJSON Polygon or MultiPolygon) of one dataset."""
+class CfsBoundary(CountJob):
+    """An uploaded pilot-area boundary (GeoJSON Polygon or MultiPolygon) of one dataset; its
+    calls are counted in the background (`count_state`) and only used once counted."""
 
     dataset = models.ForeignKey(CfsDataset, on_delete=models.CASCADE, related_name="boundaries")
     name = models.CharField(_("name"), max_length=120)
@@ -88,6 +157,7 @@ class CfsBoundary(models.Model):
         ordering = ["name", "pk"]
         verbose_name = _("pilot-area boundary")
         verbose_name_plural = _("pilot-area boundaries")
+        constraints = [_count_state_constraint("cfs_boundary_count_state_valid")]
 
     def __str__(self) -> str:
         return self.name

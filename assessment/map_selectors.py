@@ -1,7 +1,7 @@
 """Reads behind the 911 map and the pilot-area filter.
 
 The map shows divertible public-generated calls per grid cell, read from the cell counts
-(assessment.map_services.grid_ensure), never the calls. When there are more than MAX_CELLS
+(counted in the background by assessment.map_jobs), never the calls. When there are more than MAX_CELLS
 cells, neighbouring cells are merged (2 x 2, then 4 x 4...) so the page stays small.
 """
 
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import QuerySet, Sum
 
 from assessment.map_models import CfsBoundary, CfsBoundaryCellCount, CfsCellCount, CfsGrid, CfsPilotArea
-from assessment.models import CfsCallType, CfsDataset, Divertibility
+from assessment.models import CfsCall, CfsCallType, CfsDataset, Divertibility
 from assessment.selectors import is_public_generated
 
 MAX_CELLS = 3000
@@ -23,10 +23,14 @@ MAX_CELLS = 3000
 
 @dataclass
 class PilotFilter:
-    """The filter in effect on the analysis page: area names and/or a boundary (None: all)."""
+    """The filter in effect on the analysis page: area names and/or a boundary (None: all).
+
+    A chosen boundary applies once its calls are counted; until then (or when its count
+    failed) it is `waiting` and the page counts without it, saying so."""
 
     areas: list[str] | None = None
     boundary: CfsBoundary | None = None
+    waiting: CfsBoundary | None = None
 
     @property
     def active(self) -> bool:
@@ -63,7 +67,10 @@ def pilot_filter(dataset: CfsDataset) -> PilotFilter:
     choice = CfsPilotArea.objects.filter(dataset=dataset).select_related("boundary").first()
     if choice is None:
         return PilotFilter()
-    return PilotFilter(areas=list(choice.areas) or None, boundary=choice.boundary)
+    chosen = choice.boundary
+    if chosen is not None and not chosen.is_counted:
+        return PilotFilter(areas=list(choice.areas) or None, waiting=chosen)
+    return PilotFilter(areas=list(choice.areas) or None, boundary=chosen)
 
 
 def cfs_boundaries(*, dataset: CfsDataset) -> list[CfsBoundary]:
@@ -71,8 +78,12 @@ def cfs_boundaries(*, dataset: CfsDataset) -> list[CfsBoundary]:
 
 
 def has_coordinates(dataset: CfsDataset) -> bool:
+    """From the counted grid; before it is counted, whether any call has a point (found at
+    once when calls have coordinates; a dataset without any is read through once)."""
     grid = CfsGrid.objects.filter(dataset=dataset).first()
-    return bool(grid and grid.located_calls)
+    if grid is not None and grid.is_counted:
+        return bool(grid.located_calls)
+    return CfsCall.objects.filter(dataset=dataset, latitude__isnull=False, longitude__isnull=False).exists()
 
 
 def _cells(dataset: CfsDataset, areas: Sequence[str] | None, boundary: CfsBoundary | None) -> QuerySet:

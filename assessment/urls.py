@@ -20,6 +20,13 @@ urlpatterns = [
     path("calls/datasets/<int:pk>/", views.cfs_analysis, name="cfs_analysis"),
     path("calls/datasets/<int:pk>/pilot-area/", map_views.cfs_pilot_area, name="cfs_pilot_area"),
     path("calls/datasets/<int:pk>/boundaries/", map_views.cfs_boundary_upload, name="cfs_boundary_upload"),
+    path("calls/datasets/<int:pk>/map/count/", map_views.cfs_map_count_retry, name="cfs_map_count_retry"),
+    path("calls/boundaries/<int:pk>/count/", map_views.cfs_boundary_count, name="cfs_boundary_count"),
+    path(
+        "calls/boundaries/<int:pk>/count/retry/",
+        map_views.cfs_boundary_count_retry,
+        name="cfs_boundary_count_retry",
+    ),
     path("calls/datasets/<int:pk>/delete/", views.cfs_dataset_delete, name="cfs_dataset_delete"),
     path("calls/cities/<int:pk>/call-types/", views.cfs_call_types, name="cfs_call_types"),
     path(

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import (
+    map_jobs,
     map_selectors,
-    map_services,
     selectors,
     selectors_dispositions,
     selectors_scene_time,
@@ -130,10 +130,8 @@ def cfs_analysis(request, pk: int):
 def analysis_page(request, dataset: CfsDataset, *, boundary_form=None, status: int = 200):
     """The analysis page, every table under the remembered pilot-area filter (map_views.py)."""
     areas = selectors.cfs_areas(dataset=dataset)
-    grid = map_services.grid_ensure(dataset)
-    pilot = map_selectors.pilot_filter(dataset)
-    if pilot.boundary is not None:
-        map_services.boundary_ensure(pilot.boundary)
+    grid = map_jobs.grid_request(dataset)  # counted in the background the first time
+    pilot = map_selectors.pilot_filter(dataset)  # a boundary still counting is not applied yet
     coverage_form = CfsCoverageForm(
         request.GET if "planner" in request.GET else None,
         areas=pilot.areas if pilot.areas is not None else areas,
@@ -210,9 +208,10 @@ def analysis_page(request, dataset: CfsDataset, *, boundary_form=None, status: i
             ),
             "boundary_form": boundary_form or CfsBoundaryUploadForm(),
             "boundaries": list(boundaries),
+            "grid": grid,
             "map": (
                 map_selectors.cfs_map(dataset=dataset, grid=grid, areas=pilot.areas, boundary=pilot.boundary)
-                if grid.located_calls
+                if grid.is_counted and grid.located_calls
                 else None
             ),
         }

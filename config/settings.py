@@ -430,6 +430,11 @@ CELERY_BEAT_SCHEDULE["assessment-cfs-dead-imports"] = {
     "task": "assessment.tasks.cfs_import_jobs_fail_dead",
     "schedule": 60.0,
 }
+# Map grids and pilot-area boundaries are counted in the background with the same heartbeat.
+CELERY_BEAT_SCHEDULE["assessment-cfs-dead-map-counts"] = {
+    "task": "assessment.tasks.cfs_map_counts_fail_dead",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["assessment-cfs-uploads-clean"] = {
     "task": "assessment.tasks.cfs_import_uploads_clean",
     "schedule": 24 * 3600.0,

@@ -333,6 +333,9 @@ RULES: dict[str, Rule] = {
     "assessment:cfs_dataset_delete": COORDINATORS_POST,
     "assessment:cfs_pilot_area": COORDINATORS_POST,
     "assessment:cfs_boundary_upload": COORDINATORS_POST,
+    "assessment:cfs_boundary_count": COORDINATORS,
+    "assessment:cfs_boundary_count_retry": COORDINATORS_POST,
+    "assessment:cfs_map_count_retry": COORDINATORS_POST,
     "assessment:cfs_call_types": COORDINATORS,
     "assessment:cfs_call_types_accept": COORDINATORS_POST,
     "assessment:cfs_column_mapping": COORDINATORS,
@@ -619,6 +622,13 @@ class Objects:
         return CfsDataset.objects.create(city=self.city, name="Matrix", timezone="America/Chicago")
 
     @cached_property
+    def boundary(self):
+        from assessment.map_models import CfsBoundary
+
+        square = [[[-88.0, 43.0], [-87.9, 43.0], [-87.9, 43.1], [-88.0, 43.0]]]
+        return CfsBoundary.objects.create(dataset=self.dataset, name="Matrix", polygons=[square], vertices=4)
+
+    @cached_property
     def roadmap_phase(self):
         from assessment.models import RoadmapPhase
 
@@ -816,6 +826,9 @@ KWARGS = {
     "assessment:cfs_dataset_delete": _pk("dataset"),
     "assessment:cfs_pilot_area": _pk("dataset"),
     "assessment:cfs_boundary_upload": _pk("dataset"),
+    "assessment:cfs_boundary_count": _pk("boundary"),
+    "assessment:cfs_boundary_count_retry": _pk("boundary"),
+    "assessment:cfs_map_count_retry": _pk("dataset"),
     "assessment:cfs_call_types": _pk("city"),
     "assessment:cfs_call_types_accept": _pk("city"),
     "assessment:cfs_column_mapping": _pk("city"),

@@ -7,7 +7,9 @@ pilot compare. Shown in total, by local hour and by call type, with the change (
 Read from the pre-aggregated `CfsSlotCount` only (call type x weekday x hour x area x source),
 never the calls, so two datasets of millions of calls compare in a few hundred milliseconds. The
 call types belong to the city, so both datasets are classified by the same, current, decisions.
-`areas` (None: every area) restricts both datasets to calls in those areas.
+`areas` (None: every area) restricts both datasets to calls in those areas; `boundaries` (a
+counted CfsBoundary of each dataset with the same polygons, assessment.map_jobs) to the calls
+inside it, read from their `CfsBoundarySlotCount`, the same shape.
 
 Refused (`ComparisonError`): datasets of two cities, one dataset twice, a dataset without calls.
 Flagged (`Comparison.warnings`), because the numbers would mislead: periods that overlap, a
@@ -26,8 +28,9 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from assessment.cfs import presets
-from assessment.models import CfsCallType, CfsDataset, CfsSlotCount, Divertibility
-from assessment.selectors import HOURS, _public_split, dataset_dates
+from assessment.map_models import CfsBoundary
+from assessment.models import CfsCallType, CfsDataset, Divertibility
+from assessment.selectors import HOURS, _public_split, _slots, dataset_dates
 
 # Above this share of unclassified public-generated calls, "divertible" says little.
 UNCLASSIFIED_WARNING = 0.5
@@ -93,6 +96,7 @@ class Comparison:
     baseline: DatasetFigures
     pilot: DatasetFigures
     areas: list[str] | None
+    boundary_name: str | None
     divertible: Change
     public: Change
     by_hour: list[ChangeRow]
@@ -118,12 +122,12 @@ def check_comparable(baseline: CfsDataset, pilot: CfsDataset) -> None:
             )
 
 
-def _figures(dataset: CfsDataset, areas: Sequence[str] | None) -> DatasetFigures:
+def _figures(
+    dataset: CfsDataset, areas: Sequence[str] | None, boundary: CfsBoundary | None
+) -> DatasetFigures:
     first, last = dataset_dates(dataset)
     figures = DatasetFigures(dataset=dataset, first=first, last=last, days=(last - first).days + 1)
-    slots = CfsSlotCount.objects.filter(dataset=dataset)
-    if areas is not None:
-        slots = slots.filter(area__in=list(areas))
+    slots = _slots(dataset, areas, boundary)
     for hour, type_id, divertibility, calls in _public_split(slots, "hour", "call_type_id"):
         figures.public_calls += calls
         if divertibility == Divertibility.UNCLASSIFIED:
@@ -148,7 +152,9 @@ def _change_row(
     )
 
 
-def _warnings(baseline: DatasetFigures, pilot: DatasetFigures, areas: Sequence[str] | None) -> list[str]:
+def _warnings(
+    baseline: DatasetFigures, pilot: DatasetFigures, areas: Sequence[str] | None, boundary_name: str | None
+) -> list[str]:
     warnings = []
     if baseline.first <= pilot.last and pilot.first <= baseline.last:
         warnings.append(
@@ -166,7 +172,12 @@ def _warnings(baseline: DatasetFigures, pilot: DatasetFigures, areas: Sequence[s
         warnings.append(_("The baseline comes after the pilot period: are the two the right way round?"))
     for side in (baseline, pilot):
         name = side.dataset.name
-        if areas is not None and not side.public_calls:
+        if boundary_name is not None and not side.public_calls:
+            warnings.append(
+                _("%(name)s has no public-generated calls inside the boundary %(boundary)s.")
+                % {"name": name, "boundary": boundary_name}
+            )
+        elif areas is not None and not side.public_calls:
             warnings.append(_("%(name)s has no public-generated calls in the chosen areas.") % {"name": name})
         elif side.unclassified_share > UNCLASSIFIED_WARNING:
             warnings.append(
@@ -202,13 +213,28 @@ def _warnings(baseline: DatasetFigures, pilot: DatasetFigures, areas: Sequence[s
 
 
 def cfs_comparison(
-    *, baseline: CfsDataset, pilot: CfsDataset, areas: Sequence[str] | None = None
+    *,
+    baseline: CfsDataset,
+    pilot: CfsDataset,
+    areas: Sequence[str] | None = None,
+    boundaries: tuple[CfsBoundary, CfsBoundary] | None = None,
 ) -> Comparison:
     """Divertible public-generated calls per day in `baseline` and `pilot`, in total, by hour and
-    by call type, with the change. Raises `ComparisonError` for a pair that cannot be compared."""
+    by call type, with the change. `boundaries`: the counted boundary of each dataset, in that
+    order (the same polygons). Raises `ComparisonError` for a pair that cannot be compared."""
     check_comparable(baseline, pilot)
     areas = None if areas is None else list(areas)
-    before, after = _figures(baseline, areas), _figures(pilot, areas)
+    boundary_name = None
+    if boundaries is not None:
+        for boundary, dataset in zip(boundaries, (baseline, pilot), strict=True):
+            if boundary.dataset_id != dataset.pk or not boundary.is_counted:
+                raise ComparisonError(
+                    _("The boundary %(name)s is not counted for %(dataset)s yet.")
+                    % {"name": boundary.name, "dataset": dataset.name}
+                )
+        boundary_name = boundaries[0].name
+    before = _figures(baseline, areas, boundaries[0] if boundaries else None)
+    after = _figures(pilot, areas, boundaries[1] if boundaries else None)
     by_hour = [
         _change_row(f"{hour:02d}:00", hour, before, after, before.by_hour[hour], after.by_hour[hour])
         for hour in HOURS
@@ -226,11 +252,12 @@ def cfs_comparison(
         baseline=before,
         pilot=after,
         areas=areas,
+        boundary_name=boundary_name,
         divertible=Change(before.per_day(before.divertible_calls), after.per_day(after.divertible_calls)),
         public=Change(before.per_day(before.public_calls), after.per_day(after.public_calls)),
         by_hour=by_hour,
         by_type=by_type,
-        warnings=_warnings(before, after, areas),
+        warnings=_warnings(before, after, areas, boundary_name),
     )
 
 
@@ -286,6 +313,8 @@ def comparison_csv_rows(comparison: Comparison) -> list[list]:
         )
     if comparison.areas is not None:
         rows.append([_("areas"), ", ".join(comparison.areas)])
+    if comparison.boundary_name is not None:
+        rows.append([_("boundary"), comparison.boundary_name])
     for warning in comparison.warnings:
         rows.append([_("warning"), warning])
     return rows

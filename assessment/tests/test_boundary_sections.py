@@ -2,17 +2,16 @@
 coverage planner's absorbable unit-hours to the calls inside it: the boundary's disposition and
 time-on-scene counts, materialised by SQL (PostgreSQL) and by Python (SQLite) alike."""
 
-import json
-
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
-from assessment import map_services, selectors_dispositions, selectors_scene_time
+from assessment import map_counting, selectors_dispositions, selectors_scene_time
 from assessment.cfs import fastload
 from assessment.map_models import CfsBoundaryDispositionCount, CfsBoundarySceneTimeCount, CfsPilotArea
 from assessment.models import CfsCall, CfsCallType, Divertibility
 from assessment.tests.factories import write_csv
+from assessment.tests.map_helpers import counted_boundary
 from assessment.tests.test_map_and_pilot_area import INSIDE_LINES, MULTI, ROWS
 
 pytestmark = pytest.mark.django_db
@@ -55,14 +54,12 @@ def dataset(request, tmp_path, import_csv, monkeypatch):
 @pytest.fixture(params=["database", "python"])
 def boundary(request, dataset):
     """The boundary, counted by the database's path, or counted again by the Python path."""
-    made = map_services.boundary_create(
-        dataset=dataset, name="Pilot", polygons=map_services.geojson_polygons(json.dumps(MULTI)), user=None
-    )
+    made = counted_boundary(dataset, MULTI)
     if request.param == "python":
         with transaction.atomic():
-            for model in map_services.BOUNDARY_COUNT_MODELS:
+            for model in map_counting.BOUNDARY_COUNT_MODELS:
                 model.objects.filter(boundary=made).delete()
-            map_services._materialise_python(made)
+            map_counting._materialise_python(made)
     return made
 
 
@@ -128,23 +125,19 @@ def test_absorbable_unit_hours_keep_the_calls_inside_only(dataset, boundary):
 def test_sql_and_python_materialisation_agree(dataset):
     if connection.vendor != "postgresql":
         pytest.skip("compares the SQL with the Python fallback")
-    made = map_services.boundary_create(
-        dataset=dataset, name="Pilot", polygons=map_services.geojson_polygons(json.dumps(MULTI)), user=None
-    )
+    made = counted_boundary(dataset, MULTI)
     by_sql = _rows(made)
     assert sum(row[-1] for row in by_sql[0]) == INSIDE_LINES
     assert sum(row[-1] for row in by_sql[1]) == INSIDE_UNIT_SECONDS
     with transaction.atomic():
-        for model in map_services.BOUNDARY_COUNT_MODELS:
+        for model in map_counting.BOUNDARY_COUNT_MODELS:
             model.objects.filter(boundary=made).delete()
-        map_services._materialise_python(made)
+        map_counting._materialise_python(made)
     assert _rows(made) == by_sql
 
 
 def test_replacing_the_dataset_forgets_the_boundary_sections(dataset, tmp_path, import_csv):
-    made = map_services.boundary_create(
-        dataset=dataset, name="Pilot", polygons=map_services.geojson_polygons(json.dumps(MULTI)), user=None
-    )
+    made = counted_boundary(dataset, MULTI)
     assert made.disposition_counts.exists() and made.scene_time_counts.exists()
     import_csv(write_csv(tmp_path / "again.csv", ROWS[:3]), dataset_name="mke", replace=True)
     assert not made.disposition_counts.exists() and not made.scene_time_counts.exists()

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
 
-from assessment import map_selectors, map_services, selectors
+from assessment import map_counting, map_selectors, map_services, selectors
 from assessment.cfs import fastload
 from assessment.map_models import (
     CfsBoundary,
@@ -21,9 +21,11 @@ from assessment.map_models import (
     CfsCellCount,
     CfsGrid,
     CfsPilotArea,
+    CountState,
 )
 from assessment.models import CfsCallType, CfsPeriodCount, Divertibility
 from assessment.tests.factories import MKE_HEADER, mke_row, write_csv
+from assessment.tests.map_helpers import counted_boundary
 
 pytestmark = pytest.mark.django_db
 
@@ -63,9 +65,7 @@ def dataset(request, tmp_path, import_csv, monkeypatch):
 
 
 def _boundary(dataset, geometry=MULTI):
-    return map_services.boundary_create(
-        dataset=dataset, name="Pilot", polygons=map_services.geojson_polygons(json.dumps(geometry)), user=None
-    )
+    return counted_boundary(dataset, geometry)
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,11 +74,11 @@ def _boundary(dataset, geometry=MULTI):
 
 def test_contains_follows_the_even_odd_rule_with_holes_and_several_polygons():
     polygons = map_services.geojson_polygons(json.dumps(MULTI))
-    assert map_services.contains(polygons, -87.98, 43.02)
-    assert not map_services.contains(polygons, -87.95, 43.05)  # in the hole
-    assert not map_services.contains(polygons, -87.95, 43.5)
-    assert map_services.contains(polygons, -87.75, 43.25)  # the second polygon
-    assert not map_services.contains(polygons, -87.85, 43.15)  # between the two
+    assert map_counting.contains(polygons, -87.98, 43.02)
+    assert not map_counting.contains(polygons, -87.95, 43.05)  # in the hole
+    assert not map_counting.contains(polygons, -87.95, 43.5)
+    assert map_counting.contains(polygons, -87.75, 43.25)  # the second polygon
+    assert not map_counting.contains(polygons, -87.85, 43.15)  # between the two
 
 
 def test_geojson_feature_collections_and_features_are_read():
@@ -203,7 +203,7 @@ def test_sql_and_python_materialisation_agree(dataset):
     with transaction.atomic():
         for model in (CfsBoundarySlotCount, CfsBoundaryPeriodCount, CfsBoundaryCellCount):
             model.objects.filter(boundary=boundary).delete()
-        map_services._materialise_python(boundary)
+        map_counting._materialise_python(boundary)
     assert rows() == by_sql
     assert sum(row[-1] for row in by_sql[1]) == INSIDE_LINES
 
@@ -229,16 +229,22 @@ def test_many_cells_are_merged(dataset, monkeypatch):
     assert data.divertible_calls == 5
 
 
-def test_replacing_the_dataset_forgets_the_grid_and_recounts_boundaries(dataset, tmp_path, import_csv):
+def test_replacing_the_dataset_forgets_the_grid_and_recounts_boundaries(
+    dataset, tmp_path, import_csv, django_capture_on_commit_callbacks
+):
     boundary = _boundary(dataset)
+    map_services.grid_ensure(dataset)
     assert CfsCellCount.objects.filter(dataset=dataset).exists()
-    import_csv(write_csv(tmp_path / "again.csv", ROWS[:3]), dataset_name="mke", replace=True)
+    with django_capture_on_commit_callbacks() as sent:
+        import_csv(write_csv(tmp_path / "again.csv", ROWS[:3]), dataset_name="mke", replace=True)
     boundary.refresh_from_db()
-    assert boundary.computed_at is None and not boundary.period_counts.exists()
+    assert boundary.count_state == CountState.QUEUED and not boundary.period_counts.exists()
     assert not CfsGrid.objects.filter(dataset=dataset).exists()
     assert not CfsCellCount.objects.filter(dataset=dataset).exists()
-    map_services.boundary_ensure(boundary)
-    assert boundary.calls_inside == 2
+    for callback in sent:  # the recount, sent when the import commits
+        callback()
+    boundary.refresh_from_db()
+    assert boundary.is_counted and boundary.calls_inside == 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,13 +271,17 @@ def test_choosing_areas_is_remembered_and_said(client, coordinator, dataset):
     assert _page(client, dataset).context["analysis"]["all_calls"] == 7
 
 
-def test_uploading_a_boundary_uses_it(client, coordinator, dataset):
+def test_uploading_a_boundary_uses_it(client, coordinator, dataset, django_capture_on_commit_callbacks):
     client.force_login(coordinator)
     upload = SimpleUploadedFile("pilot.geojson", json.dumps(MULTI).encode(), "application/geo+json")
-    response = client.post(
-        reverse("assessment:cfs_boundary_upload", args=[dataset.pk]), {"name": "Near west", "file": upload}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the count, sent on commit (eager)
+        response = client.post(
+            reverse("assessment:cfs_boundary_upload", args=[dataset.pk]),
+            {"name": "Near west", "file": upload},
+        )
     assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the map grid, at the first view
+        _page(client, dataset)
     page = _page(client, dataset)
     assert page.context["analysis"]["all_calls"] == INSIDE_LINES
     assert "inside the boundary Near west" in page.content.decode()
@@ -297,10 +307,14 @@ def test_a_bad_boundary_is_a_form_error(client, coordinator, dataset, content, m
     assert not CfsBoundary.objects.exists()
 
 
-def test_a_boundary_needs_coordinates(client, coordinator, tmp_path, import_csv):
+def test_a_boundary_needs_coordinates(
+    client, coordinator, tmp_path, import_csv, django_capture_on_commit_callbacks
+):
     rows = [MKE_HEADER, mke_row(1, "2018-05-01 10:10:28", "WELFARE CITIZEN", lat="", lon="")]
     dataset = import_csv(write_csv(tmp_path / "nocoords.csv", rows), dataset_name="bare").dataset
     client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):  # the map grid, at the first view
+        _page(client, dataset)
     upload = SimpleUploadedFile("pilot.geojson", json.dumps(MULTI).encode())
     response = client.post(
         reverse("assessment:cfs_boundary_upload", args=[dataset.pk]), {"name": "x", "file": upload}
@@ -312,6 +326,7 @@ def test_a_boundary_needs_coordinates(client, coordinator, tmp_path, import_csv)
 
 def test_the_map_data_is_embedded_aggregated(client, coordinator, dataset):
     client.force_login(coordinator)
+    map_services.grid_ensure(dataset)
     page = _page(client, dataset).content.decode()
     assert 'id="cfs-map-data"' in page
     assert "vendor/leaflet/leaflet.js" in page and "vendor/leaflet/leaflet.css" in page
@@ -343,6 +358,7 @@ def test_only_coordinators_may_filter_or_upload(client, dataset, role_fixture, r
 
 def test_csp_allows_the_tile_origin_for_images_only(client, coordinator, dataset, settings):
     client.force_login(coordinator)
+    map_services.grid_ensure(dataset)
     policy = _page(client, dataset)["Content-Security-Policy"]
     assert "tile.example.org" not in policy and "img-src 'self' data:;" in policy
     settings.CFS_MAP_TILE_URL = "https://tile.example.org/{z}/{x}/{y}.png"

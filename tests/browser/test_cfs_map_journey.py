@@ -67,3 +67,35 @@ def test_the_map_draws_cells_without_tiles_and_an_area_narrows_the_tables(
         page.wait_for_selector("#cfs-map path.cfs-map-cell")
         assert page.locator("#cfs-map path.cfs-map-cell").count() == 2
     assert foreign == []
+
+
+def test_a_boundary_counting_in_the_background_is_applied_when_done(
+    browser_page, live_server, make_user, tmp_path
+):
+    """The upload's count has not run yet (no worker): the page says the boundary waits, polls,
+    and reloads itself once a worker has counted it."""
+    from assessment import map_jobs
+    from assessment.map_models import CfsBoundary, CfsPilotArea
+    from assessment.services import cfs_dataset_import
+
+    reseed("assessment")
+    make_user("Coordinator", username="cora")
+    dataset = cfs_dataset_import(
+        path=write_csv(tmp_path / "mke.csv", ROWS), dataset_name="boundary journey"
+    ).dataset
+    square = [[[-88.0, 43.0], [-87.95, 43.0], [-87.95, 43.05], [-88.0, 43.05]]]  # rows 1 and 2
+    boundary = CfsBoundary.objects.create(dataset=dataset, name="Near west", polygons=[square], vertices=4)
+    CfsPilotArea.objects.create(dataset=dataset, boundary=boundary)
+    page = browser_page
+    path = f"/assessment/calls/datasets/{dataset.pk}/"
+
+    with screenshot_on_failure("cfs-boundary-counting", page):
+        log_in(page, live_server.url, "cora", next_path=path)
+        page.wait_for_selector("#pilot-area-waiting")
+        assert "is waiting to be counted" in page.text_content(f"#boundary-count-{boundary.pk}")
+        assert "No filter" in page.text_content("#pilot-area-status")
+        map_jobs.boundary_count_run(boundary_id=boundary.pk)  # the worker's turn
+        page.wait_for_selector("#pilot-area-status.fw-semibold", timeout=15000)  # reloaded by itself
+        status = " ".join(page.text_content("#pilot-area-status").split())
+        assert "inside the boundary Near west" in status and "it keeps 2 of the 5 calls" in status
+        assert page.locator("#pilot-area-waiting").count() == 0
