@@ -40,16 +40,16 @@ def test_24h_and_1h_reminders_each_sent_once_even_if_run_twice(sent_sms):
 def test_concurrent_runs_claim_each_reminder_once(sent_sms, monkeypatch):
     """A second run starting while the first is between its query and its claim sends nothing."""
     booked(timedelta(hours=5))
-    from volunteers import services
+    from volunteers.services import shifts
 
-    original = services._notify
+    original = shifts._notify
 
     def notify_and_race(volunteer, **kwargs):
         # The other worker runs right now, while this one holds the claim.
         assert shift_reminders_send(now=NOW) == 0
         original(volunteer, **kwargs)
 
-    monkeypatch.setattr(services, "_notify", notify_and_race)
+    monkeypatch.setattr(shifts, "_notify", notify_and_race)
     assert shift_reminders_send(now=NOW) == 1
     assert len(sent_sms) == 1
 

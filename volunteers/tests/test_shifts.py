@@ -280,9 +280,9 @@ def test_hours_are_shown_to_the_volunteer(client):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_volunteers_racing_for_the_last_place_exactly_one_gets_it(monkeypatch):
-    from volunteers import services
+    from volunteers.services import shifts
 
-    check = services.is_qualified
+    check = shifts.is_qualified
 
     def slow_check(*args, **kwargs):
         # Widen the window between reading the shift and booking, so that without the row
@@ -291,7 +291,7 @@ def test_two_volunteers_racing_for_the_last_place_exactly_one_gets_it(monkeypatc
         clock.sleep(0.3)
         return result
 
-    monkeypatch.setattr(services, "is_qualified", slow_check)
+    monkeypatch.setattr(shifts, "is_qualified", slow_check)
     shift = future_shift(capacity=2)
     ShiftAssignment.objects.create(shift=shift, volunteer=dispatcher_volunteer())
     racers = [dispatcher_volunteer(), dispatcher_volunteer()]

@@ -189,6 +189,6 @@ def test_race_past_the_form_check_still_makes_one_record(sent_sms):
     assert volunteer_apply(application=application) is None
     assert Volunteer.objects.count() == 1
     # Two submissions racing past the check: the unique constraint decides, the same answer.
-    with mock.patch("volunteers.services._already_registered", side_effect=[[], []]):
+    with mock.patch("volunteers.services.signup._already_registered", side_effect=[[], []]):
         assert volunteer_apply(application=application) is None
     assert Volunteer.objects.count() == 1
