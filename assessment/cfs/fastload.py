@@ -681,26 +681,12 @@ class FastLoader:
             " INSERT INTO assessment_cfscall"
             " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
             " source_kind, scene_seconds, units)"
-            f" SELECT %(dataset)s, line, type_id, local_ts AT TIME ZONE %(zone)s, area, priority, disposition,"
+            # The session's time zone is the import's here (see below): a plain cast reads the
+            # local time in it, as AT TIME ZONE does, without looking the zone up for every row.
+            " SELECT %(dataset)s, line, type_id, local_ts::timestamptz, area, priority, disposition,"
             f"  {lat_out}, {lon_out}, source, scene, units FROM src"
-            "), slots AS ("
-            " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
-            " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
-            "  date_part('hour', local_ts)::smallint, area, source, count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
-            "), periods AS ("
-            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, area, source_kind,"
-            " calls) SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, area, source,"
-            " count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
-            "), dispositions AS ("
-            " INSERT INTO assessment_cfsdispositioncount"
-            " (dataset_id, call_type_id, area, source_kind, disposition, calls)"
-            " SELECT %(dataset)s, type_id, area, source, disposition, count(*) FROM src GROUP BY 2, 3, 4, 5"
-            "), scene_times AS ("
-            " INSERT INTO assessment_cfsscenetimecount"
-            " (dataset_id, call_type_id, area, source_kind, bucket, calls, seconds, unit_seconds)"
-            f" SELECT %(dataset)s, type_id, area, source, {scene.bucket_sql('scene')}, count(*), sum(scene),"
-            "  sum(scene * coalesce(units, 1)) FROM src WHERE scene IS NOT NULL GROUP BY 2, 3, 4, 5"
-            ") SELECT count(*), min(local_ts), max(local_ts), count(scene), count(*) FILTER (WHERE raw_scene < 0),"
+            f"), {_aggregates_sql(scene_sets=bool(self._column(presets.CLEARED)))}"
+            " SELECT count(*), min(local_ts), max(local_ts), count(scene), count(*) FILTER (WHERE raw_scene < 0),"
             f" count(*) FILTER (WHERE raw_scene > {scene.MAX_SCENE_SECONDS}), count(*) FILTER (WHERE unreadable)"
             " FROM src"
         )
@@ -708,11 +694,11 @@ class FastLoader:
             # The staging table has no statistics: without this, the filter on the few fixed
             # times can be estimated at one row and joined in a nested loop.
             cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute("SELECT current_setting('TimeZone')")
+            (session_zone,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.zone_name])
             try:
-                cursor.execute(
-                    sql,
-                    {"offset": self.opened.header_line, "dataset": dataset_id, "zone": self.zone_name},
-                )
+                cursor.execute(sql, {"offset": self.opened.header_line, "dataset": dataset_id})
             except DataError as exc:
                 # A value the server will not cast (a date such as 2018-02-30, text in a
                 # coordinate column): the Python path reads the file and says which line.
@@ -723,6 +709,8 @@ class FastLoader:
                 raise FastPathUnavailable(f"{unreadable_rows} scene times not canonical")
             self.normalizer.scene.update({"timed": timed, scene.NEGATIVE: negative, scene.TOO_LONG: too_long})
             cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+            # A failed statement rolls back to the caller's savepoint, which restores it too.
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
         self.normalizer.good_rows = inserted
         self.normalizer.first_local = _naive(first)
         self.normalizer.last_local = _naive(last)
@@ -787,6 +775,61 @@ class FastLoader:
     def _drop(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(self._tables)}")
+
+
+# GROUPING(weekday, hour, month, priority, disposition) has a bit set for each argument a grouping
+# set leaves out, the first argument the highest: the slot set leaves out month, priority and
+# disposition; the finer set weekday and hour.
+_SLOTS, _FINE = 0b00111, 0b11000
+
+
+def _aggregates_sql(*, scene_sets: bool) -> str:
+    """The CTEs that fill the pre-aggregated tables from `src` with two hash tables filled in one
+    scan: the slots, and the calls per type, month, priority, area, source, disposition (and
+    bucket of time on scene) from which the other tables are summed (hashing every call once per
+    table costs more: each hash table is hashed and probed once per call).
+
+    `bucket` (of time on scene) only when the file has clear times."""
+    bucket = sums = ""
+    if scene_sets:
+        bucket = f", {scene.bucket_sql('scene')} AS bucket"
+        sums = ", sum(scene) AS seconds, sum(scene * coalesce(units, 1)) AS unit_seconds"
+    fine = "type_id, month, priority, area, source, disposition" + ", bucket" * scene_sets
+    ctes = (
+        # OFFSET 0 keeps the subquery's columns apart: without it, two columns that are the same
+        # constant ('' for a column the file does not have) could be taken for one.
+        "agg AS MATERIALIZED ("
+        f" SELECT GROUPING(weekday, hour, month, priority, disposition) AS g, type_id, area, source, weekday, hour,"
+        f"  month, priority, disposition{', bucket' * scene_sets}, count(*) AS calls{sums}"
+        " FROM (SELECT type_id, area, source, priority, disposition, scene, units,"
+        "  (date_part('isodow', local_ts) - 1)::smallint AS weekday, date_part('hour', local_ts)::smallint AS hour,"
+        f"  date_trunc('month', local_ts)::date AS month{bucket} FROM src OFFSET 0) s"
+        f" GROUP BY GROUPING SETS ((type_id, weekday, hour, area, source), ({fine}))"
+        "), slots AS ("
+        " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
+        f" SELECT %(dataset)s, type_id, weekday, hour, area, source, calls FROM agg WHERE g = {_SLOTS}"
+        "), periods AS ("
+        " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, area, source_kind,"
+        " calls) SELECT %(dataset)s, type_id, month, priority, area, source, sum(calls) FROM agg"
+        f" WHERE g = {_FINE} GROUP BY type_id, month, priority, area, source"
+        "), dispositions AS ("
+        " INSERT INTO assessment_cfsdispositioncount"
+        " (dataset_id, call_type_id, area, source_kind, disposition, calls)"
+        " SELECT %(dataset)s, type_id, area, source, disposition, sum(calls) FROM agg"
+        f" WHERE g = {_FINE} GROUP BY type_id, area, source, disposition"
+        ")"
+    )
+    if scene_sets:
+        # Calls without a time on scene have no bucket.
+        ctes += (
+            ", scene_times AS ("
+            " INSERT INTO assessment_cfsscenetimecount"
+            " (dataset_id, call_type_id, area, source_kind, bucket, calls, seconds, unit_seconds)"
+            " SELECT %(dataset)s, type_id, area, source, bucket, sum(calls), sum(seconds), sum(unit_seconds) FROM agg"
+            f" WHERE g = {_FINE} AND bucket IS NOT NULL GROUP BY type_id, area, source, bucket"
+            ")"
+        )
+    return ctes
 
 
 @functools.lru_cache(maxsize=8)
