@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from assessment.cfs import fastload
+from assessment.cfs.fastload import copy_stream
 from assessment.models import (
     CfsCall,
     CfsCallType,
@@ -246,12 +247,12 @@ def test_stray_quote_check_matches_a_character_by_character_reading(delimiter):
     for _ in range(20_000):
         chunk = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14)))
         expected = _stray_reference(chunk, delimiter)
-        assert fastload._stray_quotes(chunk, delimiter) is expected, repr(chunk)
+        assert copy_stream.stray_quotes(chunk, delimiter) is expected, repr(chunk)
         strays += expected
     assert 0 < strays < 20_000  # both answers were exercised
-    assert not fastload._stray_quotes('1,"32"" TV, black",x\r\n"",2,""""\r\n', ",")
-    assert fastload._stray_quotes('1,TV 32"" SCREEN,x\r\n', ",")  # COPY would read TV 32 SCREEN
-    assert fastload._stray_quotes('1,"unclosed,x\r\n', ",")
+    assert not copy_stream.stray_quotes('1,"32"" TV, black",x\r\n"",2,""""\r\n', ",")
+    assert copy_stream.stray_quotes('1,TV 32"" SCREEN,x\r\n', ",")  # COPY would read TV 32 SCREEN
+    assert copy_stream.stray_quotes('1,"unclosed,x\r\n', ",")
 
 
 def _reader_threads() -> list:
@@ -264,7 +265,7 @@ def _reader_threads() -> list:
 def test_many_small_chunks_are_read_ahead_in_order(tmp_path, import_csv, monkeypatch, broken_at):
     """Chunks of 64 characters: the reader thread hands over hundreds of them in file order; a
     stray quote far into the file stops it and the file falls back, with no thread left."""
-    monkeypatch.setattr(fastload, "CHUNK_CHARS", 64)
+    monkeypatch.setattr(copy_stream, "CHUNK_CHARS", 64)
     rows = [MKE_HEADER] + [
         mke_row(
             i,
