@@ -111,6 +111,30 @@ def test_milwaukee_file_by_both_paths(import_csv, monkeypatch):
     assert fast_stored == slow_stored
 
 
+def test_the_fast_path_leaves_the_session_time_zone_as_it_found_it(tmp_path, import_csv, monkeypatch):
+    """The statement converts local times in the import's zone set for the session (as the Python
+    path's AT TIME ZONE does: an hour that happens twice is read in standard time); whatever runs
+    afterwards in the same transaction must see the connection's zone again."""
+    rows = [
+        MKE_HEADER,
+        mke_row(1, "2018-05-03 10:00:00", "THEFT"),
+        mke_row(2, "2018-11-04 01:30:00", "THEFT"),
+    ]
+    path = write_csv(tmp_path / "zone.csv", rows)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (before,) = cursor.fetchone()
+        fast, _slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, path)
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (after,) = cursor.fetchone()
+    assert _fast_used(fast)
+    assert before != "America/Chicago"
+    assert after == before
+    assert fast_stored == slow_stored
+    received = [call[2].isoformat() for call in fast_stored["calls"]]
+    assert received == ["2018-05-03T15:00:00+00:00", "2018-11-04T07:30:00+00:00"]
+
+
 def test_quirks_and_bad_rows_by_both_paths(tmp_path, import_csv, monkeypatch):
     long_area = "Z" * 70
     rows = [MKE_HEADER]
