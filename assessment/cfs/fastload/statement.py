@@ -14,6 +14,7 @@ scan rather than one GROUP BY per table.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from assessment.cfs import presets, scene
 from assessment.cfs.fastload.eligibility import CANONICAL
@@ -22,13 +23,23 @@ from assessment.cfs.fastload.eligibility import CANONICAL
 Column = Callable[[str], str | None]
 
 
-def insert_and_aggregate_sql(
-    *, raw: str, types: str, fix: str | None, maps: dict[str, str], column: Column, received: str
-) -> str:
-    """The statement, with parameters %(offset)s (the header's line) and %(dataset)s. `received`
-    is the received time's text (`FastLoader._received`), `fix` the table of times parsed in
-    Python (None when every time was canonical), `maps` the value-cleaning tables per column.
-    It converts local times with the session's time zone, which the caller sets to the import's."""
+@dataclass(frozen=True)
+class Statements:
+    """The fast path's three statements, in the order they run."""
+
+    typed: str  # the staged rows cast, cleaned and joined once, into a temporary table
+    aggregates: str  # the pre-aggregated tables, then the counts the import report needs
+    calls: str  # the calls, converted to UTC in the session's time zone (the import's)
+
+
+def store_sql(
+    *, raw: str, typed: str, types: str, fix: str | None, maps: dict[str, str], column: Column, received: str
+) -> Statements:
+    """The statements, with parameters %(offset)s (the header's line; `typed`) and %(dataset)s.
+    `received` is the received time's text (`FastLoader._received`), `fix` the table of times
+    parsed in Python (None when every time was canonical), `maps` the value-cleaning tables per
+    column. The calls statement converts local times with the session's time zone, which the
+    caller sets to the import's."""
     code, description = column(presets.CODE), column(presets.DESCRIPTION)
     joins = [
         f"JOIN {types} m ON "
@@ -71,28 +82,31 @@ def insert_and_aggregate_sql(
         point = "NULL::float8 AS la, NULL::float8 AS lo"
         lat_out = lon_out = "NULL::float8"
     laterals, raw_scene, units, unreadable = scene_sql(column=column, local=local)
-    sql = (
-        "WITH src AS MATERIALIZED ("
+    typed_sql = (
+        f"CREATE TEMPORARY TABLE {typed} ON COMMIT DROP AS"
         f" SELECT (r.ord + %(offset)s)::integer AS line, m.type_id, {local} AS local_ts,"
         f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point},"
         f"  {raw_scene} AS raw_scene,"
         f"  CASE WHEN {raw_scene} BETWEEN 0 AND {scene.MAX_SCENE_SECONDS} THEN ({raw_scene})::integer END AS scene,"
         f"  {units} AS units, {unreadable} AS unreadable"
         f" FROM {raw} r {' '.join(joins)}{laterals} {where}"
-        "), calls AS ("
-        " INSERT INTO assessment_cfscall"
-        " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
-        " source_kind, scene_seconds, units)"
-        # The session's time zone is the import's here (see below): a plain cast reads the
-        # local time in it, as AT TIME ZONE does, without looking the zone up for every row.
-        " SELECT %(dataset)s, line, type_id, local_ts::timestamptz, area, priority, disposition,"
-        f"  {lat_out}, {lon_out}, source, scene, units FROM src"
-        f"), {aggregates_sql(scene_sets=bool(column(presets.CLEARED)))}"
+    )
+    aggregates = (
+        f"WITH {aggregates_sql(rows=typed, scene_sets=bool(column(presets.CLEARED)))}"
         " SELECT count(*), min(local_ts), max(local_ts), count(scene), count(*) FILTER (WHERE raw_scene < 0),"
         f" count(*) FILTER (WHERE raw_scene > {scene.MAX_SCENE_SECONDS}), count(*) FILTER (WHERE unreadable)"
-        " FROM src"
+        f" FROM {typed}"
     )
-    return sql
+    calls = (
+        "INSERT INTO assessment_cfscall"
+        " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
+        " source_kind, scene_seconds, units)"
+        # A plain cast reads the local time in the session's zone, as AT TIME ZONE does, without
+        # looking the zone up for every row.
+        " SELECT %(dataset)s, line, type_id, local_ts::timestamptz, area, priority, disposition,"
+        f"  {lat_out}, {lon_out}, source, scene, units FROM {typed}"
+    )
+    return Statements(typed=typed_sql, aggregates=aggregates, calls=calls)
 
 
 def scene_sql(*, column: Callable[[str], str | None], local: str) -> tuple[str, str, str, str]:
@@ -171,7 +185,7 @@ def scene_sql(*, column: Callable[[str], str | None], local: str) -> tuple[str, 
 _SLOTS, _FINE = 0b00111, 0b11000
 
 
-def aggregates_sql(*, scene_sets: bool) -> str:
+def aggregates_sql(*, rows: str, scene_sets: bool) -> str:
     """The CTEs that fill the pre-aggregated tables from `src` with two hash tables filled in one
     scan: the slots, and the calls per type, month, priority, area, source, disposition (and
     bucket of time on scene) from which the other tables are summed (hashing every call once per
@@ -191,7 +205,7 @@ def aggregates_sql(*, scene_sets: bool) -> str:
         f"  month, priority, disposition{', bucket' * scene_sets}, count(*) AS calls{sums}"
         " FROM (SELECT type_id, area, source, priority, disposition, scene, units,"
         "  (date_part('isodow', local_ts) - 1)::smallint AS weekday, date_part('hour', local_ts)::smallint AS hour,"
-        f"  date_trunc('month', local_ts)::date AS month{bucket} FROM src OFFSET 0) s"
+        f"  date_trunc('month', local_ts)::date AS month{bucket} FROM {rows} OFFSET 0) s"
         f" GROUP BY GROUPING SETS ((type_id, weekday, hour, area, source), ({fine}))"
         "), slots AS ("
         " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
