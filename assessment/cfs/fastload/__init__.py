@@ -9,8 +9,8 @@ Everything else is set-based, with Python looking only at what is rare or small:
 2. one GROUPING SETS scan lists the distinct call type, area, priority and disposition values,
    which `RowNormalizer` cleans exactly as it does row by row (call types by first appearance,
    so codes and descriptions come out the same);
-3. one statement casts, joins and inserts the calls and fills the pre-aggregated tables from
-   the same materialised rows.
+3. one statement casts, cleans and joins the rows into a temporary table of typed rows; one
+   fills the pre-aggregated tables from it, one inserts the calls (`statement`).
 
 It covers the common case: every record on one line, no blank lines, as many fields as
 headers, no point column. Dispatch, arrival and clear times are read in SQL when they are

@@ -1,10 +1,15 @@
-"""The one statement of the fast path that stores an import: it casts, cleans and joins the
-staged rows once (`src`), inserts the calls, and fills the pre-aggregated tables from the same
-rows; it returns the counts the import report needs.
+"""The statements of the fast path that store an import, from the staging table of text:
 
-Measured (docs/benchmarks.md): storing the calls costs most (a heap row and a primary-key entry
-per call); the aggregates come second, so they are hashed from two hash tables filled in one
-scan rather than one GROUP BY per table.
+1. `typed`: every staged row cast, cleaned (the value maps) and joined (call types, times fixed
+   in Python) once, into a temporary table;
+2. `aggregates`: the pre-aggregated tables from that table, then the counts the report needs;
+3. `calls`: the calls themselves.
+
+Measured (docs/benchmarks.md): storing the calls costs most (a heap row, a WAL record and a
+primary-key entry per call); the aggregates come second, so two hash tables filled in one scan
+give all four tables rather than one GROUP BY per table. A single statement holding the typed
+rows in a common table expression took twice as long at 10 M rows: those rows spilled to disk
+and were read back once per table filled.
 """
 
 # SQL below interpolates only table names made by the loader (random hex), column names
@@ -110,7 +115,7 @@ def store_sql(
 
 
 def scene_sql(*, column: Callable[[str], str | None], local: str) -> tuple[str, str, str, str]:
-    """(lateral joins, raw seconds on scene, units, unreadable) for the src statement, as
+    """(lateral joins, raw seconds on scene, units, unreadable) for the typed rows, as
     `scene.SceneClock` reads the values; no joins and NULLs without a clear time column.
 
     Each value is classified once (blank, a canonical date-time, a canonical time of day,
@@ -186,8 +191,8 @@ _SLOTS, _FINE = 0b00111, 0b11000
 
 
 def aggregates_sql(*, rows: str, scene_sets: bool) -> str:
-    """The CTEs that fill the pre-aggregated tables from `src` with two hash tables filled in one
-    scan: the slots, and the calls per type, month, priority, area, source, disposition (and
+    """The CTEs that fill the pre-aggregated tables from the table `rows` with two hash tables
+    filled in one scan: the slots, and the calls per type, month, priority, area, source, disposition (and
     bucket of time on scene) from which the other tables are summed (hashing every call once per
     table costs more: each hash table is hashed and probed once per call).
 
