@@ -8,7 +8,7 @@ its own database, then in the same run:
    text columns (the baseline);
 2. imports it with the importer (`assessment.services.cfs_dataset_import`) in a subprocess, so
    that its peak memory (ru_maxrss) is measured alone; its phases are printed (the fast path:
-   copy_raw, times_fixed, distinct_values, call_types, insert_and_aggregate; the Python path:
+   copy_raw, times_fixed, distinct_values, call_types, typed_rows, aggregates, insert_calls; the Python path:
    copy_to_staging, insert_select, aggregate);
 3. times each analysis query of the analysis page over the million rows.
 

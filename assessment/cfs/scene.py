@@ -3,7 +3,7 @@
 Both import paths compute the same: the Python path calls `scene_seconds` per row
 (`parsing.rows.RowNormalizer`); the PostgreSQL fast path computes it in SQL for canonical values
 ("YYYY-MM-DD HH:MM:SS", "HH:MM[:SS]") and leaves files with any other value to the Python path
-(`fastload.FastLoader._scene_sql`); the differential tests compare the two.
+(`fastload.statement.scene_sql`); the differential tests compare the two.
 
 - Time on scene = clear - arrival, or clear - dispatch when the call has no arrival time.
 - A column may hold full date-times, or times of day alone (Los Angeles writes the date once):

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from assessment.cfs import fastload
+from assessment.cfs.fastload import copy_stream
 from assessment.models import (
     CfsCall,
     CfsCallType,
@@ -108,6 +109,30 @@ def test_milwaukee_file_by_both_paths(import_csv, monkeypatch):
     assert fast.rows_imported == slow.rows_imported == MILWAUKEE_ROWS
     assert fast.new_call_types == slow.new_call_types > 100
     assert fast_stored == slow_stored
+
+
+def test_the_fast_path_leaves_the_session_time_zone_as_it_found_it(tmp_path, import_csv, monkeypatch):
+    """The statement converts local times in the import's zone set for the session (as the Python
+    path's AT TIME ZONE does: an hour that happens twice is read in standard time); whatever runs
+    afterwards in the same transaction must see the connection's zone again."""
+    rows = [
+        MKE_HEADER,
+        mke_row(1, "2018-05-03 10:00:00", "THEFT"),
+        mke_row(2, "2018-11-04 01:30:00", "THEFT"),
+    ]
+    path = write_csv(tmp_path / "zone.csv", rows)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (before,) = cursor.fetchone()
+        fast, _slow, fast_stored, slow_stored = _both_paths(import_csv, monkeypatch, path)
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (after,) = cursor.fetchone()
+    assert _fast_used(fast)
+    assert before != "America/Chicago"
+    assert after == before
+    assert fast_stored == slow_stored
+    received = [call[2].isoformat() for call in fast_stored["calls"]]
+    assert received == ["2018-05-03T15:00:00+00:00", "2018-11-04T07:30:00+00:00"]
 
 
 def test_quirks_and_bad_rows_by_both_paths(tmp_path, import_csv, monkeypatch):
@@ -246,12 +271,12 @@ def test_stray_quote_check_matches_a_character_by_character_reading(delimiter):
     for _ in range(20_000):
         chunk = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14)))
         expected = _stray_reference(chunk, delimiter)
-        assert fastload._stray_quotes(chunk, delimiter) is expected, repr(chunk)
+        assert copy_stream.stray_quotes(chunk, delimiter) is expected, repr(chunk)
         strays += expected
     assert 0 < strays < 20_000  # both answers were exercised
-    assert not fastload._stray_quotes('1,"32"" TV, black",x\r\n"",2,""""\r\n', ",")
-    assert fastload._stray_quotes('1,TV 32"" SCREEN,x\r\n', ",")  # COPY would read TV 32 SCREEN
-    assert fastload._stray_quotes('1,"unclosed,x\r\n', ",")
+    assert not copy_stream.stray_quotes('1,"32"" TV, black",x\r\n"",2,""""\r\n', ",")
+    assert copy_stream.stray_quotes('1,TV 32"" SCREEN,x\r\n', ",")  # COPY would read TV 32 SCREEN
+    assert copy_stream.stray_quotes('1,"unclosed,x\r\n', ",")
 
 
 def _reader_threads() -> list:
@@ -264,7 +289,7 @@ def _reader_threads() -> list:
 def test_many_small_chunks_are_read_ahead_in_order(tmp_path, import_csv, monkeypatch, broken_at):
     """Chunks of 64 characters: the reader thread hands over hundreds of them in file order; a
     stray quote far into the file stops it and the file falls back, with no thread left."""
-    monkeypatch.setattr(fastload, "CHUNK_CHARS", 64)
+    monkeypatch.setattr(copy_stream, "CHUNK_CHARS", 64)
     rows = [MKE_HEADER] + [
         mke_row(
             i,

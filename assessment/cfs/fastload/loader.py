@@ -1,26 +1,4 @@
-"""The PostgreSQL fast path of the import: the file's own CSV goes to the server untouched.
-
-The file's text (BOMs removed and decoded by `open_csv`, so every encoding works) is streamed
-with `COPY ... (FORMAT csv)` into a temporary table of text columns, numbered in file order.
-Everything else is set-based, with Python looking only at what is rare or small:
-
-1. rows whose received time is not the canonical "YYYY-MM-DD HH:MM:SS" (bad times, other
-   formats, offsets) are fetched and parsed by the same `TimeParser` as the Python path;
-2. one GROUPING SETS scan lists the distinct call type, area, priority and disposition values,
-   which `RowNormalizer` cleans exactly as it does row by row (call types by first appearance,
-   so codes and descriptions come out the same);
-3. one statement casts, joins and inserts the calls and fills both pre-aggregated tables from
-   the same materialised rows.
-
-It covers the common case: every record on one line, no blank lines, as many fields as
-headers, no point column. Dispatch, arrival and clear times are read in SQL when they are
-canonical date-times ("YYYY-MM-DD HH:MM:SS") or times of day ("HH:MM[:SS]"), as
-`assessment.cfs.scene` reads them; any other value makes the file take the Python path. A date in one column and the time of day in another are joined in SQL
-as `combine_date_and_time` joins them; values that do not come out canonical are joined by it. Anything else (and any value PostgreSQL
-refuses to cast) raises `FastPathUnavailable` before anything is kept; the caller rolls back to
-its savepoint and imports the file with the Python path, which reports the file's problems with
-line numbers. Results are the same either way; the tests compare them.
-"""
+"""`FastLoader`: one import's fast path, step by step (see the package's docstring)."""
 
 # SQL below interpolates only table names made here (random hex), column names "c<number>"
 # and fixed fragments; every value is a query parameter or goes through COPY.
@@ -28,20 +6,18 @@ line numbers. Results are the same either way; the tests compare them.
 
 from __future__ import annotations
 
-import functools
 import io
-import queue
-import re
 import secrets
-import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import DatabaseError, DataError, connection, transaction
 
 from assessment.cfs import limits, presets, scene
+from assessment.cfs.fastload import statement
+from assessment.cfs.fastload.copy_stream import CsvStream, Progress, copy_text, escape
+from assessment.cfs.fastload.eligibility import CANONICAL, FastPathUnavailable
 from assessment.cfs.parsing import (
     MAX_YEAR,
     MIN_YEAR,
@@ -57,25 +33,10 @@ from assessment.cfs.parsing import (
 )
 from assessment.cfs.parsing.sources import source_kind
 
-CHUNK_CHARS = 1 << 20
 # Above this many distinct values an area/priority/disposition column is free text (a wrong
 # mapping); the Python path handles it with bounded caches.
 MAX_DISTINCT_VALUES = 50_000
-# Canonical times the server casts itself; everything else is parsed in Python. Comparisons in
-# the "C" collation are plain byte comparisons.
-_CANONICAL = (
-    "({t} LIKE '____-__-__ __:__:__' AND substr({t}, 12, 2) COLLATE \"C\" < '24' "
-    "AND substr({t}, 18, 2) COLLATE \"C\" < '60' "
-    f"AND left({{t}}, 4) COLLATE \"C\" BETWEEN '{MIN_YEAR}' AND '{MAX_YEAR}')"
-)
 _FETCH_ROWS = 2000
-
-# progress(phase, rows_read) -> None
-Progress = Callable[[str, int], None]
-
-
-class FastPathUnavailable(Exception):
-    """The file needs the Python path; nothing the fast path did may be kept."""
 
 
 @dataclass
@@ -83,161 +44,6 @@ class FastResult:
     inserted: int
     new_call_types: list
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def usable(positions: dict[str, int], sample: list[list[str]]) -> bool:
-    """Whether the fast path fits this mapping and the file's first rows."""
-    if connection.vendor != "postgresql":
-        return False
-    if presets.POINT in positions:
-        return False
-    cleaned = [
-        positions[name]
-        for name in (presets.AREA, presets.PRIORITY, presets.DISPOSITION, presets.SOURCE)
-        if name in positions
-    ]
-    if len(set(cleaned)) != len(cleaned):
-        return False  # one column cleaned two ways: the value maps are per column
-    received = positions[presets.RECEIVED]
-    time_at = positions.get(presets.RECEIVED_TIME)
-    if time_at is None:
-        times = [row[received] for row in sample if received < len(row)]
-    else:
-        times = [
-            combine_date_and_time(row[received], row[time_at])
-            for row in sample
-            if max(received, time_at) < len(row)
-        ]
-    canonical = sum(1 for value in times if _is_canonical(value))
-    return bool(times) and canonical * 2 > len(times)
-
-
-def _is_canonical(value: str) -> bool:
-    return (
-        len(value) == 19
-        and value[4] == "-"
-        and value[7] == "-"
-        and value[10] == " "
-        and value[13] == ":"
-        and value[16] == ":"
-        and value[11:13] < "24"
-        and value[17:19] < "60"
-    )
-
-
-class _CsvStream:
-    """The file's text after the header, as COPY reads it, with its line breaks counted so that
-    each record can be checked to be one line. Trailing blank lines are held back (COPY refuses
-    blank lines). A lone carriage return, which COPY and Python's csv read differently, makes the
-    file ineligible.
-
-    Decoding and checking the text costs about as much CPU as the server's parsing of it, so a
-    reader thread prepares the next chunks while the server parses the previous ones (the
-    string work runs in the thread, the socket writes in the caller's, without the GIL)."""
-
-    QUEUED_CHUNKS = 4
-
-    def __init__(self, opened: OpenedCsv, progress: Progress):
-        self._text = opened.text
-        self._delimiter = opened.delimiter
-        self._progress = progress
-        self.lines = 0
-        self.trailing_blank_lines = 0
-        self.error: BaseException | None = None
-        self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_CHUNKS)
-        self._stop = threading.Event()
-        self._finished = False
-        self._thread = threading.Thread(target=self._produce, name="cfs-copy-reader", daemon=True)
-        self._thread.start()
-
-    # -- the reader thread ----------------------------------------------------------------
-    def _produce(self) -> None:
-        try:
-            for item in self._chunks():
-                if not self._put(item):
-                    return
-            self._put(("", 0))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self._put(exc)
-
-    def _put(self, item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _next_chunk(self) -> str:
-        """About a megabyte of text ending at a line break, so that quotes can be checked."""
-        chunk = self._text.read(CHUNK_CHARS)
-        if chunk and not chunk.endswith("\n"):
-            rest = self._text.readline(limits.MAX_LINE_CHARS)
-            if len(rest) >= limits.MAX_LINE_CHARS and not rest.endswith("\n"):
-                raise FastPathUnavailable("a line too long")  # the Python path says which one
-            chunk += rest
-        if _stray_quotes(chunk, self._delimiter):
-            raise FastPathUnavailable("quotes inside unquoted fields")
-        return chunk
-
-    def _chunks(self) -> Iterator[tuple[str, int]]:
-        """(text, line breaks in it) in file order; the last one ends the records."""
-        pending = self._next_chunk()
-        while pending:
-            chunk = pending
-            following = self._next_chunk()
-            if following:
-                # Keep a carriage return that may pair with the next chunk's line feed.
-                if chunk.endswith("\r"):
-                    chunk, following = chunk[:-1], "\r" + following
-                pending = following
-                extra = 0
-            else:
-                pending = ""
-                chunk, extra = self._finish(chunk)
-            if "\r" in chunk and chunk.count("\r") != chunk.count("\r\n"):
-                raise FastPathUnavailable("a carriage return without a line feed")
-            if chunk:
-                yield chunk, chunk.count("\n") + extra
-
-    def _finish(self, chunk: str) -> tuple[str, int]:
-        """The last chunk: trailing blank lines dropped, counted as the Python path counts them.
-        Returns the text and the records it holds beyond its line breaks."""
-        body = chunk.rstrip("\r\n")
-        tail = chunk[len(body) :]
-        if not body:
-            if "\n" in tail or "\r" in tail:
-                raise FastPathUnavailable("blank lines")
-            return "", 0
-        if not tail:
-            return body, 1  # the last record has no line break
-        self.trailing_blank_lines = tail.count("\n") - 1
-        return body + ("\r\n" if tail.startswith("\r\n") else tail[0]), 0
-
-    # -- the caller's side (COPY reads here) ------------------------------------------------
-    def read(self, size: int = -1) -> str:
-        if self._finished:
-            return ""
-        item = self._queue.get()
-        if isinstance(item, BaseException):
-            self._finished = True
-            self.error = item
-            raise item
-        chunk, lines = item
-        if not chunk:
-            self._finished = True
-            return ""
-        self.lines += lines
-        self._progress("reading", self.lines)
-        return chunk
-
-    readline = read
-
-    def close(self) -> None:
-        """Stop the reader thread (also when COPY gave up half-way)."""
-        self._stop.set()
-        self._thread.join()
 
 
 class FastLoader:
@@ -330,10 +136,10 @@ class FastLoader:
             if not hasattr(raw, "copy_expert"):
                 raise FastPathUnavailable("the database driver has no COPY")
             delimiter = self.opened.delimiter.replace("'", "''")
-            stream = _CsvStream(self.opened, progress)
+            stream = CsvStream(self.opened, progress)
             try:
                 raw.copy_expert(
-                    f"COPY {self.raw} ({columns}) FROM STDIN WITH (FORMAT csv, DELIMITER E'{_escape(delimiter)}', "
+                    f"COPY {self.raw} ({columns}) FROM STDIN WITH (FORMAT csv, DELIMITER E'{escape(delimiter)}', "
                     f"FORCE_NOT_NULL ({columns}))",
                     stream,
                 )
@@ -371,7 +177,7 @@ class FastLoader:
         with connection.chunked_cursor() as cursor:
             cursor.execute(
                 f"SELECT ord, {', '.join(f'c{i}' for i in range(width))} FROM {self.raw} "
-                f"WHERE NOT {_CANONICAL.format(t=received)} ORDER BY ord"
+                f"WHERE NOT {CANONICAL.format(t=received)} ORDER BY ord"
             )
             while True:
                 rows = cursor.fetchmany(_FETCH_ROWS)
@@ -520,7 +326,7 @@ class FastLoader:
                 )
                 cursor.cursor.copy_expert(
                     f"COPY {table} FROM STDIN",
-                    io.StringIO("".join(f"{_copy_text(k)}\t{_copy_text(v)}\n" for k, v in changed.items())),
+                    io.StringIO("".join(f"{copy_text(k)}\t{copy_text(v)}\n" for k, v in changed.items())),
                 )
                 cursor.execute(f"ANALYZE {table}")
             self._tables.append(table)
@@ -539,9 +345,7 @@ class FastLoader:
                 f"COPY {self.types} FROM STDIN",
                 io.StringIO(
                     "".join(
-                        f"{_copy_text(c)}\t{_copy_text(d)}\t{_copy_text(k)}\n"
-                        for (c, d), k in keys.items()
-                        if k
+                        f"{copy_text(c)}\t{copy_text(d)}\t{copy_text(k)}\n" for (c, d), k in keys.items() if k
                     )
                 ),
             )
@@ -554,179 +358,55 @@ class FastLoader:
         self._tables.append(self.types)
         self._timed("call_types", started)
 
-    def _scene_sql(self, local: str) -> tuple[str, str, str, str]:
-        """(lateral joins, raw seconds on scene, units, unreadable) for the src statement, as
-        `scene.SceneClock` reads the values; no joins and NULLs without a clear time column.
-
-        Each value is classified once (blank, a canonical date-time, a canonical time of day,
-        or anything else: unreadable here, and the file then takes the Python path) with LIKE
-        and digit checks, cheaper than regular expressions over millions of rows."""
-        cleared = self._column(presets.CLEARED)
-        units_column = self._column(presets.UNITS)
-        if units_column:
-            digits = f"btrim(r.{units_column}, E' \\t')"
-            units = (
-                f"CASE WHEN {digits} <> '' AND length({digits}) <= 9 AND translate({digits}, '0123456789', '') = '' "
-                f"AND {digits}::bigint BETWEEN 1 AND {scene.MAX_UNITS} THEN {digits}::smallint END"
-            )
-        else:
-            units = "NULL::smallint"
-        if cleared is None:
-            return "", "NULL::float8", units, "FALSE"
-        rollover = int(scene.ROLLOVER.total_seconds())
-        dispatched, arrived = self._column(presets.DISPATCHED), self._column(presets.ARRIVED)
-        received = self._column(presets.RECEIVED)
-
-        def kind(column: str) -> str:
-            """0 blank, 1 "YYYY-MM-DD HH:MM:SS", 2 "HH:MM" or "HH:MM:SS", 3 anything else."""
-            v = f"r.{column}"
-            return (
-                f"CASE WHEN {v} = '' THEN 0"
-                f" WHEN {_CANONICAL.format(t=v)} AND translate({v}, '0123456789', '') = '-- ::' THEN 1"
-                f" WHEN ({v} LIKE '__:__' OR {v} LIKE '__:__:__')"
-                f" AND translate({v}, '0123456789', '') IN (':', '::')"
-                f" AND left({v}, 2) COLLATE \"C\" < '24' AND substr({v}, 4, 2) COLLATE \"C\" < '60'"
-                f" AND (length({v}) = 5 OR substr({v}, 7, 2) COLLATE \"C\" < '60') THEN 2 ELSE 3 END"
-            )
-
-        def moment(column: str, alias: str, anchor: str) -> str:
-            v = f"r.{column}"
-            on_day = f"(({local})::date + {v}::time)"
-            return (
-                f"CASE {alias}.k WHEN 1 THEN {v}::timestamp WHEN 2 THEN {on_day} + greatest(0, ceil(extract(epoch "
-                f"FROM (({anchor}) - interval '{rollover} seconds' - {on_day})) / 86400))::int * interval '1 day' END"
-            )
-
-        joins = []
-        checks = []
-        columns = [("kc", cleared)]
-        if arrived:
-            columns.append(("ka", arrived))
-        if dispatched is not None and dispatched != received:
-            columns.append(("kd", dispatched))
-        for alias, column in columns:
-            joins.append(f" CROSS JOIN LATERAL (SELECT {kind(column)} AS k OFFSET 0) {alias}")
-            checks.append(f"{alias}.k = 3")
-        if dispatched is not None and dispatched == received:
-            dispatch_sql = f"({local})"
-        elif dispatched is not None:
-            dispatch_sql = moment(dispatched, "kd", local)
-        else:
-            dispatch_sql = "NULL::timestamp"
-        arrival_sql = moment(arrived, "ka", f"coalesce(sd.t, {local})") if arrived else "NULL::timestamp"
-        clear_sql = moment(cleared, "kc", f"coalesce(sa.t, sd.t, {local})")
-        joins += [
-            f" CROSS JOIN LATERAL (SELECT {dispatch_sql} AS t OFFSET 0) sd",
-            f" CROSS JOIN LATERAL (SELECT {arrival_sql} AS t OFFSET 0) sa",
-            f" CROSS JOIN LATERAL (SELECT {clear_sql} AS t OFFSET 0) sc",
-            " CROSS JOIN LATERAL (SELECT extract(epoch FROM (sc.t - coalesce(sa.t, sd.t)))::float8 AS s OFFSET 0) ss",
-        ]
-        return "".join(joins), "ss.s", units, " OR ".join(checks)
-
     def _insert(self, *, dataset_id: int) -> int:
-        """One statement: the calls, the slot counts and the period counts."""
+        """The calls and the pre-aggregated tables (`statement`), from the staged rows cast,
+        cleaned and joined once into a temporary table, each part timed on its own."""
         started = time.perf_counter()
-        received = self._received("r")
-        code, description = self._column(presets.CODE), self._column(presets.DESCRIPTION)
-        joins = [
-            f"JOIN {self.types} m ON "
-            + " AND ".join(
-                [f"m.code = r.{code}"] * bool(code) + [f"m.description = r.{description}"] * bool(description)
-            )
-        ]
-        if self._has_fix:
-            joins.append(f"LEFT JOIN {self.fix} f ON f.ord = r.ord")
-            local = f"CASE WHEN f.ord IS NULL THEN {received}::timestamp ELSE f.local_ts END"
-            where = "WHERE f.ord IS NULL OR f.local_ts IS NOT NULL"
-        else:
-            local = f"{received}::timestamp"
-            where = ""
-
-        def value(name: str) -> str:
-            column = self._column(name)
-            if column is None:
-                return "''"
-            table = self._maps.get(column)
-            if table is None:
-                return f"r.{column}"
-            alias = f"v_{column}"
-            joins.append(f"LEFT JOIN {table} {alias} ON {alias}.raw = r.{column}")
-            return f"coalesce({alias}.clean, r.{column})"
-
-        area, priority, disposition = value(presets.AREA), value(presets.PRIORITY), value(presets.DISPOSITION)
-        source = value(presets.SOURCE)
-        latitude, longitude = self._column(presets.LATITUDE), self._column(presets.LONGITUDE)
-        if latitude and longitude:
-            # Python: both parse as numbers, in range, neither 0 (what exports write for "no coordinate"); else both null.
-            # Text that is not a number fails the cast: the statement fails and the Python path runs.
-            point = (
-                f"CASE WHEN r.{latitude} <> '' AND r.{longitude} <> '' THEN r.{latitude}::float8 END AS la, "
-                f"CASE WHEN r.{latitude} <> '' AND r.{longitude} <> '' THEN r.{longitude}::float8 END AS lo"
-            )
-            valid = "(la BETWEEN -90 AND 90 AND lo BETWEEN -180 AND 180 AND la <> 0 AND lo <> 0)"
-            lat_out, lon_out = f"CASE WHEN {valid} THEN la END", f"CASE WHEN {valid} THEN lo END"
-        else:
-            point = "NULL::float8 AS la, NULL::float8 AS lo"
-            lat_out = lon_out = "NULL::float8"
-        laterals, raw_scene, units, unreadable = self._scene_sql(local)
-        sql = (
-            "WITH src AS MATERIALIZED ("
-            f" SELECT (r.ord + %(offset)s)::integer AS line, m.type_id, {local} AS local_ts,"
-            f"  {area} AS area, {priority} AS priority, {disposition} AS disposition, {source} AS source, {point},"
-            f"  {raw_scene} AS raw_scene,"
-            f"  CASE WHEN {raw_scene} BETWEEN 0 AND {scene.MAX_SCENE_SECONDS} THEN ({raw_scene})::integer END AS scene,"
-            f"  {units} AS units, {unreadable} AS unreadable"
-            f" FROM {self.raw} r {' '.join(joins)}{laterals} {where}"
-            "), calls AS ("
-            " INSERT INTO assessment_cfscall"
-            " (dataset_id, line, call_type_id, received_at, area, priority, disposition, latitude, longitude,"
-            " source_kind, scene_seconds, units)"
-            f" SELECT %(dataset)s, line, type_id, local_ts AT TIME ZONE %(zone)s, area, priority, disposition,"
-            f"  {lat_out}, {lon_out}, source, scene, units FROM src"
-            "), slots AS ("
-            " INSERT INTO assessment_cfsslotcount (dataset_id, call_type_id, weekday, hour, area, source_kind, calls)"
-            " SELECT %(dataset)s, type_id, (date_part('isodow', local_ts) - 1)::smallint,"
-            "  date_part('hour', local_ts)::smallint, area, source, count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
-            "), periods AS ("
-            " INSERT INTO assessment_cfsperiodcount (dataset_id, call_type_id, month, priority, area, source_kind,"
-            " calls) SELECT %(dataset)s, type_id, date_trunc('month', local_ts)::date, priority, area, source,"
-            " count(*) FROM src GROUP BY 2, 3, 4, 5, 6"
-            "), dispositions AS ("
-            " INSERT INTO assessment_cfsdispositioncount"
-            " (dataset_id, call_type_id, area, source_kind, disposition, calls)"
-            " SELECT %(dataset)s, type_id, area, source, disposition, count(*) FROM src GROUP BY 2, 3, 4, 5"
-            "), scene_times AS ("
-            " INSERT INTO assessment_cfsscenetimecount"
-            " (dataset_id, call_type_id, area, source_kind, bucket, calls, seconds, unit_seconds)"
-            f" SELECT %(dataset)s, type_id, area, source, {scene.bucket_sql('scene')}, count(*), sum(scene),"
-            "  sum(scene * coalesce(units, 1)) FROM src WHERE scene IS NOT NULL GROUP BY 2, 3, 4, 5"
-            ") SELECT count(*), min(local_ts), max(local_ts), count(scene), count(*) FILTER (WHERE raw_scene < 0),"
-            f" count(*) FILTER (WHERE raw_scene > {scene.MAX_SCENE_SECONDS}), count(*) FILTER (WHERE unreadable)"
-            " FROM src"
+        self.typed = f"cfs_typed_{secrets.token_hex(6)}"
+        statements = statement.store_sql(
+            raw=self.raw,
+            typed=self.typed,
+            types=self.types,
+            fix=self.fix if self._has_fix else None,
+            maps=self._maps,
+            column=self._column,
+            received=self._received("r"),
         )
         with connection.cursor() as cursor:
             # The staging table has no statistics: without this, the filter on the few fixed
             # times can be estimated at one row and joined in a nested loop.
             cursor.execute("SET LOCAL enable_nestloop = off")
             try:
-                cursor.execute(
-                    sql,
-                    {"offset": self.opened.header_line, "dataset": dataset_id, "zone": self.zone_name},
-                )
+                cursor.execute(statements.typed, {"offset": self.opened.header_line})
             except DataError as exc:
                 # A value the server will not cast (a date such as 2018-02-30, text in a
                 # coordinate column): the Python path reads the file and says which line.
                 raise FastPathUnavailable(str(exc)) from exc
-            inserted, first, last, timed, negative, too_long, unreadable_rows = cursor.fetchone()
+            self._tables.append(self.typed)
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+            self._timed("typed_rows", started)
+            started = time.perf_counter()
+            cursor.execute(statements.aggregates, {"dataset": dataset_id})
+            rows, first, last, timed, negative, too_long, unreadable_rows = cursor.fetchone()
             if unreadable_rows:
                 # Dispatch, arrival or clear times in another format: the Python path reads them.
                 raise FastPathUnavailable(f"{unreadable_rows} scene times not canonical")
             self.normalizer.scene.update({"timed": timed, scene.NEGATIVE: negative, scene.TOO_LONG: too_long})
-            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+            self._timed("aggregates", started)
+            started = time.perf_counter()
+            cursor.execute("SELECT current_setting('TimeZone')")
+            (session_zone,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.zone_name])
+            cursor.execute(statements.calls, {"dataset": dataset_id})
+            inserted = cursor.rowcount
+            # A failed statement rolls back to the caller's savepoint, which restores it too.
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+        if inserted != rows:
+            raise FastPathUnavailable(f"{inserted} calls stored from {rows} rows")
         self.normalizer.good_rows = inserted
         self.normalizer.first_local = _naive(first)
         self.normalizer.last_local = _naive(last)
-        self._timed("insert_and_aggregate", started)
+        self._timed("insert_calls", started)
         return inserted
 
     def _bad_call_types(self, keys: dict[tuple[str, str], str]) -> None:
@@ -773,7 +453,7 @@ class FastLoader:
         parser = TimeParser()
         with connection.chunked_cursor() as cursor:
             cursor.execute(
-                f"SELECT DISTINCT {received} FROM {self.raw} r WHERE {where} AND {_CANONICAL.format(t=received)}",
+                f"SELECT DISTINCT {received} FROM {self.raw} r WHERE {where} AND {CANONICAL.format(t=received)}",
                 params,
             )
             while True:
@@ -789,42 +469,5 @@ class FastLoader:
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(self._tables)}")
 
 
-@functools.lru_cache(maxsize=8)
-def _quoted_field(delimiter: str) -> re.Pattern[str]:
-    """A well-formed quoted field between two delimiters: only doubled quotes inside. Possessive,
-    so that a field that is not well-formed fails at once instead of backtracking."""
-    d = re.escape(delimiter)
-    return re.compile(f'{d}"(?:[^"]++|"")*+"(?={d})')
-
-
-def _stray_quotes(chunk: str, delimiter: str) -> bool:
-    """Whether some quote is not part of a well-formed quoted field.
-
-    Python's csv keeps a quote inside an unquoted field as it is (`say "hi" now`, `TV 32"" SCREEN`)
-    where COPY takes it for the start of a quoted part (`say hi now`, `TV 32 SCREEN`); such a file
-    goes to the Python path. With every line break written as the delimiter and the text wrapped
-    in delimiters, every well-formed quoted field is removed by one regular expression; no quote
-    may remain. (Fields that both read alike but are not well-formed, such as `"ab"cd`, go to the
-    Python path too: slower, never different.)"""
-    if '"' not in chunk:
-        return False
-    d = delimiter
-    text = chunk
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    if d != "\n":
-        text = text.replace("\n", d)
-    return '"' in _quoted_field(d).sub(d, d + text + d)
-
-
 def _naive(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=None) if value is not None and value.tzinfo is not None else value
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t")
-
-
-def _copy_text(value: str) -> str:
-    """A value in COPY's text format."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
